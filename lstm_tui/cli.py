@@ -1,0 +1,222 @@
+"""Command line: `lstm-tui` opens the app; `--headless-train` trains over SSH; subcommands
+`corpora`, `models`, `predict`, `generate` use the engine directly.
+
+Every `UserError` becomes one line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import fields
+from pathlib import Path
+
+from lstm_tui.engine.config import OPTIMIZERS, TrainConfig
+from lstm_tui.engine.errors import UserError
+from lstm_tui.engine.tokenizers import LEVELS, TOKENIZERS
+from lstm_tui.paths import checkpoints_dir, default_model_dir
+
+PROG = "lstm-tui"
+SUBCOMMANDS = ("corpora", "models", "predict", "generate")
+
+DESCRIPTION = """\
+Train a two-layer LSTM language model (Chainer) and watch its next-token predictions live.
+
+  lstm-tui                         open the app (predict, train, models screens)
+  lstm-tui --headless-train ...    train without the app (for SSH); see the options below
+  lstm-tui corpora                 list built-in and catalogued corpora
+  lstm-tui models                  list run folders under checkpoints/
+  lstm-tui predict --model DIR TEXT      top-k next tokens after TEXT
+  lstm-tui generate --model DIR [PRIME]  sample a continuation
+"""
+
+
+def _split(text: str) -> tuple[float, float, float]:
+    try:
+        parts = tuple(float(p) for p in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError("--split takes three fractions like 0.9,0.05,0.05") from None
+    if len(parts) == 2:
+        parts = (parts[0], parts[1], 0.0)
+    if len(parts) != 3:
+        raise argparse.ArgumentTypeError("--split takes three fractions like 0.9,0.05,0.05")
+    return parts  # type: ignore[return-value]
+
+
+def add_train_arguments(parser: argparse.ArgumentParser) -> None:
+    """The training options; names and defaults are those of `TrainConfig` (and the TUI form)."""
+    d = TrainConfig()
+    data = parser.add_argument_group("data")
+    data.add_argument("--corpus", help="text file, folder of .txt files, builtin:NAME or a catalogue name (default builtin:pydoc)")
+    data.add_argument("--level", choices=LEVELS, help=f"char or word (default {d.level}, or the catalogue's)")
+    data.add_argument("--tokenizer", choices=TOKENIZERS, help="for word level: auto (MeCab for Japanese), space or mecab")
+    data.add_argument("--encoding", help="force the corpus encoding (default: detect UTF-8, Shift_JIS/CP932, EUC-JP)")
+    data.add_argument("--format", choices=("auto", "plain", "aozora"), help="corpus format (default auto-detects Aozora Bunko)")
+    data.add_argument("--valid", dest="valid_file", help="validation text file (instead of a split)")
+    data.add_argument("--test", dest="test_file", help="test text file (instead of a split)")
+    data.add_argument("--split", type=_split, help="train,valid,test fractions (default 0.9,0.05,0.05)")
+    data.add_argument("--vocab-size", type=int, help="vocabulary cap including <unk> (default: none for char, 10000 for word)")
+    model = parser.add_argument_group("model")
+    model.add_argument("--units", type=int, help=f"LSTM units per layer (default {d.units})")
+    model.add_argument("--embed", type=int, help="embedding size (default = units)")
+    model.add_argument("--dropout", type=float, help=f"dropout on embedding, between layers and before output (default {d.dropout})")
+    model.add_argument("--tie-weights", action="store_true", default=None, help="share embedding and output weights (needs embed = units)")
+    train = parser.add_argument_group("training")
+    train.add_argument("--bptt", type=int, help=f"truncated BPTT length (default {d.bptt})")
+    train.add_argument("--batch-size", type=int, help=f"parallel streams (default {d.batch_size})")
+    train.add_argument("--lr", type=float, help="learning rate (default 2e-3 for adam, 1.0 for sgd)")
+    train.add_argument("--optimizer", choices=OPTIMIZERS, help=f"default {d.optimizer}")
+    train.add_argument("--grad-clip", type=float, help=f"gradient norm clip (default {d.grad_clip})")
+    train.add_argument("--lr-decay", type=float, help=f"learning-rate factor when validation stops improving (default {d.lr_decay})")
+    train.add_argument("--epochs", type=float, help="stop after this many epochs (default 10 when no other limit is given)")
+    train.add_argument("--max-steps", type=int, help="stop after this many updates")
+    train.add_argument("--time-budget", type=float, help="stop after this many minutes of training")
+    train.add_argument("--eval-every", type=int, help="steps between validations (default ~4 per epoch)")
+    train.add_argument("--checkpoint-minutes", type=float, help=f"minutes between checkpoints (default {d.checkpoint_minutes})")
+    train.add_argument("--seed", type=int, help=f"random seed (default {d.seed})")
+    train.add_argument("--device", help="auto, cpu, gpu or gpu:N (default auto)")
+
+
+def config_from_args(args: argparse.Namespace) -> tuple[TrainConfig, dict]:
+    """A TrainConfig from parsed options; also the options given explicitly (for --resume)."""
+    given = {f.name: getattr(args, f.name) for f in fields(TrainConfig) if getattr(args, f.name, None) is not None}
+    config = TrainConfig(**given)
+    if args.corpus:
+        from lstm_tui.engine.catalogue import load_catalogue
+
+        entry = load_catalogue().get(args.corpus)
+        if entry is not None:  # catalogue defaults, unless given
+            if "level" not in given:
+                config.level = entry.level
+            if "tokenizer" not in given and entry.tokenizer != "char":
+                config.tokenizer = entry.tokenizer
+    return config, given
+
+
+def main_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=PROG, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__import__('lstm_tui').__version__}")
+    parser.add_argument("--model", help="run folder to open in the app (default: the newest finished model, else the shipped default)")
+    parser.add_argument("--headless-train", action="store_true", help="train without the app, printing progress (for SSH)")
+    parser.add_argument("--out", help="run folder for --headless-train (default checkpoints/<corpus>-<level>-<time>)")
+    parser.add_argument("--resume", help="continue the run in this folder exactly where it stopped")
+    parser.add_argument("--log-every", type=float, default=30.0, help="seconds between progress lines when not on a terminal")
+    add_train_arguments(parser)
+    return parser
+
+
+def _model_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", default=None, help="run folder (default: the shipped default model)")
+
+
+def _sub_parser(command: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=f"{PROG} {command}")
+    if command == "corpora":
+        parser.description = "List the built-in and catalogued corpora."
+    elif command == "models":
+        parser.description = "List run folders."
+        parser.add_argument("folder", nargs="?", help="folder of runs (default checkpoints/)")
+    elif command == "predict":
+        parser.description = "Print the top-k next tokens after TEXT."
+        _model_arg(parser)
+        parser.add_argument("--top-k", type=int, default=5)
+        parser.add_argument("--temperature", type=float, default=1.0)
+        parser.add_argument("--json", action="store_true", help='print [{"token": ..., "prob": ...}, ...]')
+        parser.add_argument("text", nargs="?", default="")
+    elif command == "generate":
+        parser.description = "Sample a continuation of PRIME."
+        _model_arg(parser)
+        parser.add_argument("--length", type=int, default=200, help="tokens to generate")
+        parser.add_argument("--temperature", type=float, default=1.0)
+        parser.add_argument("--seed", type=int, default=None)
+        parser.add_argument("prime", nargs="?", default="")
+    return parser
+
+
+def _resolve_model(value: str | None) -> Path:
+    return Path(value).expanduser().resolve() if value else default_model_dir()
+
+
+def _positive(name: str, value: float) -> None:
+    if not value > 0:
+        raise UserError(f"--{name} must be positive, got {value}")
+
+
+def run_subcommand(command: str, argv: list[str]) -> int:
+    args = _sub_parser(command).parse_args(argv)
+    if command == "corpora":
+        from lstm_tui.engine.catalogue import catalogue_folder, load_catalogue
+
+        for entry in load_catalogue().values():
+            mark = "" if entry.available else "  [not available here]"
+            print(f"{entry.name:<18} {entry.level:<5} {entry.tokenizer:<6} {entry.description}{mark}")
+        print(f"\ncatalogue: {catalogue_folder() / 'catalogue.json'} (see corpora/README.md to add one); any text file or folder also works: --corpus PATH")
+        return 0
+    if command == "models":
+        from lstm_tui.engine.runs import list_runs
+
+        folder = Path(args.folder).resolve() if args.folder else checkpoints_dir()
+        runs = list_runs(folder)
+        if not runs:
+            print(f"no runs in {folder}")
+        for run in runs:
+            ppl = f"{run.valid_ppl:.2f}" if run.valid_ppl else "-"
+            print(f"{run.name:<36} {run.state:<12} {run.level:<5} vocab {run.vocab:<6} valid ppl {ppl:<8} {run.folder}")
+        return 0
+    from lstm_tui.engine.predictor import Predictor
+
+    predictor = Predictor.load(_resolve_model(args.model))
+    _positive("temperature", args.temperature)
+    if command == "predict":
+        if args.top_k < 1:
+            raise UserError(f"--top-k must be at least 1, got {args.top_k}")
+        result = predictor.suggest(args.text, args.top_k, args.temperature)
+        if args.json:
+            print(json.dumps([{"token": s.token, "prob": round(s.prob, 6)} for s in result.items], ensure_ascii=False))
+        else:
+            from lstm_tui.engine.textfile import visible_token
+
+            if result.partial:
+                print(f"completions of {visible_token(result.partial)!s}:")
+            for s in result.items:
+                print(f"{s.prob * 100:6.2f}%  {visible_token(s.token)}")
+        return 0
+    if command == "generate":
+        if args.length < 1:
+            raise UserError(f"--length must be at least 1, got {args.length}")
+        from lstm_tui.engine.textfile import neutralise
+
+        text = predictor.generate(args.prime, args.length, args.temperature, args.seed)
+        print(neutralise(args.prime + text))
+        return 0
+    return 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv and argv[0] in SUBCOMMANDS:
+            return run_subcommand(argv[0], argv[1:])
+        args = main_parser().parse_args(argv)
+        if args.headless_train or args.resume:
+            from lstm_tui.headless import run_headless
+
+            config, given = config_from_args(args)
+            if args.resume:
+                limits = {k: v for k, v in given.items() if k in ("epochs", "max_steps", "time_budget", "device", "checkpoint_minutes")}
+                return run_headless(None, resume=Path(args.resume), overrides=limits, log_every=args.log_every)
+            return run_headless(config, out=Path(args.out) if args.out else None, log_every=args.log_every)
+        from lstm_tui.tui.app import run_app
+
+        return run_app(model=Path(args.model).resolve() if args.model else None)
+    except UserError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,343 @@
+"""Next-token prediction for live typing: a plain-NumPy step over weights copied once.
+
+No Variables and no graph: each token costs one table lookup (or one matrix-vector product)
+for layer 1, one for layer 2, and the output projection when suggestions are asked for. The
+state after every token is kept on a stack, so backspace costs nothing and an edit recomputes
+only from the edit point. States far behind the cursor are thinned to one per chunk (an edit
+there recomputes at most one chunk) so a long paste does not hold gigabytes.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from lstm_tui.engine.checkpoints import SavedModel, load_model
+from lstm_tui.engine.model import LanguageModel
+from lstm_tui.engine.tokenizers import EOS, Tokenizer, make_tokenizer
+from lstm_tui.engine.vocabulary import UNK, Vocabulary
+
+CHUNK = 256  # states per chunk of the stack
+FULL_WINDOW = 16  # chunks behind the cursor kept in full; older chunks keep their first state
+TABLE_LIMIT = 64 << 20  # bytes: precompute embedding × W_x for layer 1 below this size
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One suggested token: what it is, its probability, and the text accepting it inserts."""
+
+    token: str
+    prob: float
+    insert: str
+
+
+@dataclass(frozen=True)
+class Suggestions:
+    """The top-k for the text before the cursor; `partial` is the word being completed."""
+
+    items: list[Suggestion]
+    partial: str
+
+
+def _sigmoid_inplace(x: np.ndarray) -> None:
+    x *= 0.5
+    np.tanh(x, out=x)
+    x *= 0.5
+    x += 0.5
+
+
+class _Weights:
+    """Float32 NumPy copies of the model's weights, arranged for one step at batch 1."""
+
+    def __init__(self, model: LanguageModel) -> None:
+        def cpu(param) -> np.ndarray:
+            return np.ascontiguousarray(_to_cpu(param.array), dtype=np.float32)
+
+        cfg = model.config
+        self.units = cfg.units
+        self.embed = cpu(model.embed.W)
+        l1, l2 = model.layers
+        w_x1, w_h1, b1 = cpu(l1.W_x), cpu(l1.W_h), cpu(l1.b)
+        if cfg.vocab_size * 4 * cfg.units * 4 <= TABLE_LIMIT:
+            self.table1 = np.ascontiguousarray(self.embed @ w_x1.T + b1)  # (V, 4H)
+            self.w_x1t = None
+        else:
+            self.table1 = None
+            self.w_x1t = np.ascontiguousarray(w_x1.T)
+        self.b1 = b1
+        self.w_h1t = np.ascontiguousarray(w_h1.T)  # (H, 4H)
+        self.w2t = np.ascontiguousarray(np.concatenate([cpu(l2.W_x), cpu(l2.W_h)], axis=1).T)  # (2H, 4H)
+        self.b2 = cpu(l2.b)
+        w_out, b_out = model.output_weights()
+        self.w_outt = np.ascontiguousarray(cpu(w_out).T)  # (H, V)
+        self.b_out = cpu(b_out)
+
+
+def _to_cpu(array) -> np.ndarray:
+    get = getattr(array, "get", None)
+    return get() if callable(get) else np.asarray(array)
+
+
+class _StateStack:
+    """State after each token, in chunks; old chunks thinned to their first row."""
+
+    def __init__(self, units: int) -> None:
+        self.units = units
+        self.chunks: list[np.ndarray] = []  # each (CHUNK, 4, H) or (1, 4, H) when thinned
+        self.length = 0
+
+    def push(self) -> np.ndarray:
+        """A row for the state after the next token (its content is written by the caller)."""
+        index, row = divmod(self.length, CHUNK)
+        if index == len(self.chunks):
+            self.chunks.append(np.empty((CHUNK, 4, self.units), dtype=np.float32))
+            self._thin()
+        self.length += 1
+        return self.chunks[index][row]
+
+    def _thin(self) -> None:
+        old = len(self.chunks) - 1 - FULL_WINDOW
+        if old >= 0 and self.chunks[old].shape[0] == CHUNK:
+            self.chunks[old] = self.chunks[old][:1].copy()
+
+    def get(self, position: int) -> np.ndarray | None:
+        """The state after token `position`, or None if it was thinned away."""
+        index, row = divmod(position, CHUNK)
+        chunk = self.chunks[index]
+        return chunk[row] if row < chunk.shape[0] else None
+
+    def truncate(self, length: int) -> int:
+        """Keep states for the first `length` tokens; returns how many are directly usable."""
+        self.length = min(self.length, length)
+        keep = -(-self.length // CHUNK)
+        del self.chunks[keep:]
+        if self.length == 0:
+            return 0
+        index, row = divmod(self.length - 1, CHUNK)
+        chunk = self.chunks[index]
+        if row < chunk.shape[0]:
+            return self.length
+        full = np.empty((CHUNK, 4, self.units), dtype=np.float32)
+        full[0] = chunk[0]
+        self.chunks[index] = full
+        self.length = index * CHUNK + 1
+        return self.length
+
+
+class Predictor:
+    """Feeds tokens through the model one at a time and suggests the next ones."""
+
+    def __init__(self, model: LanguageModel, vocab: Vocabulary, tokenizer: Tokenizer, meta: dict | None = None) -> None:
+        self.vocab = vocab
+        self.tokenizer = tokenizer
+        self.meta = meta or {}
+        self.level = tokenizer.level
+        self.w = _Weights(model)
+        units = self.w.units
+        self.units = units
+        self.parameters = model.parameter_count()
+        self._zero = np.zeros((4, units), dtype=np.float32)
+        self._gates = np.empty(4 * units, dtype=np.float32)
+        self._hh = np.empty(2 * units, dtype=np.float32)
+        self._tmp = np.empty(units, dtype=np.float32)
+        self._logits = np.empty(len(vocab), dtype=np.float32)
+        self._stack = _StateStack(units)
+        self._ids: list[int] = []
+        self._banned = np.zeros(len(vocab), dtype=bool)
+        self._banned[vocab.id(UNK)] = True
+        words = sorted((t, i) for i, t in enumerate(vocab.tokens) if t not in (UNK, EOS))
+        self._sorted_words = [t for t, _ in words]
+        self._sorted_ids = np.array([i for _, i in words], dtype=np.int64)
+
+    # construction -------------------------------------------------------------------------
+    @classmethod
+    def from_saved(cls, saved: SavedModel) -> "Predictor":
+        return cls(saved.model, saved.vocab, make_tokenizer(saved.meta["tokenizer"]), saved.meta)
+
+    @classmethod
+    def load(cls, folder: Path | str) -> "Predictor":
+        return cls.from_saved(load_model(folder))
+
+    # state --------------------------------------------------------------------------------
+    def _state(self) -> np.ndarray:
+        if self._stack.length == 0:
+            return self._zero
+        return self._stack.get(self._stack.length - 1)  # type: ignore[return-value]
+
+    def _step(self, token_id: int, prev: np.ndarray, out: np.ndarray) -> None:
+        """out[0..3] = (h1, c1, h2, c2) after `token_id` from state `prev`."""
+        w, units, g = self.w, self.units, self._gates
+        np.matmul(prev[0], w.w_h1t, out=g)
+        if w.table1 is not None:
+            g += w.table1[token_id]
+        else:
+            g += w.embed[token_id] @ w.w_x1t
+            g += w.b1
+        self._cell(g, prev[1], out[0], out[1])
+        self._hh[:units] = out[0]
+        self._hh[units:] = prev[2]
+        np.matmul(self._hh, w.w2t, out=g)
+        g += w.b2
+        self._cell(g, prev[3], out[2], out[3])
+
+    def _cell(self, g: np.ndarray, c_prev: np.ndarray, h_out: np.ndarray, c_out: np.ndarray) -> None:
+        units = self.units
+        a = g[:units]
+        np.tanh(a, out=a)
+        _sigmoid_inplace(g[units:])
+        np.multiply(a, g[units : 2 * units], out=c_out)
+        np.multiply(g[2 * units : 3 * units], c_prev, out=self._tmp)
+        c_out += self._tmp
+        np.tanh(c_out, out=h_out)
+        h_out *= g[3 * units :]
+
+    def feed(self, token_id: int) -> None:
+        """Advance the state by one token."""
+        prev = self._state()
+        row = self._stack.push()
+        self._step(int(token_id), prev, row)
+        self._ids.append(int(token_id))
+
+    def pop(self, count: int = 1) -> None:
+        """Forget the last `count` tokens (backspace)."""
+        self._truncate(max(0, len(self._ids) - count))
+
+    def reset(self) -> None:
+        self._truncate(0)
+
+    def _truncate(self, length: int) -> None:
+        del self._ids[length:]
+        usable = self._stack.truncate(length)
+        for position in range(usable, length):  # recompute a thinned stretch
+            prev = self._stack.get(position - 1) if position > 0 else self._zero
+            row = self._stack.push()
+            self._step(self._ids[position], prev, row)
+
+    @property
+    def context_ids(self) -> list[int]:
+        return list(self._ids)
+
+    def set_ids(self, ids: list[int]) -> None:
+        """Make the context exactly `ids`, recomputing only after the first difference."""
+        common = 0
+        limit = min(len(ids), len(self._ids))
+        while common < limit and ids[common] == self._ids[common]:
+            common += 1
+        self._truncate(common)
+        for token_id in ids[common:]:
+            self.feed(token_id)
+
+    def set_text(self, text: str) -> str:
+        """Follow the text before the cursor; returns the partial word being typed."""
+        complete, partial = self.tokenizer.split_prefix(text)
+        self.set_ids(self.vocab.encode(complete).tolist())
+        return partial
+
+    # distributions ------------------------------------------------------------------------
+    def logits(self) -> np.ndarray:
+        """Next-token logits after the current context (a view, overwritten next call)."""
+        h2 = self._state()[2]
+        np.matmul(h2, self.w.w_outt, out=self._logits)
+        self._logits += self.w.b_out
+        return self._logits
+
+    def probabilities(self, temperature: float = 1.0) -> np.ndarray:
+        logits = self.logits()
+        scaled = logits / np.float32(max(temperature, 1e-3))
+        scaled -= scaled.max()
+        np.exp(scaled, out=scaled)
+        scaled /= scaled.sum()
+        return scaled
+
+    def top_k(self, k: int = 5, temperature: float = 1.0) -> list[Suggestion]:
+        """The k most likely next tokens (`<unk>` excluded), most likely first."""
+        probs = self.probabilities(temperature)
+        probs[self._banned] = 0.0
+        k = max(1, min(k, len(probs)))
+        top = np.argpartition(-probs, k - 1)[:k]
+        top = top[np.argsort(-probs[top], kind="stable")]
+        return [self._suggestion(int(i), float(probs[i]), "") for i in top]
+
+    def completions(self, partial: str, k: int = 5, temperature: float = 1.0) -> list[Suggestion]:
+        """In-vocabulary words starting with `partial`, probabilities renormalised over them."""
+        lo = bisect.bisect_left(self._sorted_words, partial)
+        hi = bisect.bisect_left(self._sorted_words, partial + "\U0010ffff")
+        if lo == hi:
+            return []
+        ids = self._sorted_ids[lo:hi]
+        probs = self.probabilities(temperature)[ids]
+        total = float(probs.sum())
+        if total <= 0:
+            return []
+        order = np.argsort(-probs, kind="stable")[:k]
+        return [self._suggestion(int(ids[j]), float(probs[j] / total), partial) for j in order]
+
+    def suggest(self, text: str, k: int = 5, temperature: float = 1.0) -> Suggestions:
+        """Follow `text` and return next tokens, or completions of the word being typed."""
+        partial = self.set_text(text)
+        if partial:
+            return Suggestions(self.completions(partial, k, temperature), partial)
+        return Suggestions(self.top_k(k, temperature), "")
+
+    def _suggestion(self, token_id: int, prob: float, partial: str) -> Suggestion:
+        token = self.vocab.tokens[token_id]
+        rendered = self.tokenizer.render(token)
+        return Suggestion(token=token, prob=prob, insert=rendered[len(partial):] if partial else rendered)
+
+    # continuation -------------------------------------------------------------------------
+    def greedy(self, tokens: int = 4, partial: str = "", max_chars: int = 40) -> str:
+        """The most likely continuation (ghost text), without changing the context."""
+        mark = len(self._ids)
+        pieces: list[str] = []
+        try:
+            if partial:
+                best = self.completions(partial, 1)
+                if not best:
+                    return ""
+                pieces.append(best[0].insert)
+                self.feed(self.vocab.id(best[0].token))
+            for _ in range(tokens):
+                probs = self.logits().copy()
+                probs[self._banned] = -np.inf
+                token_id = int(np.argmax(probs))
+                token = self.vocab.tokens[token_id]
+                pieces.append(self.tokenizer.render(token))
+                if token == EOS or (self.level == "char" and token == "\n"):
+                    break
+                self.feed(token_id)
+                if sum(map(len, pieces)) >= max_chars:
+                    break
+        finally:
+            self._truncate(mark)
+        return "".join(pieces)[:max_chars]
+
+    def generate(self, prime: str = "", length: int = 200, temperature: float = 1.0, seed: int | None = None) -> str:
+        """Sample `length` tokens after `prime` (the context is restored afterwards)."""
+        rng = np.random.default_rng(seed)
+        saved = list(self._ids)
+        self.set_text(prime) if prime else self.reset()
+        pieces: list[str] = []
+        try:
+            for _ in range(length):
+                probs = self.probabilities(temperature).astype(np.float64)
+                probs[self._banned] = 0.0
+                probs /= probs.sum()
+                token_id = int(rng.choice(len(probs), p=probs))
+                pieces.append(self.tokenizer.render(self.vocab.tokens[token_id]))
+                self.feed(token_id)
+        finally:
+            self.set_ids(saved)
+        return "".join(pieces)
+
+    # facts for the UI ---------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return str(self.meta.get("name", "model"))
+
+    @property
+    def valid_perplexity(self) -> float | None:
+        value = self.meta.get("metrics", {}).get("valid_ppl")
+        return float(value) if isinstance(value, (int, float)) else None

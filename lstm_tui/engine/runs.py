@@ -1,0 +1,65 @@
+"""Run folders as a list: what the `models` command and the TUI's models screen show."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from lstm_tui.engine.checkpoints import MODEL_JSON, MODEL_NPZ, run_state
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """One run folder, summarised from its model.json without loading weights."""
+
+    folder: Path
+    name: str
+    corpus: str
+    level: str
+    tokenizer: str
+    vocab: int
+    parameters: int
+    valid_ppl: float | None
+    updated: str
+    size_bytes: int
+    state: str
+
+
+def _size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
+
+
+def read_run(folder: Path) -> RunInfo | None:
+    """A summary of a run folder, or None if it has no readable model.json."""
+    try:
+        meta = json.loads((folder / MODEL_JSON).read_text(encoding="utf-8"))
+        if not isinstance(meta, dict):
+            return None
+        metrics = meta.get("metrics") or {}
+        ppl = metrics.get("valid_ppl")
+        updated = meta.get("updated") or datetime.fromtimestamp((folder / MODEL_JSON).stat().st_mtime).isoformat(timespec="seconds")
+        return RunInfo(
+            folder=folder,
+            name=str(meta.get("name", folder.name)),
+            corpus=str((meta.get("corpus") or {}).get("name", "?")),
+            level=str(meta.get("level", "?")),
+            tokenizer=str(meta.get("tokenizer", "?")),
+            vocab=len(meta.get("vocab") or []),
+            parameters=int(meta.get("parameters") or 0),
+            valid_ppl=float(ppl) if isinstance(ppl, (int, float)) else None,
+            updated=str(updated),
+            size_bytes=_size(folder),
+            state=run_state(folder) if (folder / MODEL_NPZ).exists() else "incomplete",
+        )
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def list_runs(root: Path) -> list[RunInfo]:
+    """Run folders directly under `root` (newest first)."""
+    if not root.is_dir():
+        return []
+    runs = [info for child in root.iterdir() if child.is_dir() and (info := read_run(child)) is not None]
+    return sorted(runs, key=lambda r: r.updated, reverse=True)

@@ -1,0 +1,521 @@
+"""Training: the one code path used by `--headless-train` and by the TUI's train screen.
+
+`Trainer` owns a run folder. It trains with truncated BPTT over B parallel streams, validates
+(batched) at intervals, writes checkpoints atomically, reports everything as events, and stops
+on epochs / max steps / time budget / a stop request — finishing the current step and saving
+first, so a stop (Ctrl-C, SIGTERM, SIGHUP, the TUI's Stop) never loses work. Resume restores
+weights, optimizer, LSTM states, RNG and data position, so the loss curve continues exactly.
+"""
+
+from __future__ import annotations
+
+import math
+import platform
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from lstm_tui import __version__
+from lstm_tui.engine.atomic import remove_stale_temps
+from lstm_tui.engine.chainer_compat import chainer, optimizer_hooks, optimizers
+from lstm_tui.engine.checkpoints import (
+    EVENTS,
+    TRAINER_NPZ,
+    RunLock,
+    load_into,
+    load_optimizer_state,
+    read_meta,
+    read_trainer_snapshot,
+    write_meta,
+    write_model,
+    write_trainer_snapshot,
+)
+from lstm_tui.engine.config import TrainConfig
+from lstm_tui.engine.dataset import Dataset, load_dataset
+from lstm_tui.engine.device import DeviceChoice, choose_device
+from lstm_tui.engine.errors import UserError
+from lstm_tui.engine.events import EventLog, Listener
+from lstm_tui.engine.model import LanguageModel, ModelConfig
+from lstm_tui.engine.predictor import Predictor
+from lstm_tui.engine.streams import ParallelStreams, eval_streams
+from lstm_tui.engine.tokenizers import make_tokenizer
+from lstm_tui.engine.vocabulary import Vocabulary
+
+PROGRESS_SECONDS = 1.0
+
+
+@dataclass
+class RunResult:
+    """How a run ended and where its model is."""
+
+    status: str  # finished | interrupted | failed
+    folder: Path
+    step: int
+    valid_loss: float | None
+    test_loss: float | None
+    elapsed: float
+    tokens_per_second: float
+    reason: str | None = None
+
+
+def default_run_name(config: TrainConfig) -> str:
+    corpus = (config.corpus or "builtin:pydoc").rstrip("/").replace("builtin:", "")
+    stem = Path(corpus).stem or "corpus"
+    return f"{stem}-{config.level}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _versions() -> dict:
+    return {
+        "lstm_tui": __version__,
+        "chainer": chainer.__version__,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+    }
+
+
+def perplexity(loss: float | None) -> float | None:
+    if loss is None or not math.isfinite(loss):
+        return None
+    return float(math.exp(min(loss, 700.0)))
+
+
+class Trainer:
+    """Trains one run folder; create with `Trainer.new(...)` or `Trainer.resume(...)`."""
+
+    def __init__(
+        self,
+        config: TrainConfig,
+        folder: Path,
+        data: Dataset,
+        model: LanguageModel,
+        device: DeviceChoice,
+        listeners: list[Listener] | None = None,
+    ) -> None:
+        self.config = config
+        self.folder = folder
+        self.data = data
+        self.model = model
+        self.device = device
+        self.listeners = list(listeners or [])
+        self.streams = ParallelStreams(data.train, config.batch_size, config.bptt)
+        self.valid_streams = eval_streams(data.valid, config.batch_size, config.bptt)
+        self.test_streams = eval_streams(data.test, config.batch_size, config.bptt)
+        self.rng = np.random.default_rng(config.seed)
+        self.optimizer = self._make_optimizer()
+        self.step = 0
+        self.position = 0  # index into the streams of the next window
+        self.epoch = 0
+        self.elapsed = 0.0  # training seconds over all sessions of this run
+        self.tokens_seen = 0
+        self.lr = config.effective_lr
+        self.history: list[dict] = []
+        self.best_valid: float | None = None
+        self.last_valid: float | None = None
+        self.test_loss: float | None = None
+        self.train_loss_ema: float | None = None
+        self.created = _now()
+        self.name = folder.name
+
+    # construction ---------------------------------------------------------------------------
+    @classmethod
+    def new(cls, config: TrainConfig, folder: Path | str | None = None, listeners: list[Listener] | None = None) -> "Trainer":
+        """A fresh run: validate, load data, build and initialise the model from the seed."""
+        config.validate()
+        device = choose_device(config.device)
+        data = load_dataset(config)
+        folder = Path(folder) if folder else Path("checkpoints") / default_run_name(config)
+        folder = folder.expanduser().resolve()
+        _check_writable(folder)
+        if (folder / TRAINER_NPZ).exists():
+            raise UserError(f"{folder} already holds a run; resume it with --resume {folder} or choose another --out")
+        model_config = ModelConfig(
+            vocab_size=len(data.vocab),
+            units=config.units,
+            embed=config.effective_embed,
+            dropout=config.dropout,
+            tie_weights=config.tie_weights,
+        )
+        model = LanguageModel(model_config)
+        model.init_weights(np.random.default_rng([config.seed, 1]))
+        model.to_device(device.device)
+        trainer = cls(config, folder, data, model, device, listeners)
+        if device.notice:
+            trainer._notice = device.notice
+        return trainer
+
+    @classmethod
+    def resume(cls, folder: Path | str, overrides: dict | None = None, listeners: list[Listener] | None = None) -> "Trainer":
+        """Continue a run exactly where its last checkpoint left it (stop limits may change)."""
+        folder = Path(folder).expanduser().resolve()
+        meta = read_meta(folder)
+        arrays, state = read_trainer_snapshot(folder)
+        config = TrainConfig.from_dict(meta.get("train", {}))
+        for key, value in (overrides or {}).items():
+            setattr(config, key, value)
+        config.validate()
+        device = choose_device(config.device)
+        vocab = Vocabulary.from_json(meta["vocab"])
+        data = load_dataset(config, vocab=vocab, tokenizer=meta["tokenizer"])
+        if data.corpus.sha256 != meta.get("corpus", {}).get("sha256"):
+            raise UserError(f"the corpus of {folder} has changed since the run started; resume needs the same text (or start a new run)")
+        model = LanguageModel(ModelConfig.from_dict(meta["model"]))
+        path = folder / TRAINER_NPZ
+        load_into(model, arrays, path, prefix="model/")
+        model.to_device(device.device)
+        trainer = cls(config, folder, data, model, device, listeners)
+        load_optimizer_state(trainer.optimizer, arrays, path)
+        trainer._restore(arrays, state, meta)
+        return trainer
+
+    def _make_optimizer(self):
+        config = self.config
+        if config.optimizer == "adam":
+            opt = optimizers.Adam(alpha=config.effective_lr)
+        else:
+            opt = optimizers.SGD(lr=config.effective_lr)
+        opt.setup(self.model)
+        opt.add_hook(optimizer_hooks.GradientClipping(config.grad_clip))
+        return opt
+
+    def _set_lr(self, lr: float) -> None:
+        self.lr = lr
+        if isinstance(self.optimizer, optimizers.Adam):
+            self.optimizer.alpha = lr
+        else:
+            self.optimizer.lr = lr
+
+    # snapshots ------------------------------------------------------------------------------
+    def _state_arrays(self) -> dict[str, np.ndarray]:
+        arrays = {}
+        for name, layer in (("lstm1", self.model.lstm1), ("lstm2", self.model.lstm2)):
+            if layer.h is not None:
+                arrays[f"{name}_h"] = chainer.backend.CpuDevice().send(layer.h)
+                arrays[f"{name}_c"] = chainer.backend.CpuDevice().send(layer.c)
+        return arrays
+
+    def _state_json(self) -> dict:
+        return {
+            "step": self.step,
+            "position": self.position,
+            "epoch": self.epoch,
+            "elapsed": self.elapsed,
+            "tokens_seen": self.tokens_seen,
+            "lr": self.lr,
+            "rng": self.rng.bit_generator.state,
+            "best_valid": self.best_valid,
+            "last_valid": self.last_valid,
+            "train_loss_ema": self.train_loss_ema,
+            "history": self.history,
+            "created": self.created,
+        }
+
+    def _restore(self, arrays: dict[str, np.ndarray], state: dict, meta: dict) -> None:
+        try:
+            self.step = int(state["step"])
+            self.position = int(state["position"])
+            self.epoch = int(state["epoch"])
+            self.elapsed = float(state["elapsed"])
+            self.tokens_seen = int(state["tokens_seen"])
+            self._set_lr(float(state["lr"]))
+            self.rng.bit_generator.state = state["rng"]
+            self.best_valid = state.get("best_valid")
+            self.last_valid = state.get("last_valid")
+            self.train_loss_ema = state.get("train_loss_ema")
+            self.history = list(state.get("history", []))
+            self.created = str(state.get("created", meta.get("created", _now())))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise UserError(f"{self.folder / TRAINER_NPZ} has an unreadable trainer state ({exc}); it cannot be resumed") from None
+        xp = self.model.xp
+        for name, layer in (("lstm1", self.model.lstm1), ("lstm2", self.model.lstm2)):
+            if f"state/{name}_h" in arrays:
+                layer.h = xp.asarray(arrays[f"state/{name}_h"])
+                layer.c = xp.asarray(arrays[f"state/{name}_c"])
+
+    def meta(self, status: str) -> dict:
+        """model.json: everything needed to rebuild, reproduce and describe the model."""
+        valid = self.last_valid
+        return {
+            "name": self.name,
+            "level": self.config.level,
+            "tokenizer": self.data.tokenizer,
+            "model": self.model.config.to_dict(),
+            "vocab": self.data.vocab.to_json(),
+            "train": self.config.to_dict(),
+            "corpus": self.data.corpus.info(),
+            "metrics": {
+                "valid_loss": valid,
+                "valid_ppl": perplexity(valid),
+                "best_valid_loss": self.best_valid,
+                "test_loss": self.test_loss,
+                "test_ppl": perplexity(self.test_loss),
+                "history": self.history,
+            },
+            "parameters": self.model.parameter_count(),
+            "state": status,
+            "step": self.step,
+            "epoch": self.epoch,
+            "tokens_seen": self.tokens_seen,
+            "elapsed_seconds": round(self.elapsed, 2),
+            "device": self.device.name,
+            "seed": self.config.seed,
+            "versions": _versions(),
+            "created": self.created,
+            "updated": _now(),
+        }
+
+    def save(self, status: str, events: EventLog) -> None:
+        """Trainer snapshot first (resume point), then the model for predictors."""
+        write_trainer_snapshot(self.folder, self.model, self.optimizer, self._state_arrays(), self._state_json())
+        write_model(self.folder, self.model, self.meta(status))
+        events.emit("checkpoint", step=self.step, path=str(self.folder), status=status)
+
+    # evaluation -----------------------------------------------------------------------------
+    def evaluate(self, streams: ParallelStreams | None, max_tokens: int | None = None) -> float | None:
+        """Mean nats per token over a split (batched, no dropout, own state)."""
+        if streams is None:
+            return None
+        saved = [(layer.h, layer.c) for layer in self.model.layers]
+        self.model.reset_state()
+        xp = self.model.xp
+        total = 0.0
+        count = 0
+        try:
+            with chainer.using_config("train", False), chainer.no_backprop_mode():
+                for x, t in streams.windows():
+                    loss = self.model.loss(xp.asarray(x), xp.asarray(t))
+                    total += float(loss.array) * t.size
+                    count += t.size
+                    if max_tokens is not None and count >= max_tokens:
+                        break
+        finally:
+            for layer, (h, c) in zip(self.model.layers, saved):
+                layer.h, layer.c = h, c
+        return total / max(count, 1)
+
+    def sample(self, length: int = 120) -> str:
+        predictor = Predictor(self.model, self.data.vocab, make_tokenizer(self.data.tokenizer))
+        return predictor.generate("", length=length if self.config.level == "char" else length // 4, temperature=0.8, seed=self.step)
+
+    # the loop -------------------------------------------------------------------------------
+    def _limits(self) -> tuple[int | None, float | None]:
+        """(total steps planned, deadline in training seconds)."""
+        per_epoch = self.streams.windows_per_epoch
+        totals = []
+        epochs = self.config.effective_epochs
+        if epochs is not None:
+            totals.append(int(math.ceil(epochs * per_epoch)))
+        if self.config.max_steps is not None:
+            totals.append(self.config.max_steps)
+        total = min(totals) if totals else None
+        deadline = self.config.time_budget * 60.0 if self.config.time_budget is not None else None
+        return total, deadline
+
+    def run(self, stop: threading.Event | None = None) -> RunResult:
+        """Train until a limit or a stop request; always leaves a loadable checkpoint."""
+        stop = stop or threading.Event()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        remove_stale_temps(self.folder)
+        with RunLock(self.folder):
+            events = EventLog(self.folder / EVENTS, self.listeners)
+            try:
+                return self._run(stop, events)
+            finally:
+                events.close()
+
+    def _run(self, stop: threading.Event, events: EventLog) -> RunResult:
+        config = self.config
+        total_steps, deadline = self._limits()
+        events.emit(
+            "started",
+            name=self.name,
+            folder=str(self.folder),
+            resumed=self.step > 0,
+            step=self.step,
+            total_steps=total_steps,
+            time_budget=deadline,
+            config=config.to_dict(),
+            vocab=len(self.data.vocab),
+            parameters=self.model.parameter_count(),
+            train_tokens=int(len(self.data.train)),
+            valid_tokens=int(len(self.data.valid)),
+            test_tokens=int(len(self.data.test)),
+            tokens_per_epoch=self.streams.tokens_per_epoch,
+            steps_per_epoch=self.streams.windows_per_epoch,
+            device=self.device.name,
+        )
+        notice = getattr(self, "_notice", None)
+        if notice:
+            events.emit("notice", message=notice)
+        if self.step == 0:
+            self.save("running", events)  # a loadable folder from the first second
+        xp = self.model.xp
+        session_start = time.perf_counter()
+        elapsed_at_start = self.elapsed
+        tokens_at_start = self.tokens_seen
+        last_progress = 0.0
+        last_save = time.perf_counter()
+        eval_every = self.config.eval_every or max(1, min(500, self.streams.windows_per_epoch // 4))
+        status, reason = "finished", None
+        while True:
+            if total_steps is not None and self.step >= total_steps:
+                break
+            if deadline is not None and self.elapsed >= deadline:
+                break
+            if stop.is_set():
+                status = "interrupted"
+                break
+            if self.position >= self.streams.length:
+                self.position = 0
+                self.epoch += 1
+                self.model.reset_state()
+                if total_steps is None and deadline is None:
+                    break
+            x, t = self.streams.window(self.position)
+            loss = self.model.loss(xp.asarray(x), xp.asarray(t), self.rng)
+            value = float(loss.array)
+            if not math.isfinite(value):
+                status = "failed"
+                reason = (
+                    f"the loss became {value} at step {self.step + 1}; the last good checkpoint is kept — "
+                    f"lower the learning rate (--lr {self.lr / 4:g}) or clip harder (--grad-clip {config.grad_clip / 5:g})"
+                )
+                break
+            self.model.cleargrads()
+            loss.backward()
+            loss.unchain_backward()
+            self.optimizer.update()
+            self.step += 1
+            self.position += x.shape[0]
+            self.tokens_seen += int(t.size)
+            self.elapsed = elapsed_at_start + (time.perf_counter() - session_start)
+            self.train_loss_ema = value if self.train_loss_ema is None else 0.98 * self.train_loss_ema + 0.02 * value
+            now = time.perf_counter()
+            if now - last_progress >= PROGRESS_SECONDS or self.step == 1:
+                last_progress = now
+                events.emit("progress", **self._progress(value, total_steps, deadline, tokens_at_start, now - session_start))
+            if self.step % eval_every == 0 and self.step != total_steps:
+                self._validate(events, final=False)
+            if now - last_save >= config.checkpoint_minutes * 60.0:
+                self.save("running", events)
+                last_save = time.perf_counter()
+        if status == "failed":
+            events.emit("failed", step=self.step, reason=reason)
+            self._finish_meta(status)
+            return self._result(status, reason, tokens_at_start, session_start)
+        if status == "finished":
+            self._validate(events, final=True)
+        if status == "finished" and self.test_streams is not None:
+            self.test_loss = self.evaluate(self.test_streams)
+        self.save(status, events)
+        result = self._result(status, reason, tokens_at_start, session_start)
+        events.emit(
+            status,
+            step=self.step,
+            valid_loss=self.last_valid,
+            valid_ppl=perplexity(self.last_valid),
+            test_loss=self.test_loss,
+            test_ppl=perplexity(self.test_loss),
+            elapsed=self.elapsed,
+            tokens_per_second=result.tokens_per_second,
+            folder=str(self.folder),
+        )
+        return result
+
+    def _finish_meta(self, status: str) -> None:
+        """Mark model.json (the weights stay those of the last good checkpoint)."""
+        try:
+            meta = read_meta(self.folder)
+            meta.pop("format_version", None)
+            meta["state"] = status
+            write_meta(self.folder, meta)
+        except UserError:
+            pass
+
+    def _result(self, status: str, reason: str | None, tokens_at_start: int, session_start: float) -> RunResult:
+        seconds = max(time.perf_counter() - session_start, 1e-9)
+        return RunResult(
+            status=status,
+            folder=self.folder,
+            step=self.step,
+            valid_loss=self.last_valid,
+            test_loss=self.test_loss,
+            elapsed=self.elapsed,
+            tokens_per_second=(self.tokens_seen - tokens_at_start) / seconds,
+            reason=reason,
+        )
+
+    def _progress(self, loss: float, total_steps: int | None, deadline: float | None, tokens_at_start: int, session_seconds: float) -> dict:
+        rate = (self.tokens_seen - tokens_at_start) / max(session_seconds, 1e-9)
+        steps_per_second = rate / max(self.config.batch_size * self.config.bptt, 1)
+        etas = []
+        if total_steps is not None and steps_per_second > 0:
+            etas.append((total_steps - self.step) / steps_per_second)
+        if deadline is not None:
+            etas.append(max(deadline - self.elapsed, 0.0))
+        fraction = None
+        if total_steps:
+            fraction = self.step / total_steps
+        if deadline:
+            fraction = max(fraction or 0.0, self.elapsed / deadline)
+        return {
+            "step": self.step,
+            "total_steps": total_steps,
+            "epoch": self.epoch + self.position / self.streams.length,
+            "loss": loss,
+            "loss_avg": self.train_loss_ema,
+            "perplexity": perplexity(self.train_loss_ema),
+            "tokens_per_second": rate,
+            "elapsed": self.elapsed,
+            "eta": min(etas) if etas else None,
+            "fraction": min(fraction, 1.0) if fraction is not None else None,
+            "lr": self.lr,
+        }
+
+    def _validate(self, events: EventLog, final: bool) -> None:
+        if self.valid_streams is None:
+            return
+        valid = self.evaluate(self.valid_streams, None if final else self.config.eval_tokens)
+        if valid is None:
+            return
+        improved = self.best_valid is None or valid < self.best_valid
+        if not improved and self.config.lr_decay < 1.0 and not final:
+            self._set_lr(self.lr * self.config.lr_decay)
+        if improved:
+            self.best_valid = valid
+        self.last_valid = valid
+        record = {
+            "step": self.step,
+            "epoch": round(self.epoch + self.position / self.streams.length, 4),
+            "valid_loss": valid,
+            "valid_ppl": perplexity(valid),
+            "train_loss": self.train_loss_ema,
+            "elapsed": round(self.elapsed, 2),
+            "lr": self.lr,
+        }
+        self.history.append(record)
+        events.emit("validation", **record)
+        try:
+            events.emit("sample", step=self.step, text=self.sample())
+        except Exception as exc:  # noqa: BLE001 - a sample is decoration, never a reason to stop
+            events.emit("notice", message=f"could not generate a sample: {exc}")
+
+
+def _check_writable(folder: Path) -> None:
+    """Fail before training, not at the first save, when the output folder is not writable."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / ".write-test"
+        with open(probe, "wb") as handle:
+            handle.write(b"\0" * 4096)
+            handle.flush()
+        probe.unlink()
+    except OSError as exc:
+        raise UserError(f"cannot write to {folder} ({exc.strerror or exc}); choose a writable --out") from None

@@ -1,0 +1,125 @@
+"""The predictor: top-k, the state stack, round trips, word completions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lstm_tui.engine.checkpoints import load_model
+from lstm_tui.engine.chainer_compat import chainer
+from lstm_tui.engine.predictor import CHUNK, FULL_WINDOW, Predictor
+from lstm_tui.engine.tokenizers import MecabTokenizer, SpaceTokenizer
+
+
+def test_top_k_sorted_and_sums_to_at_most_one(trained_char_run: Path) -> None:
+    predictor = Predictor.load(trained_char_run)
+    items = predictor.suggest("ROMEO:\nWhat say", k=5).items
+    probs = [s.prob for s in items]
+    assert probs == sorted(probs, reverse=True)
+    assert 0 < sum(probs) <= 1 + 1e-6
+    assert len({s.token for s in items}) == 5
+
+
+def test_predictor_matches_the_chainer_model(trained_char_run: Path) -> None:
+    saved = load_model(trained_char_run)
+    predictor = Predictor.from_saved(saved)
+    text = "First Citizen:\nBefore we proceed"
+    ids = saved.vocab.encode(list(text))
+    with chainer.using_config("train", False), chainer.no_backprop_mode():
+        logits = saved.model.forward(ids.reshape(-1, 1)).array[-1]
+    predictor.set_text(text)
+    np.testing.assert_allclose(predictor.logits(), logits, rtol=1e-4, atol=1e-4)
+
+
+def test_checkpoint_round_trip_gives_identical_predictions(trained_char_run: Path) -> None:
+    a = Predictor.load(trained_char_run)
+    b = Predictor.load(trained_char_run)
+    for text in ("", "KING", "KING RICHARD:\nAnd "):
+        assert a.suggest(text, 10) == b.suggest(text, 10)
+
+
+def test_backspace_and_edit_equal_fresh_typing(trained_char_run: Path) -> None:
+    typed = Predictor.load(trained_char_run)
+    text = ""
+    for char in "Good morrow, sweet lady":
+        text += char
+        typed.suggest(text)
+    for _ in range(4):  # backspace four characters
+        text = text[:-1]
+        typed.suggest(text)
+    text = "Bad" + text[4:]  # an edit at the start
+    edited = typed.suggest(text, 8)
+    fresh = Predictor.load(trained_char_run).suggest(text, 8)
+    assert [s.token for s in edited.items] == [s.token for s in fresh.items]
+    np.testing.assert_allclose([s.prob for s in edited.items], [s.prob for s in fresh.items], rtol=1e-5)
+
+
+def test_long_text_thins_old_states_and_stays_exact(trained_char_run: Path) -> None:
+    long_predictor = Predictor.load(trained_char_run)
+    text = ("Now is the winter of our discontent\n" * 200)[: CHUNK * (FULL_WINDOW + 3)]
+    long_predictor.set_text(text)
+    thinned = [c.shape[0] for c in long_predictor._stack.chunks]
+    assert thinned[0] == 1 and thinned[-1] == CHUNK
+    cut = CHUNK + 17  # an edit deep in the thinned region recomputes from its chunk start
+    edited = text[:cut] + "X"
+    long_predictor.set_text(edited)
+    fresh = Predictor.load(trained_char_run)
+    fresh.set_text(edited)
+    np.testing.assert_allclose(long_predictor.logits(), fresh.logits(), rtol=1e-5, atol=1e-5)
+
+
+def test_greedy_and_generate_leave_the_context_unchanged(trained_char_run: Path) -> None:
+    predictor = Predictor.load(trained_char_run)
+    predictor.set_text("To be, or not")
+    before = predictor.logits().copy()
+    ghost = predictor.greedy(6)
+    assert ghost
+    sample = predictor.generate("ROMEO:", 30, seed=1)
+    assert sample == predictor.generate("ROMEO:", 30, seed=1)
+    predictor.set_text("To be, or not")
+    np.testing.assert_allclose(predictor.logits(), before)
+
+
+def test_space_tokenizer_prefix_split() -> None:
+    tok = SpaceTokenizer()
+    assert tok.tokenize(" the cat \n sat \n") == ["the", "cat", "<eos>", "sat", "<eos>"]
+    assert tok.split_prefix("the ca") == (["the"], "ca")
+    assert tok.split_prefix("the cat ") == (["the", "cat"], "")
+    assert tok.split_prefix("a\nb") == (["a", "<eos>"], "b")
+
+
+def test_mecab_splits_japanese() -> None:
+    tok = MecabTokenizer()
+    assert tok.tokenize("吾輩は猫である。名前はまだ無い。") == ["吾輩", "は", "猫", "で", "ある", "。", "名前", "は", "まだ", "無い", "。"]
+    assert tok.split_prefix("吾輩は猫で") == (["吾輩", "は", "猫"], "で")
+    assert tok.split_prefix("吾輩は猫。") == (["吾輩", "は", "猫", "。"], "")
+
+
+@pytest.fixture(scope="module")
+def ptb_word_run(corpora_dir: Path, tmp_path_factory) -> Path:
+    from lstm_tui.engine.training import Trainer
+    from tests.conftest import small_config
+
+    sample = tmp_path_factory.mktemp("ptb")
+    lines = (corpora_dir / "ptb" / "ptb.train.txt").read_text().splitlines()
+    (sample / "train.txt").write_text("\n".join(lines[:3000]) + "\n")
+    (sample / "valid.txt").write_text("\n".join(lines[3000:3300]) + "\n")
+    config = small_config(sample / "train.txt", level="word", tokenizer="space", valid_file=str(sample / "valid.txt"),
+                          max_steps=30, vocab_size=2000, bptt=20, batch_size=16)
+    folder = sample / "run"
+    Trainer.new(config, folder).run()
+    return folder
+
+
+def test_word_completions_are_renormalised_prefix_matches(ptb_word_run: Path) -> None:
+    predictor = Predictor.load(ptb_word_run)
+    result = predictor.suggest("the company said it ex", k=5)
+    assert result.partial == "ex"
+    assert result.items and all(s.token.startswith("ex") for s in result.items)
+    assert all(s.insert == s.token[2:] + " " for s in result.items)
+    full = predictor.completions("ex", k=10_000)
+    assert abs(sum(s.prob for s in full) - 1.0) < 1e-4
+    next_words = predictor.suggest("the company said it ", k=5)
+    assert next_words.partial == "" and "<unk>" not in [s.token for s in next_words.items]
