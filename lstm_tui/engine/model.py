@@ -13,6 +13,7 @@ import numpy as np
 
 from lstm_tui.engine.chainer_compat import F, L, chainer
 from lstm_tui.engine.lstm_sequence import lstm_sequence
+from lstm_tui.engine.softmax_xent import softmax_cross_entropy
 
 INIT_SCALE = 0.1  # uniform ±0.1, as Chainer's examples/ptb
 
@@ -131,7 +132,7 @@ class LanguageModel(chainer.Chain):
     def loss(self, tokens, targets, rng: np.random.Generator | None = None):
         """Mean cross-entropy per token (nats) over the window."""
         logits = self.forward(tokens, rng)
-        return F.softmax_cross_entropy(logits, targets.reshape(-1))
+        return softmax_cross_entropy(logits, targets.reshape(-1))
 
     def parameter_count(self) -> int:
         return int(sum(p.size for p in self.params()))

@@ -233,6 +233,10 @@ class Predictor:
     def set_text(self, text: str) -> str:
         """Follow the text before the cursor; returns the partial word being typed."""
         complete, partial = self.tokenizer.split_prefix(text)
+        if partial and self.tokenizer.name == "mecab" and partial in self.vocab.index:
+            # Japanese has no spaces: a last word that is itself a known word counts as typed
+            # (IMEs commit whole words); an unknown fragment is completed.
+            complete, partial = [*complete, partial], ""
         self.set_ids(self.vocab.encode(complete).tolist())
         return partial
 
