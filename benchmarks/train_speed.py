@@ -1,0 +1,132 @@
+"""Training throughput: the project's trainer vs Chainer's examples/ptb style, configs a–d.
+
+Each (implementation, config) runs in its own process, so its peak memory (max RSS) is its own.
+A step is forward + backward + Adam update with gradient clipping 5, dropout off, on one BPTT
+window of random tokens; tokens/s = B·T / median step time over `--steps` timed steps (after
+one warm-up step).
+
+    .venv/bin/python benchmarks/train_speed.py            # all configs, 5 timed steps each
+    .venv/bin/python benchmarks/train_speed.py --configs a b --steps 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+CONFIGS = {  # V, H, B, T
+    "a": (65, 256, 64, 64),
+    "b": (65, 512, 64, 100),
+    "c": (10000, 200, 20, 35),
+    "d": (10000, 650, 20, 35),
+}
+PYTORCH_RATIO = {"a": 2.9, "b": 2.0, "c": 4.6, "d": 4.9}  # PyTorch nn.LSTM / reference, measured in the issue
+
+
+def measure(impl: str, config: str, steps: int, device: str) -> dict:
+    import numpy as np
+
+    from lstm_tui.engine.chainer_compat import chainer, optimizer_hooks, optimizers
+
+    vocab, units, batch, bptt = CONFIGS[config]
+    rng = np.random.default_rng(0)
+    np.random.seed(0)
+    xp = np
+    if impl == "reference":
+        from benchmarks.reference_ptb import RNNForLM, bptt_loss
+
+        model = RNNForLM(vocab, units)
+
+        def loss_of(x, t):
+            return bptt_loss(model, x, t)
+    else:
+        from lstm_tui.engine.model import LanguageModel, ModelConfig
+
+        model = LanguageModel(ModelConfig(vocab_size=vocab, units=units, embed=units, dropout=0.0))
+        model.init_weights(rng)
+
+        def loss_of(x, t):
+            return model.loss(x, t)
+    if device != "cpu":
+        model.to_device(device)
+        xp = model.xp
+    optimizer = optimizers.Adam()
+    optimizer.setup(model)
+    optimizer.add_hook(optimizer_hooks.GradientClipping(5.0))
+    times = []
+    for i in range(steps + 1):
+        x = xp.asarray(rng.integers(0, vocab, (bptt, batch)).astype(np.int32))
+        t = xp.asarray(rng.integers(0, vocab, (bptt, batch)).astype(np.int32))
+        if device != "cpu":
+            chainer.get_device(device).device.synchronize()
+        start = time.perf_counter()
+        loss = loss_of(x, t)
+        model.cleargrads()
+        loss.backward()
+        loss.unchain_backward()
+        optimizer.update()
+        if device != "cpu":
+            chainer.get_device(device).device.synchronize()
+        if i > 0:
+            times.append(time.perf_counter() - start)
+    median = statistics.median(times)
+    return {
+        "impl": impl,
+        "config": config,
+        "tokens_per_second": batch * bptt / median,
+        "median_step_s": median,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
+    parser.add_argument("--steps", type=int, default=5)
+    parser.add_argument("--device", default="cpu", help="cpu or a Chainer device such as @cupy:0")
+    parser.add_argument("--impls", nargs="+", default=["reference", "project"])
+    parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--one", nargs=2, metavar=("IMPL", "CONFIG"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(measure(args.one[0], args.one[1], args.steps, args.device)))
+        return
+    results = []
+    for config in args.configs:
+        for impl in args.impls:
+            proc = subprocess.run(
+                [sys.executable, __file__, "--one", impl, config, "--steps", str(args.steps), "--device", args.device],
+                capture_output=True, text=True, check=True,
+            )
+            results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+            print(f"  measured {impl} {config}: {results[-1]['tokens_per_second']:,.0f} tokens/s", file=sys.stderr)
+    print(f"\nmachine: {platform.machine()}, {platform.processor() or '?'}; python {platform.python_version()}; device {args.device}")
+    print("| config V/H/B/T | reference tok/s | project tok/s | ratio | PyTorch ratio (target) | reference peak MB | project peak MB | memory ratio |")
+    print("|---|---|---|---|---|---|---|---|")
+    for config in args.configs:
+        by = {r["impl"]: r for r in results if r["config"] == config}
+        if "reference" not in by or "project" not in by:
+            continue
+        ref, mine = by["reference"], by["project"]
+        v, h, b, t = CONFIGS[config]
+        print(
+            f"| {config}: {v}/{h}/{b}/{t} | {ref['tokens_per_second']:,.0f} | {mine['tokens_per_second']:,.0f} | "
+            f"{mine['tokens_per_second'] / ref['tokens_per_second']:.2f}× | {PYTORCH_RATIO[config]}× | "
+            f"{ref['peak_rss_mb']:,.0f} | {mine['peak_rss_mb']:,.0f} | {mine['peak_rss_mb'] / ref['peak_rss_mb']:.2f}× |"
+        )
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
