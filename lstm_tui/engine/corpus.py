@@ -15,6 +15,7 @@ from lstm_tui.engine.aozora import clean_aozora, looks_like_aozora
 from lstm_tui.engine.builtin_corpora import DEFAULT_CORPUS, load_builtin
 from lstm_tui.engine.catalogue import CatalogueEntry, load_catalogue
 from lstm_tui.engine.errors import UserError
+from lstm_tui.engine.memory import require_memory
 from lstm_tui.engine.textfile import read_text_file
 
 FORMATS = ("auto", "plain", "aozora")
@@ -85,9 +86,15 @@ def _text_files(folder: Path) -> list[Path]:
 
 def read_path(path: Path, encoding: str | None, fmt: str) -> list[TextDocument]:
     """A file, or every .txt file of a folder (sorted, recursive)."""
-    if path.is_dir():
-        return [read_document(p, encoding, fmt) for p in _text_files(path)]
-    return [read_document(path, encoding, fmt)]
+    files = _text_files(path) if path.is_dir() else [path]
+    total = 0
+    for file in files:
+        try:
+            total += file.stat().st_size
+        except OSError:
+            pass  # read_document reports it
+    require_memory(total, str(path))
+    return [read_document(p, encoding, fmt) for p in files]
 
 
 def split_text(text: str, fractions: tuple[float, float, float]) -> tuple[str, str, str]:

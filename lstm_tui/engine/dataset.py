@@ -36,19 +36,41 @@ def load_dataset(config: TrainConfig, vocab: Vocabulary | None = None, tokenizer
         split=config.split,
     )
     name = tokenizer or resolve_tokenizer_name(config.level, config.tokenizer, corpus.train)
-    tok = make_tokenizer(name)
-    train_tokens = tok.tokenize(corpus.train)
-    if len(set(train_tokens)) < 2:
+    if name == "char":
+        train_points = codepoints(corpus.train)
+        distinct = len(np.unique(train_points[:10_000_000]))
+        if distinct < 2:
+            distinct = len(np.unique(train_points))
+        if distinct >= 2 and vocab is None:
+            vocab = Vocabulary.build_chars(train_points, config.effective_vocab_size)
+
+        def encode(text: str) -> np.ndarray:
+            return vocab.encode_chars(codepoints(text))  # type: ignore[union-attr]
+    else:
+        tok = make_tokenizer(name)
+        train_tokens = tok.tokenize(corpus.train)
+        distinct = len(set(train_tokens))
+        if distinct >= 2 and vocab is None:
+            vocab = Vocabulary.build(train_tokens, config.effective_vocab_size)
+
+        def encode(text: str) -> np.ndarray:
+            return vocab.encode(tok.tokenize(text))  # type: ignore[union-attr]
+    if distinct < 2:
         raise UserError(
             f"corpus {corpus.name!r} has fewer than two distinct {config.level} tokens; there is nothing to learn — give a real text"
         )
-    if vocab is None:
-        vocab = Vocabulary.build(train_tokens, config.effective_vocab_size)
+    assert vocab is not None
+    empty = np.zeros(0, np.int32)
     return Dataset(
         corpus=corpus,
         tokenizer=name,
         vocab=vocab,
-        train=vocab.encode(train_tokens),
-        valid=vocab.encode(tok.tokenize(corpus.valid)) if corpus.valid else np.zeros(0, np.int32),
-        test=vocab.encode(tok.tokenize(corpus.test)) if corpus.test else np.zeros(0, np.int32),
+        train=vocab.encode_chars(train_points) if name == "char" else vocab.encode(train_tokens),
+        valid=encode(corpus.valid) if corpus.valid else empty,
+        test=encode(corpus.test) if corpus.test else empty,
     )
+
+
+def codepoints(text: str) -> np.ndarray:
+    """The text's Unicode code points as a uint32 array (4 bytes per character, no str objects)."""
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)

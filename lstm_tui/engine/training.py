@@ -46,6 +46,12 @@ from lstm_tui.engine.tokenizers import make_tokenizer
 from lstm_tui.engine.vocabulary import Vocabulary
 
 PROGRESS_SECONDS = 1.0
+PLATEAU_PATIENCE = 2  # validations without improvement before the learning rate decays
+MIN_LR_FRACTION = 1e-3  # the learning rate never decays below this share of its start
+
+
+class SaveError(UserError):
+    """A checkpoint could not be written (disk full, folder made read-only); the old one stays."""
 
 
 @dataclass
@@ -121,6 +127,7 @@ class Trainer:
         self.last_valid: float | None = None
         self.test_loss: float | None = None
         self.train_loss_ema: float | None = None
+        self.stale_validations = 0
         self.created = _now()
         self.name = folder.name
 
@@ -171,7 +178,8 @@ class Trainer:
         load_into(model, arrays, path, prefix="model/")
         model.to_device(device.device)
         trainer = cls(config, folder, data, model, device, listeners)
-        load_optimizer_state(trainer.optimizer, arrays, path)
+        if int(state.get("step", 0)) > 0:  # before the first update the optimizer has no state yet
+            load_optimizer_state(trainer.optimizer, arrays, path)
         trainer._restore(arrays, state, meta)
         return trainer
 
@@ -213,6 +221,7 @@ class Trainer:
             "best_valid": self.best_valid,
             "last_valid": self.last_valid,
             "train_loss_ema": self.train_loss_ema,
+            "stale_validations": self.stale_validations,
             "history": self.history,
             "created": self.created,
         }
@@ -229,6 +238,7 @@ class Trainer:
             self.best_valid = state.get("best_valid")
             self.last_valid = state.get("last_valid")
             self.train_loss_ema = state.get("train_loss_ema")
+            self.stale_validations = int(state.get("stale_validations", 0))
             self.history = list(state.get("history", []))
             self.created = str(state.get("created", meta.get("created", _now())))
         except (KeyError, TypeError, ValueError) as exc:
@@ -273,8 +283,14 @@ class Trainer:
 
     def save(self, status: str, events: EventLog) -> None:
         """Trainer snapshot first (resume point), then the model for predictors."""
-        write_trainer_snapshot(self.folder, self.model, self.optimizer, self._state_arrays(), self._state_json())
-        write_model(self.folder, self.model, self.meta(status))
+        try:
+            write_trainer_snapshot(self.folder, self.model, self.optimizer, self._state_arrays(), self._state_json())
+            write_model(self.folder, self.model, self.meta(status))
+        except OSError as exc:
+            raise SaveError(
+                f"could not save a checkpoint in {self.folder} ({exc.strerror or exc}); the previous checkpoint is intact — "
+                f"free some space or make the folder writable, then resume"
+            ) from None
         events.emit("checkpoint", step=self.step, path=str(self.folder), status=status)
 
     # evaluation -----------------------------------------------------------------------------
@@ -327,6 +343,9 @@ class Trainer:
             events = EventLog(self.folder / EVENTS, self.listeners)
             try:
                 return self._run(stop, events)
+            except SaveError as exc:
+                events.emit("failed", step=self.step, reason=str(exc))
+                return RunResult("failed", self.folder, self.step, self.last_valid, self.test_loss, self.elapsed, 0.0, str(exc))
             finally:
                 events.close()
 
@@ -486,8 +505,10 @@ class Trainer:
         if valid is None:
             return
         improved = self.best_valid is None or valid < self.best_valid
-        if not improved and self.config.lr_decay < 1.0 and not final:
-            self._set_lr(self.lr * self.config.lr_decay)
+        self.stale_validations = 0 if improved else self.stale_validations + 1
+        if self.stale_validations >= PLATEAU_PATIENCE and self.config.lr_decay < 1.0 and not final:
+            self._set_lr(max(self.lr * self.config.lr_decay, self.config.effective_lr * MIN_LR_FRACTION))
+            self.stale_validations = 0
         if improved:
             self.best_valid = valid
         self.last_valid = valid

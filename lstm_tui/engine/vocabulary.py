@@ -35,6 +35,30 @@ class Vocabulary:
             ordered = ordered[: max_size - 1]
         return cls([UNK, *ordered])
 
+    @classmethod
+    def build_chars(cls, codepoints: np.ndarray, max_size: int | None = None) -> "Vocabulary":
+        """`build` for characters given as a UTF-32 code point array (no per-char Python objects)."""
+        if max_size is not None and max_size < 2:
+            raise UserError(f"--vocab-size {max_size} is too small; use at least 2")
+        unique, first, counts = np.unique(codepoints, return_index=True, return_counts=True)
+        order = np.lexsort((first, -counts))  # by count, ties by first appearance (as `build`)
+        chars = [chr(int(c)) for c in unique[order]]
+        chars = [c for c in chars if c != UNK]
+        if max_size is not None:
+            chars = chars[: max_size - 1]
+        return cls([UNK, *chars])
+
+    def encode_chars(self, codepoints: np.ndarray) -> np.ndarray:
+        """`encode` for a UTF-32 code point array: one vectorised lookup."""
+        known = np.array(sorted(ord(t) for t in self.tokens if len(t) == 1), dtype=np.uint32)
+        ids = np.array([self.index[chr(int(c))] for c in known], dtype=np.int32)
+        if len(known) == 0:
+            return np.zeros(len(codepoints), dtype=np.int32)
+        where = np.searchsorted(known, codepoints)
+        where = np.minimum(where, len(known) - 1)
+        hit = known[where] == codepoints
+        return np.where(hit, ids[where], np.int32(0)).astype(np.int32)
+
     def __len__(self) -> int:
         return len(self.tokens)
 

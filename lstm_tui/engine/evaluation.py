@@ -1,0 +1,345 @@
+"""Held-out evaluation of a trained model: perplexity, top-k accuracy, keystroke savings, latency.
+
+The LSTM is run exactly as the app runs it (a `Predictor`, one token at a time from an empty
+state). Count-based baselines (`ngram`) are fitted on the model's own training split with the
+model's vocabulary and scored on the same token ids, so the numbers compare like with like.
+
+Keystroke savings rate (KSR): a simulated user types the text character by character. Before
+each keystroke the model offers its top-3 suggestions; if the text one of them would insert is
+exactly what comes next, the user accepts it (one keystroke) instead of typing. KSR =
+1 − keystrokes ÷ characters. Word models offer the top-3 completions of the word being typed, or
+the top-3 next words at a word boundary, each inserting what `Suggestion.insert` inserts (the rest
+of the word and its separator). Character models offer, for each of the three most likely next
+characters, that character followed by the greedy continuation up to and including the first
+whitespace after a non-whitespace character (at most `CONTINUATION_CHARS` characters).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from lstm_tui.engine.checkpoints import MODEL_JSON, load_model
+from lstm_tui.engine.config import TrainConfig
+from lstm_tui.engine.corpus import read_document
+from lstm_tui.engine.dataset import load_dataset
+from lstm_tui.engine.errors import UserError
+from lstm_tui.engine.ngram import CHAR_ORDER, WORD_ORDER, KneserNeyModel, SequenceScores, UnigramModel
+from lstm_tui.engine.predictor import Predictor
+from lstm_tui.engine.vocabulary import UNK, Vocabulary
+
+KSR_CHARS = 20_000  # characters of the held-out text typed for the keystroke savings rate
+KSR_SUGGESTIONS = 3  # suggestions the simulated user may accept from
+CONTINUATION_CHARS = 24  # character models: the longest suggested continuation
+TOP_K = (1, 3, 5)
+
+
+@dataclass
+class Scores:
+    """How well one model predicts the held-out tokens."""
+
+    name: str
+    tokens: int  # predicted positions (every token after the first, `<unk>` targets included)
+    nll: float  # mean nats per token
+    perplexity: float
+    bits_per_char: float | None  # character models only
+    top1: float
+    top3: float
+    top5: float
+    seconds: float  # fitting (baselines) plus scoring
+
+    @classmethod
+    def of(cls, name: str, scores: SequenceScores, level: str, seconds: float) -> "Scores":
+        nll = float(scores.nll.mean())
+        return cls(
+            name=name,
+            tokens=scores.tokens,
+            nll=nll,
+            perplexity=math.exp(nll),
+            bits_per_char=nll / math.log(2) if level == "char" else None,
+            top1=scores.accuracy(1),
+            top3=scores.accuracy(3),
+            top5=scores.accuracy(5),
+            seconds=seconds,
+        )
+
+
+@dataclass
+class Latency:
+    """Time of one `Predictor.feed` plus `Predictor.logits`, over every held-out token."""
+
+    tokens: int
+    p50_us: float
+    p99_us: float
+    mean_us: float
+
+
+@dataclass
+class TypingResult:
+    """The outcome of simulated typing with suggestions (see the module docstring)."""
+
+    chars: int
+    keystrokes: int
+    accepted: int  # suggestions accepted (each one keystroke)
+    ksr: float  # 1 − keystrokes ÷ chars
+
+
+@dataclass
+class EvalReport:
+    """Everything `lstm-tui eval` reports about one model on one file."""
+
+    model: str
+    file: str
+    level: str
+    tokenizer: str
+    tokens: int  # predicted positions
+    unk_share: float  # share of targets that are `<unk>`
+    lstm: Scores
+    latency: Latency
+    typing: TypingResult | None
+    baselines: list[Scores] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+# the LSTM ---------------------------------------------------------------------------------
+def score_predictor(predictor: Predictor, ids: np.ndarray) -> tuple[SequenceScores, np.ndarray]:
+    """NLL and rank of every target ids[1:] from an empty state; also nanoseconds per step."""
+    sequence = [int(i) for i in ids]
+    count = max(len(sequence) - 1, 0)
+    nll = np.empty(count)
+    rank = np.empty(count, dtype=np.int64)
+    times = np.empty(count, dtype=np.int64)
+    clock = time.perf_counter_ns
+    predictor.reset()
+    for i in range(count):
+        start = clock()
+        predictor.feed(sequence[i])
+        logits = predictor.logits()
+        times[i] = clock() - start
+        target = sequence[i + 1]
+        rank[i] = np.count_nonzero(logits > logits[target])
+        wide = logits.astype(np.float64)
+        top = wide.max()
+        nll[i] = top + math.log(np.exp(wide - top).sum()) - wide[target]
+    predictor.reset()
+    return SequenceScores(nll=nll, rank=rank), times
+
+
+def latency_of(times_ns: np.ndarray) -> Latency:
+    micro = times_ns / 1000.0
+    return Latency(
+        tokens=int(len(micro)),
+        p50_us=float(np.percentile(micro, 50)),
+        p99_us=float(np.percentile(micro, 99)),
+        mean_us=float(micro.mean()),
+    )
+
+
+# keystroke savings --------------------------------------------------------------------------
+class Suggester(Protocol):
+    """What a model offers while a fixed text is typed from its start."""
+
+    def inserts(self, pos: int) -> Sequence[str]:
+        """The text each suggestion would insert after text[:pos] has been typed (best first)."""
+
+
+def simulate_typing(text: str, suggester: Suggester, k: int = KSR_SUGGESTIONS) -> TypingResult:
+    """Type `text`, accepting a top-k suggestion whenever it inserts exactly what comes next."""
+    pos = keystrokes = accepted = 0
+    while pos < len(text):
+        keystrokes += 1
+        for insert in list(suggester.inserts(pos))[:k]:
+            if insert and text.startswith(insert, pos):
+                pos += len(insert)
+                accepted += 1
+                break
+        else:
+            pos += 1
+    chars = len(text)
+    return TypingResult(chars=chars, keystrokes=keystrokes, accepted=accepted, ksr=1.0 - keystrokes / chars if chars else 0.0)
+
+
+class PredictorSuggester:
+    """A `Predictor`'s top-k suggestions while `text` is typed from the start, followed incrementally.
+
+    `Predictor.suggest` re-reads the whole prefix; here only the current line is re-tokenized and
+    only the tokens that changed are fed, so typing a long text stays linear. With `cut` (the
+    default) a character model stops extending a continuation at the first character that differs
+    from the text ahead: such a suggestion can never be accepted, so the KSR is unchanged.
+    """
+
+    def __init__(self, predictor: Predictor, text: str, k: int = KSR_SUGGESTIONS, max_chars: int = CONTINUATION_CHARS, cut: bool = True) -> None:
+        self.predictor = predictor
+        self.text = text
+        self.k = k
+        self.max_chars = max_chars
+        self.cut = cut
+        self.vocab = predictor.vocab
+        self.tokenizer = predictor.tokenizer
+        self._unk = self.vocab.id(UNK)
+        self._anchor = 0  # a line start: everything before it is fed for good
+        self._tail: list[int] = []  # ids fed for the text between the anchor and the cursor
+        self._pos = 0
+        predictor.reset()
+
+    def inserts(self, pos: int) -> list[str]:
+        partial = self._follow(pos)
+        if self.predictor.level == "char":
+            ahead = self.text[pos : pos + self.max_chars]
+            return [self._continuation(s.token, ahead) for s in self.predictor.top_k(self.k)]
+        if partial:
+            return [s.insert for s in self.predictor.completions(partial, self.k)]
+        return [s.insert for s in self.predictor.top_k(self.k)]
+
+    def _follow(self, pos: int) -> str:
+        """Make the predictor's context text[:pos]; returns the partial word being typed."""
+        if pos < self._pos:
+            raise ValueError("typing only moves forward")
+        self._pos = pos
+        segment = self.text[self._anchor : pos]
+        newline = segment.rfind("\n")
+        if newline >= 0:  # whole lines are final: feed them and move the anchor past them
+            lines, _ = self.tokenizer.split_prefix(segment[: newline + 1])
+            self._set_tail(self.vocab.encode(lines).tolist())
+            self._tail = []
+            self._anchor += newline + 1
+            segment = segment[newline + 1 :]
+        complete, partial = self.tokenizer.split_prefix(segment)
+        if partial and self.tokenizer.name == "mecab" and partial in self.vocab.index:
+            complete, partial = [*complete, partial], ""  # as Predictor.set_text
+        self._set_tail(self.vocab.encode(complete).tolist())
+        return partial
+
+    def _set_tail(self, ids: list[int]) -> None:
+        common = 0
+        limit = min(len(ids), len(self._tail))
+        while common < limit and ids[common] == self._tail[common]:
+            common += 1
+        if len(self._tail) > common:
+            self.predictor.pop(len(self._tail) - common)
+        for token_id in ids[common:]:
+            self.predictor.feed(token_id)
+        self._tail = ids
+
+    def _continuation(self, first: str, ahead: str) -> str:
+        """`first` then the greedy characters up to and including the end of the next word."""
+        predictor = self.predictor
+        chars = [first]
+        word = not first.isspace()
+        fed = 0
+        try:
+            while len(chars) < self.max_chars and not (word and chars[-1].isspace()):
+                if self.cut and ahead[len(chars) - 1 : len(chars)] != chars[-1]:
+                    break  # differs from the text ahead: can never be accepted
+                predictor.feed(self.vocab.id(chars[-1]))
+                fed += 1
+                logits = predictor.logits()
+                best = int(np.argmax(logits))
+                if best == self._unk:
+                    masked = logits.copy()
+                    masked[self._unk] = -np.inf
+                    best = int(np.argmax(masked))
+                char = self.vocab.tokens[best]
+                word = word or not char.isspace()
+                chars.append(char)
+        finally:
+            if fed:
+                predictor.pop(fed)
+        return "".join(chars)
+
+
+# baselines ----------------------------------------------------------------------------------
+def training_ids(meta: dict, vocab: Vocabulary, folder: Path) -> tuple[np.ndarray, list[str]]:
+    """The model's training split as ids of its vocabulary (and notes), or a UserError."""
+    hint = "or run with --no-baselines"
+    train = meta.get("train")
+    if not isinstance(train, dict):
+        raise UserError(f"baselines need the training corpus, but {folder / MODEL_JSON} does not record it; {hint}")
+    try:
+        config = TrainConfig.from_dict(train)
+        data = load_dataset(config, vocab=vocab, tokenizer=meta["tokenizer"])
+    except UserError as exc:
+        raise UserError(f"baselines need the training corpus, which is not available here ({exc}); {hint}") from None
+    except (TypeError, ValueError) as exc:
+        raise UserError(f"baselines need the training corpus, but {folder / MODEL_JSON} describes it badly ({exc}); {hint}") from None
+    notes = []
+    recorded = meta.get("corpus", {}).get("sha256") if isinstance(meta.get("corpus"), dict) else None
+    if recorded and recorded != data.corpus.sha256:
+        notes.append(f"the training corpus {config.corpus!r} has changed since the model was trained; baselines use the current text")
+    return data.train, notes
+
+
+def baseline_models(level: str, vocab_size: int) -> list:
+    """The unigram and the Kneser–Ney n-gram for a level (unfitted)."""
+    order = CHAR_ORDER if level == "char" else WORD_ORDER
+    return [UnigramModel(vocab_size), KneserNeyModel(order, vocab_size)]
+
+
+# the whole evaluation -----------------------------------------------------------------------
+def evaluate_file(
+    model_folder: Path,
+    path: Path,
+    *,
+    max_tokens: int | None = None,
+    baselines: bool = True,
+    ksr_chars: int = KSR_CHARS,
+) -> EvalReport:
+    """Evaluate the model in `model_folder` on the text file `path` (see the module docstring)."""
+    if max_tokens is not None and max_tokens < 1:
+        raise UserError(f"--max-tokens must be at least 1, got {max_tokens}")
+    if ksr_chars < 0:
+        raise UserError(f"--ksr-chars must be 0 (no KSR) or more, got {ksr_chars}")
+    saved = load_model(model_folder)
+    predictor = Predictor.from_saved(saved)
+    level = predictor.level
+    document = read_document(Path(path))
+    ids = saved.vocab.encode(predictor.tokenizer.tokenize(document.text))
+    if max_tokens is not None:
+        ids = ids[: max_tokens + 1]
+    if len(ids) < 2:
+        raise UserError(f"{path} has fewer than two tokens; there is nothing to predict")
+    notes: list[str] = []
+    train_ids = None
+    if baselines:
+        train_ids, notes = training_ids(saved.meta, saved.vocab, saved.folder)
+
+    started = time.perf_counter()
+    sequence, times = score_predictor(predictor, ids)
+    lstm = Scores.of("lstm", sequence, level, time.perf_counter() - started)
+
+    typing = None
+    if ksr_chars > 0:
+        text = document.text[:ksr_chars]
+        typing = simulate_typing(text, PredictorSuggester(predictor, text))
+        predictor.reset()
+
+    scored: list[Scores] = []
+    if train_ids is not None:
+        for model in baseline_models(level, len(saved.vocab)):
+            started = time.perf_counter()
+            model.fit(train_ids)
+            scored.append(Scores.of(model.name, model.score(ids), level, time.perf_counter() - started))
+
+    unk = saved.vocab.id(UNK)
+    return EvalReport(
+        model=str(saved.folder),
+        file=str(path),
+        level=level,
+        tokenizer=predictor.tokenizer.name,
+        tokens=len(ids) - 1,
+        unk_share=float(np.mean(ids[1:] == unk)),
+        lstm=lstm,
+        latency=latency_of(times),
+        typing=typing,
+        baselines=scored,
+        notes=notes,
+    )
