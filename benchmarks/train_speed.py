@@ -60,7 +60,12 @@ def measure(impl: str, config: str, steps: int, device: str) -> dict:
     if device != "cpu":
         model.to_device(device)
         xp = model.xp
-    optimizer = optimizers.Adam()
+    if impl == "reference":
+        optimizer = optimizers.Adam()
+    else:
+        from lstm_tui.engine.fast_ops import FastAdam
+
+        optimizer = FastAdam()
     optimizer.setup(model)
     optimizer.add_hook(optimizer_hooks.GradientClipping(5.0))
     times = []

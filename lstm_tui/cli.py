@@ -1,5 +1,5 @@
 """Command line: `lstm-tui` opens the app; `--headless-train` trains over SSH; subcommands
-`corpora`, `models`, `predict`, `generate` use the engine directly.
+`corpora`, `models`, `predict`, `generate`, `eval` use the engine directly.
 
 Every `UserError` becomes one line on stderr and a non-zero exit, never a traceback.
 """
@@ -18,7 +18,7 @@ from lstm_tui.engine.tokenizers import LEVELS, TOKENIZERS
 from lstm_tui.paths import checkpoints_dir, default_model_dir
 
 PROG = "lstm-tui"
-SUBCOMMANDS = ("corpora", "models", "predict", "generate")
+SUBCOMMANDS = ("corpora", "models", "predict", "generate", "eval")
 
 DESCRIPTION = """\
 Train a two-layer LSTM language model (Chainer) and watch its next-token predictions live.
@@ -29,6 +29,7 @@ Train a two-layer LSTM language model (Chainer) and watch its next-token predict
   lstm-tui models                  list run folders under checkpoints/
   lstm-tui predict --model DIR TEXT      top-k next tokens after TEXT
   lstm-tui generate --model DIR [PRIME]  sample a continuation
+  lstm-tui eval --model DIR FILE         perplexity, top-k accuracy, keystroke savings, baselines
 """
 
 
@@ -131,6 +132,17 @@ def _sub_parser(command: str) -> argparse.ArgumentParser:
         parser.add_argument("--temperature", type=float, default=1.0)
         parser.add_argument("--seed", type=int, default=None)
         parser.add_argument("prime", nargs="?", default="")
+    elif command == "eval":
+        parser.description = (
+            "Evaluate a model on a held-out text file: perplexity, top-1/3/5 accuracy, keystroke savings, "
+            "latency, and unigram / Kneser-Ney baselines fitted on the model's training split."
+        )
+        _model_arg(parser)
+        parser.add_argument("--json", action="store_true", help="print the report as JSON")
+        parser.add_argument("--max-tokens", type=int, default=None, help="evaluate at most this many tokens")
+        parser.add_argument("--ksr-chars", type=int, default=None, help="characters typed for the keystroke savings rate (default 20000; 0: none)")
+        parser.add_argument("--no-baselines", action="store_true", help="skip the n-gram baselines (they need the training corpus)")
+        parser.add_argument("file", help="held-out text file")
     return parser
 
 
@@ -164,6 +176,18 @@ def run_subcommand(command: str, argv: list[str]) -> int:
             ppl = f"{run.valid_ppl:.2f}" if run.valid_ppl else "-"
             print(f"{run.name:<36} {run.state:<12} {run.level:<5} vocab {run.vocab:<6} valid ppl {ppl:<8} {run.folder}")
         return 0
+    if command == "eval":
+        from lstm_tui.engine.evaluation import KSR_CHARS, evaluate_file
+
+        report = evaluate_file(
+            _resolve_model(args.model),
+            Path(args.file).expanduser(),
+            max_tokens=args.max_tokens,
+            baselines=not args.no_baselines,
+            ksr_chars=KSR_CHARS if args.ksr_chars is None else args.ksr_chars,
+        )
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1) if args.json else _eval_table(report))
+        return 0
     from lstm_tui.engine.predictor import Predictor
 
     predictor = Predictor.load(_resolve_model(args.model))
@@ -191,6 +215,32 @@ def run_subcommand(command: str, argv: list[str]) -> int:
         print(neutralise(args.prime + text))
         return 0
     return 2
+
+
+def _eval_table(report) -> str:
+    """The eval report as a small table: the LSTM against the baselines."""
+    char = report.level == "char"
+    head = f"{'':<12}{'perplexity':>11}" + (f"{'bits/char':>10}" if char else "") + f"{'top-1':>8}{'top-3':>8}{'top-5':>8}{'KSR':>8}{'p50 µs':>9}{'p99 µs':>9}"
+    lines = [
+        f"model  {report.model} ({report.level}, {report.tokenizer} tokenizer)",
+        f"file   {report.file}: {report.tokens:,} tokens predicted, {report.unk_share:.1%} <unk>",
+        "",
+        head,
+    ]
+    for scores in [report.lstm, *report.baselines]:
+        is_lstm = scores is report.lstm
+        row = f"{scores.name:<12}{scores.perplexity:>11.3f}"
+        if char:
+            row += f"{scores.bits_per_char:>10.3f}"
+        row += f"{scores.top1:>8.1%}{scores.top3:>8.1%}{scores.top5:>8.1%}"
+        ksr = f"{report.typing.ksr:.1%}" if is_lstm and report.typing else "-"
+        p50, p99 = (f"{report.latency.p50_us:.0f}", f"{report.latency.p99_us:.0f}") if is_lstm else ("-", "-")
+        lines.append(row + f"{ksr:>8}{p50:>9}{p99:>9}")
+    if report.typing:
+        t = report.typing
+        lines += ["", f"KSR: {t.keystrokes:,} keystrokes for {t.chars:,} characters ({t.accepted:,} top-3 suggestions accepted)"]
+    lines += [f"note: {note}" for note in report.notes]
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:

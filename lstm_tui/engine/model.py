@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from lstm_tui.engine.chainer_compat import F, L, chainer
+from lstm_tui.engine.fast_ops import embed_lookup
 from lstm_tui.engine.lstm_sequence import lstm_sequence
 from lstm_tui.engine.softmax_xent import softmax_cross_entropy
 
@@ -123,7 +124,7 @@ class LanguageModel(chainer.Chain):
     def forward(self, tokens, rng: np.random.Generator | None = None):
         """tokens: int32 (T, B) → logits (T·B, V); dropout masks drawn from `rng`."""
         steps, batch = tokens.shape
-        x = self._dropout(self.embed(tokens), rng)
+        x = self._dropout(embed_lookup(tokens, self.embed.W), rng)
         h = self._dropout(self.lstm1(x), rng)
         h = self._dropout(self.lstm2(h), rng)
         w, b = self.output_weights()

@@ -22,7 +22,7 @@ from lstm_tui.engine.vocabulary import UNK, Vocabulary
 
 CHUNK = 256  # states per chunk of the stack
 FULL_WINDOW = 16  # chunks behind the cursor kept in full; older chunks keep their first state
-TABLE_LIMIT = 64 << 20  # bytes: precompute embedding × W_x for layer 1 below this size
+TABLE_LIMIT = 128 << 20  # bytes: precompute embedding × W_x + b for layer 1 up to this size
 
 
 @dataclass(frozen=True)

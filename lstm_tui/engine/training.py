@@ -39,6 +39,7 @@ from lstm_tui.engine.dataset import Dataset, load_dataset
 from lstm_tui.engine.device import DeviceChoice, choose_device
 from lstm_tui.engine.errors import UserError
 from lstm_tui.engine.events import EventLog, Listener
+from lstm_tui.engine.fast_ops import FastAdam
 from lstm_tui.engine.model import LanguageModel, ModelConfig
 from lstm_tui.engine.predictor import Predictor
 from lstm_tui.engine.streams import ParallelStreams, eval_streams
@@ -186,7 +187,7 @@ class Trainer:
     def _make_optimizer(self):
         config = self.config
         if config.optimizer == "adam":
-            opt = optimizers.Adam(alpha=config.effective_lr)
+            opt = FastAdam(alpha=config.effective_lr)
         else:
             opt = optimizers.SGD(lr=config.effective_lr)
         opt.setup(self.model)

@@ -74,3 +74,35 @@ def test_loss_and_gradients_equal_the_reference(vocab: int, units: int, batch: i
                 expected = to_blocked(expected, blocked_units)
             scale = np.abs(expected).max()
             np.testing.assert_allclose(param.grad, expected, rtol=1e-4, atol=1e-4 * scale)
+
+
+def test_embed_lookup_passes_check_backward() -> None:
+    from lstm_tui.engine.fast_ops import embed_lookup
+
+    rng = np.random.default_rng(3)
+    weights = rng.normal(size=(7, 3))
+    ids = rng.integers(0, 7, (4, 5)).astype(np.int32)
+    chainer.gradient_check.check_backward(lambda w: embed_lookup(ids, w), (weights,), (rng.normal(size=(4, 5, 3)),), dtype=np.float64)
+
+
+def test_fast_adam_equals_chainer_adam() -> None:
+    from lstm_tui.engine.chainer_compat import optimizers
+    from lstm_tui.engine.fast_ops import FastAdam
+
+    def train(optimizer_class) -> dict[str, np.ndarray]:
+        model = LanguageModel(ModelConfig(vocab_size=30, units=8, embed=8))
+        model.init_weights(np.random.default_rng(0))
+        optimizer = optimizer_class(alpha=0.01)
+        optimizer.setup(model)
+        rng = np.random.default_rng(1)
+        for _ in range(5):
+            x = rng.integers(0, 30, (6, 3)).astype(np.int32)
+            loss = model.loss(x, x)
+            model.cleargrads()
+            loss.backward()
+            optimizer.update()
+        return {name: p.array.copy() for name, p in model.namedparams()}
+
+    a, b = train(optimizers.Adam), train(FastAdam)
+    for name in a:
+        np.testing.assert_allclose(a[name], b[name], rtol=1e-5, atol=1e-6, err_msg=name)

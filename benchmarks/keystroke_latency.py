@@ -1,0 +1,84 @@
+"""Per-keystroke model latency: one token in, softmax and top-5 out, at batch 1.
+
+Compares Chainer's examples/ptb model called per step (the reference) with the project's
+`Predictor` (plain NumPy over weights copied once from the Chain), for configs a and d.
+
+    .venv/bin/python benchmarks/keystroke_latency.py [--tokens 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.reference_ptb import RNNForLM  # noqa: E402
+from lstm_tui.engine.chainer_compat import F, chainer  # noqa: E402
+from lstm_tui.engine.model import LanguageModel, ModelConfig  # noqa: E402
+from lstm_tui.engine.predictor import Predictor  # noqa: E402
+from lstm_tui.engine.tokenizers import CharTokenizer  # noqa: E402
+from lstm_tui.engine.threads import single_threaded_blas  # noqa: E402
+from lstm_tui.engine.vocabulary import UNK, Vocabulary  # noqa: E402
+
+CONFIGS = {"a": (65, 256), "d": (10000, 650)}  # V, H
+TARGET_P99_US = {"a": 150, "d": 2000}
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    arr = np.array(samples) * 1e6
+    return float(np.percentile(arr, 50)), float(np.percentile(arr, 99))
+
+
+def reference_latency(vocab: int, units: int, tokens: np.ndarray) -> list[float]:
+    np.random.seed(0)
+    model = RNNForLM(vocab, units)
+    times = []
+    with chainer.using_config("train", False), chainer.no_backprop_mode():
+        for token in tokens:
+            start = time.perf_counter()
+            y = F.softmax(model(np.array([token], dtype=np.int32))).array[0]
+            top = np.argpartition(-y, 5)[:5]
+            top[np.argsort(-y[top])]
+            times.append(time.perf_counter() - start)
+    return times
+
+
+def project_latency(vocab: int, units: int, tokens: np.ndarray) -> list[float]:
+    model = LanguageModel(ModelConfig(vocab_size=vocab, units=units, embed=units))
+    model.init_weights(np.random.default_rng(0))
+    words = Vocabulary([UNK] + [f"t{i}" for i in range(vocab - 1)])
+    predictor = Predictor(model, words, CharTokenizer())
+    times = []
+    for token in tokens:
+        start = time.perf_counter()
+        predictor.feed(int(token))
+        predictor.top_k(5)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tokens", type=int, default=2000)
+    args = parser.parse_args()
+    single_threaded_blas()  # as the app and `lstm-tui predict` run (both implementations)
+    print(f"machine: {platform.machine()}; python {platform.python_version()}; numpy {np.__version__}")
+    print("| config V/H | reference p50/p99 µs | project p50/p99 µs | speed-up p99 | target p99 |")
+    print("|---|---|---|---|---|")
+    for name, (vocab, units) in CONFIGS.items():
+        tokens = np.random.default_rng(1).integers(1, vocab, args.tokens)
+        ref = percentiles(reference_latency(vocab, units, tokens)[50:])
+        mine = percentiles(project_latency(vocab, units, tokens)[50:])
+        print(f"| {name}: {vocab}/{units} | {ref[0]:,.0f} / {ref[1]:,.0f} | {mine[0]:,.0f} / {mine[1]:,.0f} | "
+              f"{ref[1] / mine[1]:.1f}× | ≤ {TARGET_P99_US[name]:,} |")
+
+
+if __name__ == "__main__":
+    main()
