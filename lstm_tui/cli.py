@@ -82,6 +82,14 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
 def config_from_args(args: argparse.Namespace) -> tuple[TrainConfig, dict]:
     """A TrainConfig from parsed options; also the options given explicitly (for --resume)."""
     given = {f.name: getattr(args, f.name) for f in fields(TrainConfig) if getattr(args, f.name, None) is not None}
+    if getattr(args, "preset", None):
+        from lstm_tui.engine.presets import get_preset
+
+        values = {**get_preset(args.preset).values, **given}
+        config = TrainConfig(**values)
+        if "corpus" in values and "corpus" not in given:
+            args.corpus = values["corpus"]
+        return config, given
     config = TrainConfig(**given)
     if args.corpus:
         from lstm_tui.engine.catalogue import load_catalogue
@@ -95,14 +103,25 @@ def config_from_args(args: argparse.Namespace) -> tuple[TrainConfig, dict]:
     return config, given
 
 
+def _presets_help() -> str:
+    from lstm_tui.engine.presets import PRESETS
+
+    lines = ["presets (--headless-train --preset NAME):"]
+    lines += [f"  {p.name:<18} {p.description}" for p in PRESETS.values()]
+    return "\n".join(lines)
+
+
 def main_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=PROG, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog=PROG, description=DESCRIPTION, epilog=_presets_help(), formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__import__('lstm_tui').__version__}")
     parser.add_argument("--model", help="run folder to open in the app (default: the newest finished model, else the shipped default)")
     parser.add_argument("--headless-train", action="store_true", help="train without the app, printing progress (for SSH)")
     parser.add_argument("--out", help="run folder for --headless-train (default checkpoints/<corpus>-<level>-<time>)")
     parser.add_argument("--resume", help="continue the run in this folder exactly where it stopped")
     parser.add_argument("--log-every", type=float, default=30.0, help="seconds between progress lines when not on a terminal")
+    parser.add_argument("--preset", help="a named recipe (see the list above); explicit options override it")
     add_train_arguments(parser)
     return parser
 

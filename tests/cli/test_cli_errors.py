@@ -102,3 +102,19 @@ def test_no_traceback_end_to_end(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert proc.stderr.strip().count("\n") == 0, proc.stderr
+
+
+def test_unknown_preset(capsys) -> None:
+    code, err = run_cli(capsys, "--headless-train", "--preset", "nope")
+    assert_one_line_error(code, err, "unknown preset", "shakespeare-char")
+
+
+def test_preset_values_with_explicit_override() -> None:
+    from lstm_tui.cli import config_from_args, main_parser
+
+    args = main_parser().parse_args(["--headless-train", "--preset", "ptb-word", "--units", "128"])
+    config, given = config_from_args(args)
+    assert config.corpus == "ptb" and config.level == "word" and config.tie_weights
+    assert config.units == 128 and given == {"units": 128}
+    config.embed = 128
+    config.validate()

@@ -1,0 +1,56 @@
+"""Named training presets: a corpus-sized recipe from one flag (`--preset NAME`).
+
+They follow what the literature found for two-layer LSTM language models — dropout on the
+embedding, between the layers and before the output; tied embedding/output weights for words
+(Inan et al. 2017; Press & Wolf 2017); learning-rate decay on plateau; gradient clipping — sized
+for what two CPU cores train within the time budget. Explicit flags override a preset's values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lstm_tui.engine.errors import UserError
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A recipe: TrainConfig field values and what it is for."""
+
+    name: str
+    description: str
+    values: dict = field(default_factory=dict)
+
+
+PRESETS: dict[str, Preset] = {
+    "shakespeare-char": Preset(
+        "shakespeare-char",
+        "char level for Tiny-Shakespeare-sized English (~1 MB): 2×512, dropout 0.2, BPTT 100, 30 min",
+        dict(corpus="tinyshakespeare", level="char", units=512, embed=128, dropout=0.2, bptt=100, batch_size=64,
+             optimizer="adam", lr=2e-3, grad_clip=5.0, time_budget=30.0, split=(0.9, 0.1, 0.0), eval_every=200),
+    ),
+    "ptb-word": Preset(
+        "ptb-word",
+        "word level for Penn-Treebank-sized English (~1M words): 2×400 tied, dropout 0.4, SGD with plateau decay, 60 min",
+        dict(corpus="ptb", level="word", tokenizer="space", units=400, embed=400, tie_weights=True, dropout=0.4,
+             bptt=35, batch_size=20, optimizer="sgd", lr=1.0, lr_decay=0.5, grad_clip=5.0, time_budget=60.0,
+             eval_every=600),
+    ),
+    "ja-word": Preset(
+        "ja-word",
+        "word level for Japanese with MeCab (~800k characters): 2×256 tied, dropout 0.3, 30 min",
+        dict(corpus="ja-clean", level="word", tokenizer="mecab", units=256, embed=256, tie_weights=True, dropout=0.3,
+             bptt=35, batch_size=32, optimizer="adam", lr=2e-3, grad_clip=5.0, time_budget=30.0, eval_every=300),
+    ),
+    "tiny": Preset(
+        "tiny",
+        "a one-minute smoke run on any corpus: 2×64 units",
+        dict(units=64, embed=64, dropout=0.0, bptt=32, batch_size=16, time_budget=1.0),
+    ),
+}
+
+
+def get_preset(name: str) -> Preset:
+    if name not in PRESETS:
+        raise UserError(f"unknown preset {name!r}; use one of: {', '.join(PRESETS)}")
+    return PRESETS[name]
