@@ -10,6 +10,7 @@ code). The mathematics is that of `F.lstm`; the gates are stored in blocks `[a |
 
 from __future__ import annotations
 
+from lstm_tui.engine.activations import sigmoid_, tanh_
 from lstm_tui.engine.chainer_compat import chainer
 
 
@@ -30,18 +31,13 @@ class LSTMSequence(chainer.FunctionNode):
         hs[0] = h0
         cs[0] = c0
         w_h_t = w_h.T
-        half = dtype.type(0.5)
         for t in range(steps):
             g = gates[t]
             xp.matmul(hs[t], w_h_t, out=g)
             g += xw[t]
+            tanh_(g[:, :units])
+            sigmoid_(g[:, units:])
             a = g[:, :units]
-            xp.tanh(a, out=a)
-            sig = g[:, units:]
-            sig *= half
-            xp.tanh(sig, out=sig)
-            sig *= half
-            sig += half
             i = g[:, units : 2 * units]
             f = g[:, 2 * units : 3 * units]
             o = g[:, 3 * units :]
@@ -49,7 +45,7 @@ class LSTMSequence(chainer.FunctionNode):
             xp.multiply(a, i, out=c)
             xp.multiply(f, cs[t], out=scratch)
             c += scratch
-            xp.tanh(c, out=tanh_c[t])
+            tanh_(c, out=tanh_c[t])
             xp.multiply(o, tanh_c[t], out=hs[t + 1])
         self._gates, self._hs, self._cs, self._tanh_c = gates, hs, cs, tanh_c
         self.retain_inputs((1,))

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lstm_tui.engine.activations import sigmoid_, tanh_
 from lstm_tui.engine.checkpoints import SavedModel, load_model
 from lstm_tui.engine.model import LanguageModel
 from lstm_tui.engine.tokenizers import EOS, Tokenizer, make_tokenizer
@@ -40,13 +41,6 @@ class Suggestions:
 
     items: list[Suggestion]
     partial: str
-
-
-def _sigmoid_inplace(x: np.ndarray) -> None:
-    x *= 0.5
-    np.tanh(x, out=x)
-    x *= 0.5
-    x += 0.5
 
 
 class _Weights:
@@ -186,12 +180,12 @@ class Predictor:
     def _cell(self, g: np.ndarray, c_prev: np.ndarray, h_out: np.ndarray, c_out: np.ndarray) -> None:
         units = self.units
         a = g[:units]
-        np.tanh(a, out=a)
-        _sigmoid_inplace(g[units:])
+        tanh_(a)
+        sigmoid_(g[units:])
         np.multiply(a, g[units : 2 * units], out=c_out)
         np.multiply(g[2 * units : 3 * units], c_prev, out=self._tmp)
         c_out += self._tmp
-        np.tanh(c_out, out=h_out)
+        tanh_(c_out, out=h_out)
         h_out *= g[3 * units :]
 
     def feed(self, token_id: int) -> None:
