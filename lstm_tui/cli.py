@@ -77,6 +77,14 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     train.add_argument("--checkpoint-minutes", type=float, help=f"minutes between checkpoints (default {d.checkpoint_minutes})")
     train.add_argument("--seed", type=int, help=f"random seed (default {d.seed})")
     train.add_argument("--device", help="auto, cpu, gpu or gpu:N (default auto)")
+    train.add_argument(
+        "--distributed", action="store_true", default=None,
+        help="data-parallel over the ranks of mpiexec -n N (--batch-size is the global batch; needs lstm-tui[mpi])",
+    )
+    train.add_argument(
+        "--communicator", choices=("naive", "pure_nccl"),
+        help="how --distributed ranks average gradients: naive (CPU) or pure_nccl (GPUs) (default follows --device)",
+    )
 
 
 def config_from_args(args: argparse.Namespace) -> tuple[TrainConfig, dict]:
@@ -273,14 +281,15 @@ def main(argv: list[str] | None = None) -> int:
 
             config, given = config_from_args(args)
             if args.resume:
-                limits = {k: v for k, v in given.items() if k in ("epochs", "max_steps", "time_budget", "device", "checkpoint_minutes")}
+                limits = {k: v for k, v in given.items() if k in ("epochs", "max_steps", "time_budget", "device", "checkpoint_minutes", "distributed", "communicator")}
                 return run_headless(None, resume=Path(args.resume), overrides=limits, log_every=args.log_every)
             return run_headless(config, out=Path(args.out) if args.out else None, log_every=args.log_every)
         from lstm_tui.tui.app import run_app
 
         return run_app(model=Path(args.model).resolve() if args.model else None)
     except UserError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        if getattr(exc, "report", True):  # an error all --distributed ranks share is printed by rank 0 alone
+            print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)

@@ -38,6 +38,12 @@ def _fmt_seconds(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def _device(event: dict) -> str:
+    """The device of a `started` event, with the number of ranks of a --distributed run."""
+    ranks = event.get("ranks")
+    return f"{event['device']} × {ranks} ranks" if ranks else str(event["device"])
+
+
 class PlainPrinter:
     """Timestamped lines at intervals, for nohup and redirected output."""
 
@@ -63,7 +69,7 @@ class PlainPrinter:
             _say(f"{stamp} validation at step {event['step']}: loss {event['valid_loss']:.4f} ppl {event['valid_ppl']:.2f}")
         elif kind == "started":
             _say(
-                f"{stamp} training {event['name']} on {event['device']}: {event['parameters']:,} parameters, "
+                f"{stamp} training {event['name']} on {_device(event)}: {event['parameters']:,} parameters, "
                 f"vocabulary {event['vocab']:,}, {event['train_tokens']:,} training tokens"
             )
         elif kind == "notice":
@@ -106,7 +112,7 @@ class RichPrinter:
         with contextlib.suppress(OSError, ValueError):
             if kind == "started":
                 self.console.print(
-                    f"Training [bold]{event['name']}[/] on {event['device']}: {event['parameters']:,} parameters, "
+                    f"Training [bold]{event['name']}[/] on {_device(event)}: {event['parameters']:,} parameters, "
                     f"vocabulary {event['vocab']:,}, {event['train_tokens']:,} training tokens → {event['folder']}"
                 )
                 self.task = self.progress.add_task("train", total=1000, stats="")
@@ -125,7 +131,7 @@ class RichPrinter:
                 self.console.print(f"  [red]failed:[/] {event['reason']}")
 
 
-def summary(result: RunResult, program: str = "lstm-tui") -> str:
+def summary(result: RunResult, program: str = "lstm-tui", ranks: int | None = None) -> str:
     """What happened, where the model is, and how to use it."""
     folder = shlex.quote(str(result.folder))
     lines = [
@@ -137,7 +143,8 @@ def summary(result: RunResult, program: str = "lstm-tui") -> str:
         lines.append(f"  test loss {result.test_loss:.4f} nats/token, perplexity {perplexity(result.test_loss):.2f}")
     lines.append(f"  model: {result.folder}")
     if result.status == "interrupted":
-        lines.append(f"  resume with: {program} --headless-train --resume {folder}")
+        launch = f"mpiexec -n {ranks} {program} --headless-train --distributed" if ranks else f"{program} --headless-train"
+        lines.append(f"  resume with: {launch} --resume {folder}")
     if result.status == "failed" and result.reason:
         lines.append(f"  {result.reason}")
     lines.append(f"  try it: {program} predict --model {folder} \"some text\"   or open it in the app: {program} --model {folder}")
@@ -158,11 +165,13 @@ def run_headless(
 
     def on_signal(signum, _frame) -> None:
         caught.append(signum)
-        if not stop.is_set():
+        if not stop.is_set() and trainer.is_main:
             _say(f"\n{signal.Signals(signum).name}: finishing this step and saving a checkpoint…", sys.stderr)
         stop.set()
 
-    tty = sys.stdout.isatty() and not force_plain
+    distributed = bool(config.distributed if config is not None else (overrides or {}).get("distributed"))
+    # under mpiexec stdout is Open MPI's pseudo-terminal even when its output goes to a file: plain lines
+    tty = sys.stdout.isatty() and not force_plain and not distributed
     printer = RichPrinter() if tty else PlainPrinter(log_every)
     if resume is not None:
         trainer = Trainer.resume(resume, overrides, listeners=[printer])
@@ -170,16 +179,19 @@ def run_headless(
         assert config is not None
         trainer = Trainer.new(config, out, listeners=[printer])
     previous = {}
-    for sig in SIGNALS:
+    # mpiexec forwards SIGUSR1 to every rank (SIGINT/SIGTERM it turns into SIGTERM, then SIGKILL)
+    signals = SIGNALS + ((signal.SIGUSR1,) if trainer.dist is not None and hasattr(signal, "SIGUSR1") else ())
+    for sig in signals:
         with contextlib.suppress(ValueError):  # not the main thread
             previous[sig] = signal.signal(sig, on_signal)
     try:
-        with printer if tty else contextlib.nullcontext():
+        with printer if tty and trainer.is_main else contextlib.nullcontext():
             result = trainer.run(stop)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    _say(summary(result))
+    if trainer.is_main:
+        _say(summary(result, ranks=trainer.dist.size if trainer.dist is not None else None))
     if result.status == "failed":
         return 1
     if result.status == "interrupted" and caught:

@@ -42,6 +42,8 @@ class TrainConfig:
     eval_tokens: int = 200_000  # cap on validation tokens per interim validation (the final one uses all)
     seed: int = 0
     device: str = "auto"
+    distributed: bool = False  # data-parallel over MPI ranks (mpiexec); batch_size is the global batch
+    communicator: str | None = None  # naive (CPU) or pure_nccl (GPUs); default follows the device
 
     @property
     def effective_embed(self) -> int:
@@ -93,6 +95,8 @@ class TrainConfig:
             raise UserError(f"--lr-decay must be in (0, 1], got {self.lr_decay!r}")
         if self.tie_weights and self.effective_embed != self.units:
             raise UserError("--tie-weights needs --embed equal to --units")
+        if self.communicator not in (None, "naive", "pure_nccl"):
+            raise UserError(f"unknown communicator {self.communicator!r}; use naive (CPU) or pure_nccl (GPUs)")
 
     def to_dict(self) -> dict:
         data = asdict(self)

@@ -9,6 +9,7 @@ weights, optimizer, LSTM states, RNG and data position, so the loss curve contin
 
 from __future__ import annotations
 
+import contextlib
 import math
 import platform
 import threading
@@ -37,6 +38,7 @@ from lstm_tui.engine.checkpoints import (
 from lstm_tui.engine.config import TrainConfig
 from lstm_tui.engine.dataset import Dataset, load_dataset
 from lstm_tui.engine.device import DeviceChoice, choose_device
+from lstm_tui.engine.distributed import DataParallel
 from lstm_tui.engine.errors import UserError
 from lstm_tui.engine.events import EventLog, Listener
 from lstm_tui.engine.fast_ops import FastAdam
@@ -105,18 +107,25 @@ class Trainer:
         model: LanguageModel,
         device: DeviceChoice,
         listeners: list[Listener] | None = None,
+        dist: DataParallel | None = None,
     ) -> None:
+        if dist is not None:
+            dist.check_batch(config.batch_size)
         self.config = config
         self.folder = folder
         self.data = data
         self.model = model
         self.device = device
-        self.listeners = list(listeners or [])
+        self.dist = dist
+        self.is_main = dist is None or dist.is_main  # rank 0 (or the only process) writes and reports
+        self.listeners = list(listeners or []) if self.is_main else []
         self.streams = ParallelStreams(data.train, config.batch_size, config.bptt)
         self.valid_streams = eval_streams(data.valid, config.batch_size, config.bptt)
         self.test_streams = eval_streams(data.test, config.batch_size, config.bptt)
-        self.rng = np.random.default_rng(config.seed)
+        # dropout masks; a rank other than 0 draws its own (its streams differ from rank 0's)
+        self.rng = np.random.default_rng(config.seed if dist is None or dist.is_main else [config.seed, dist.rank])
         self.optimizer = self._make_optimizer()
+        self.updater = self.optimizer  # what the loop updates with; all-reduces gradients when distributed (see run)
         self.step = 0
         self.position = 0  # index into the streams of the next window
         self.epoch = 0
@@ -136,12 +145,20 @@ class Trainer:
     @classmethod
     def new(cls, config: TrainConfig, folder: Path | str | None = None, listeners: list[Listener] | None = None) -> "Trainer":
         """A fresh run: validate, load data, build and initialise the model from the seed."""
+        if config.distributed:
+            dist = DataParallel.start()
+            return dist.collectively(lambda: cls._new(config, folder, listeners, dist))
+        return cls._new(config, folder, listeners, None)
+
+    @classmethod
+    def _new(cls, config: TrainConfig, folder: Path | str | None, listeners: list[Listener] | None, dist: DataParallel | None) -> "Trainer":
         config.validate()
-        device = choose_device(config.device)
+        device = choose_device(config.device) if dist is None else dist.choose_device(config.device, config.communicator)
         data = load_dataset(config)
         folder = Path(folder) if folder else Path("checkpoints") / default_run_name(config)
         folder = folder.expanduser().resolve()
-        _check_writable(folder)
+        if dist is None or dist.is_main:
+            _check_writable(folder)
         if (folder / TRAINER_NPZ).exists():
             raise UserError(f"{folder} already holds a run; resume it with --resume {folder} or choose another --out")
         model_config = ModelConfig(
@@ -154,7 +171,7 @@ class Trainer:
         model = LanguageModel(model_config)
         model.init_weights(np.random.default_rng([config.seed, 1]))
         model.to_device(device.device)
-        trainer = cls(config, folder, data, model, device, listeners)
+        trainer = cls(config, folder, data, model, device, listeners, dist)
         if device.notice:
             trainer._notice = device.notice
         return trainer
@@ -162,14 +179,22 @@ class Trainer:
     @classmethod
     def resume(cls, folder: Path | str, overrides: dict | None = None, listeners: list[Listener] | None = None) -> "Trainer":
         """Continue a run exactly where its last checkpoint left it (stop limits may change)."""
+        overrides = {"distributed": False, "communicator": None, **(overrides or {})}  # how this session runs, not how the run began
+        if overrides["distributed"]:
+            dist = DataParallel.start()
+            return dist.collectively(lambda: cls._resume(folder, overrides, listeners, dist))
+        return cls._resume(folder, overrides, listeners, None)
+
+    @classmethod
+    def _resume(cls, folder: Path | str, overrides: dict, listeners: list[Listener] | None, dist: DataParallel | None) -> "Trainer":
         folder = Path(folder).expanduser().resolve()
         meta = read_meta(folder)
         arrays, state = read_trainer_snapshot(folder)
         config = TrainConfig.from_dict(meta.get("train", {}))
-        for key, value in (overrides or {}).items():
+        for key, value in overrides.items():
             setattr(config, key, value)
         config.validate()
-        device = choose_device(config.device)
+        device = choose_device(config.device) if dist is None else dist.choose_device(config.device, config.communicator)
         vocab = Vocabulary.from_json(meta["vocab"])
         data = load_dataset(config, vocab=vocab, tokenizer=meta["tokenizer"])
         if data.corpus.sha256 != meta.get("corpus", {}).get("sha256"):
@@ -178,7 +203,7 @@ class Trainer:
         path = folder / TRAINER_NPZ
         load_into(model, arrays, path, prefix="model/")
         model.to_device(device.device)
-        trainer = cls(config, folder, data, model, device, listeners)
+        trainer = cls(config, folder, data, model, device, listeners, dist)
         if int(state.get("step", 0)) > 0:  # before the first update the optimizer has no state yet
             load_optimizer_state(trainer.optimizer, arrays, path)
         trainer._restore(arrays, state, meta)
@@ -208,10 +233,12 @@ class Trainer:
             if layer.h is not None:
                 arrays[f"{name}_h"] = chainer.backend.CpuDevice().send(layer.h)
                 arrays[f"{name}_c"] = chainer.backend.CpuDevice().send(layer.c)
+        if self.dist is not None:
+            arrays = self.dist.gather_rows(arrays)  # rank 0: the states of all B streams, in stream order
         return arrays
 
     def _state_json(self) -> dict:
-        return {
+        state = {
             "step": self.step,
             "position": self.position,
             "epoch": self.epoch,
@@ -226,6 +253,18 @@ class Trainer:
             "history": self.history,
             "created": self.created,
         }
+        if self.dist is not None:
+            state["rank_rngs"] = self.dist.gather(self.rng.bit_generator.state)  # rank 0: every rank's dropout RNG
+        return state
+
+    def _saved_rng(self, state: dict) -> dict:
+        """This rank's dropout RNG state from a snapshot."""
+        saved = state.get("rank_rngs")
+        if self.dist is not None and isinstance(saved, list) and len(saved) == self.dist.size:
+            return saved[self.dist.rank]
+        if self.is_main:
+            return state["rng"]
+        return self.rng.bit_generator.state  # saved with another number of ranks: keep this rank's own seed
 
     def _restore(self, arrays: dict[str, np.ndarray], state: dict, meta: dict) -> None:
         try:
@@ -235,7 +274,7 @@ class Trainer:
             self.elapsed = float(state["elapsed"])
             self.tokens_seen = int(state["tokens_seen"])
             self._set_lr(float(state["lr"]))
-            self.rng.bit_generator.state = state["rng"]
+            self.rng.bit_generator.state = self._saved_rng(state)
             self.best_valid = state.get("best_valid")
             self.last_valid = state.get("last_valid")
             self.train_loss_ema = state.get("train_loss_ema")
@@ -247,8 +286,9 @@ class Trainer:
         xp = self.model.xp
         for name, layer in (("lstm1", self.model.lstm1), ("lstm2", self.model.lstm2)):
             if f"state/{name}_h" in arrays:
-                layer.h = xp.asarray(arrays[f"state/{name}_h"])
-                layer.c = xp.asarray(arrays[f"state/{name}_c"])
+                rows = slice(None) if self.dist is None else self.dist.block(len(arrays[f"state/{name}_h"]))
+                layer.h = xp.asarray(arrays[f"state/{name}_h"][rows])
+                layer.c = xp.asarray(arrays[f"state/{name}_c"][rows])
 
     def meta(self, status: str) -> dict:
         """model.json: everything needed to rebuild, reproduce and describe the model."""
@@ -283,15 +323,23 @@ class Trainer:
         }
 
     def save(self, status: str, events: EventLog) -> None:
-        """Trainer snapshot first (resume point), then the model for predictors."""
-        try:
-            write_trainer_snapshot(self.folder, self.model, self.optimizer, self._state_arrays(), self._state_json())
-            write_model(self.folder, self.model, self.meta(status))
-        except OSError as exc:
-            raise SaveError(
-                f"could not save a checkpoint in {self.folder} ({exc.strerror or exc}); the previous checkpoint is intact — "
-                f"free some space or make the folder writable, then resume"
-            ) from None
+        """Trainer snapshot first (resume point), then the model for predictors (rank 0 writes)."""
+        arrays, state = self._state_arrays(), self._state_json()  # gathered from every rank when distributed
+        error = None
+        if self.is_main:
+            try:
+                write_trainer_snapshot(self.folder, self.model, self.optimizer, arrays, state)
+                write_model(self.folder, self.model, self.meta(status))
+            except OSError as exc:
+                error = SaveError(
+                    f"could not save a checkpoint in {self.folder} ({exc.strerror or exc}); the previous checkpoint is intact — "
+                    f"free some space or make the folder writable, then resume"
+                )
+        if self.dist is not None:  # every rank fails together, or none does
+            reason = self.dist.first_error(error)
+            error = SaveError(reason) if reason else None
+        if error is not None:
+            raise error
         events.emit("checkpoint", step=self.step, path=str(self.folder), status=status)
 
     # evaluation -----------------------------------------------------------------------------
@@ -307,15 +355,26 @@ class Trainer:
         try:
             with chainer.using_config("train", False), chainer.no_backprop_mode():
                 for x, t in streams.windows():
-                    loss = self.model.loss(xp.asarray(x), xp.asarray(t))
-                    total += float(loss.array) * t.size
+                    xs, ts = self._my_streams(x, t)
+                    if ts.size:
+                        loss = self.model.loss(xp.asarray(xs), xp.asarray(ts))
+                        total += float(loss.array) * ts.size
                     count += t.size
                     if max_tokens is not None and count >= max_tokens:
                         break
         finally:
             for layer, (h, c) in zip(self.model.layers, saved):
                 layer.h, layer.c = h, c
+        if self.dist is not None:
+            total = self.dist.sum(total)  # each rank evaluated its block of the streams
         return total / max(count, 1)
+
+    def _my_streams(self, x: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """This rank's contiguous block of a window's streams (all of them in a single process)."""
+        if self.dist is None:
+            return x, t
+        block = self.dist.block(x.shape[1])
+        return np.ascontiguousarray(x[:, block]), np.ascontiguousarray(t[:, block])
 
     def sample(self, length: int = 120) -> str:
         predictor = Predictor(self.model, self.data.vocab, make_tokenizer(self.data.tokenizer))
@@ -338,10 +397,18 @@ class Trainer:
     def run(self, stop: threading.Event | None = None) -> RunResult:
         """Train until a limit or a stop request; always leaves a loadable checkpoint."""
         stop = stop or threading.Event()
-        self.folder.mkdir(parents=True, exist_ok=True)
-        remove_stale_temps(self.folder)
-        with RunLock(self.folder):
-            events = EventLog(self.folder / EVENTS, self.listeners)
+        if self.dist is not None:
+            return self.dist.run_or_abort(lambda: self._run_locked(stop))
+        return self._run_locked(stop)
+
+    def _run_locked(self, stop: threading.Event) -> RunResult:
+        if self.is_main:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            remove_stale_temps(self.folder)
+        with self._lock():
+            if self.dist is not None:
+                self.updater = self.dist.multi_node_optimizer(self.optimizer, self.model)
+            events = EventLog(self.folder / EVENTS if self.is_main else None, self.listeners)
             try:
                 return self._run(stop, events)
             except SaveError as exc:
@@ -349,6 +416,25 @@ class Trainer:
                 return RunResult("failed", self.folder, self.step, self.last_valid, self.test_loss, self.elapsed, 0.0, str(exc))
             finally:
                 events.close()
+
+    @contextlib.contextmanager
+    def _lock(self):
+        """train.lock, taken by rank 0 alone; every rank learns whether it could be taken."""
+        lock = RunLock(self.folder)
+        error = None
+        if self.is_main:
+            try:
+                lock.acquire()
+            except UserError as exc:
+                error = exc
+        if self.dist is not None:
+            self.dist.agree(error)
+        elif error is not None:
+            raise error
+        try:
+            yield lock
+        finally:
+            lock.release()
 
     def _run(self, stop: threading.Event, events: EventLog) -> RunResult:
         config = self.config
@@ -370,6 +456,7 @@ class Trainer:
             tokens_per_epoch=self.streams.tokens_per_epoch,
             steps_per_epoch=self.streams.windows_per_epoch,
             device=self.device.name,
+            **({"ranks": self.dist.size} if self.dist is not None else {}),
         )
         notice = getattr(self, "_notice", None)
         if notice:
@@ -387,9 +474,13 @@ class Trainer:
         while True:
             if total_steps is not None and self.step >= total_steps:
                 break
-            if deadline is not None and self.elapsed >= deadline:
+            late = deadline is not None and self.elapsed >= deadline
+            stopping = stop.is_set()
+            if self.dist is not None:  # a clock or a signal on any rank stops every rank at this step
+                late, stopping = self.dist.any(late, stopping)
+            if late:
                 break
-            if stop.is_set():
+            if stopping:
                 status = "interrupted"
                 break
             if self.position >= self.streams.length:
@@ -399,8 +490,11 @@ class Trainer:
                 if total_steps is None and deadline is None:
                     break
             x, t = self.streams.window(self.position)
-            loss = self.model.loss(xp.asarray(x), xp.asarray(t), self.rng)
+            xs, ts = self._my_streams(x, t)
+            loss = self.model.loss(xp.asarray(xs), xp.asarray(ts), self.rng)
             value = float(loss.array)
+            if self.dist is not None:
+                value = self.dist.mean(value)  # the loss over all B streams; non-finite on one rank is on all
             if not math.isfinite(value):
                 status = "failed"
                 reason = (
@@ -411,7 +505,7 @@ class Trainer:
             self.model.cleargrads()
             loss.backward()
             loss.unchain_backward()
-            self.optimizer.update()
+            self.updater.update()
             self.step += 1
             self.position += x.shape[0]
             self.tokens_seen += int(t.size)
@@ -423,7 +517,10 @@ class Trainer:
                 events.emit("progress", **self._progress(value, total_steps, deadline, tokens_at_start, now - session_start))
             if self.step % eval_every == 0 and self.step != total_steps:
                 self._validate(events, final=False)
-            if now - last_save >= config.checkpoint_minutes * 60.0:
+            save_due = now - last_save >= config.checkpoint_minutes * 60.0
+            if self.dist is not None:
+                (save_due,) = self.dist.any(save_due)
+            if save_due:
                 self.save("running", events)
                 last_save = time.perf_counter()
         if status == "failed":
@@ -451,6 +548,8 @@ class Trainer:
 
     def _finish_meta(self, status: str) -> None:
         """Mark model.json (the weights stay those of the last good checkpoint)."""
+        if not self.is_main:
+            return
         try:
             meta = read_meta(self.folder)
             meta.pop("format_version", None)
@@ -524,6 +623,8 @@ class Trainer:
         }
         self.history.append(record)
         events.emit("validation", **record)
+        if not self.is_main:
+            return  # samples are only for rank 0's events
         try:
             events.emit("sample", step=self.step, text=self.sample())
         except Exception as exc:  # noqa: BLE001 - a sample is decoration, never a reason to stop

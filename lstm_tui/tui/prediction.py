@@ -1,0 +1,124 @@
+"""The loaded model as the predict screen uses it: follow the text before the cursor, time it.
+
+`LiveModel` wraps one `Predictor` (which keeps its own state stack, so following an edit only
+recomputes from the edit point) behind a lock: a big paste is followed in a thread worker while
+keystrokes wait for it, and the predictor is never used by two threads at once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from lstm_tui.engine.predictor import Predictor, Suggestions
+
+GHOST_TOKENS = 4  # tokens of greedy continuation shown as ghost text
+INLINE_CHARS = 2_000  # new characters past the common prefix followed inline; more go to a worker
+# Word level re-tokenises the whole prefix at every key: past these lengths (chars) a worker does it.
+INLINE_WORD_TEXT = {"space": 50_000, "mecab": 8_000}
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The suggestions and ghost text for one text-before-cursor, and how long the model took."""
+
+    text: str
+    suggestions: Suggestions
+    ghost: str
+    latency_ms: float
+    k: int
+    temperature: float
+
+
+def common_prefix_length(a: str, b: str) -> int:
+    """Length of the common prefix of two strings (binary search over C-level comparisons)."""
+    limit = min(len(a), len(b))
+    if a[:limit] == b[:limit]:
+        return limit
+    lo, hi = 0, limit  # a[:lo] == b[:lo] and a[:hi] != b[:hi]
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+class LiveModel:
+    """A loaded predictor, where it came from, and what it last followed."""
+
+    def __init__(self, predictor: Predictor, folder: Path) -> None:
+        self.predictor = predictor
+        """The engine's predictor (weights copied to NumPy)."""
+        self.folder = folder
+        """The run folder the weights were loaded from."""
+        self.followed = ""
+        """The text the predictor's state currently follows."""
+        self._lock = threading.Lock()
+
+    @classmethod
+    def load(cls, folder: Path) -> "LiveModel":
+        """Read a run folder (raises the engine's UserError when it is not a usable model)."""
+        folder = Path(folder).expanduser().resolve()
+        return cls(Predictor.load(folder), folder)
+
+    def new_chars(self, text: str) -> int:
+        """Characters of `text` past what the predictor already follows."""
+        return len(text) - common_prefix_length(text, self.followed)
+
+    def needs_worker(self, text: str) -> bool:
+        """True when following `text` could take long enough to freeze the UI."""
+        if self.new_chars(text) > INLINE_CHARS:
+            return True
+        limit = INLINE_WORD_TEXT.get(self.predictor.tokenizer.name)
+        return limit is not None and len(text) > limit
+
+    def predict(self, text: str, k: int, temperature: float) -> Prediction:
+        """Follow `text`, then return its top-k and ghost continuation (thread-safe)."""
+        with self._lock:
+            start = time.perf_counter()
+            suggestions = self.predictor.suggest(text, k, temperature)
+            ghost = self.predictor.greedy(tokens=GHOST_TOKENS, partial=suggestions.partial)
+            elapsed = (time.perf_counter() - start) * 1000.0
+            self.followed = text
+        return Prediction(text, suggestions, ghost, elapsed, k, temperature)
+
+    # facts for the status bar -------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        """The run's name (from model.json)."""
+        return self.predictor.name
+
+    @property
+    def level(self) -> str:
+        """char or word."""
+        return self.predictor.level
+
+    @property
+    def tokenizer(self) -> str:
+        """The concrete tokenizer name (char, space, mecab)."""
+        return self.predictor.tokenizer.name
+
+    @property
+    def vocab_size(self) -> int:
+        """Vocabulary entries, `<unk>` included."""
+        return len(self.predictor.vocab)
+
+    @property
+    def parameters(self) -> int:
+        """Trainable parameters of the model."""
+        return self.predictor.parameters
+
+    @property
+    def valid_perplexity(self) -> float | None:
+        """Validation perplexity recorded in model.json, if any."""
+        return self.predictor.valid_perplexity
+
+    @property
+    def step(self) -> int | None:
+        """The training step these weights are from."""
+        value = self.predictor.meta.get("step")
+        return value if isinstance(value, int) else None

@@ -1,0 +1,1 @@
+"""One module per screen: predict, train, models, and the help screen."""

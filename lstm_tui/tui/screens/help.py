@@ -1,0 +1,87 @@
+"""The help screen: every key, by screen (F1 or the command palette)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Markdown
+
+HELP = """\
+# lstm-tui keys
+
+Every key below reaches the app through tmux and SSH. Nothing that types a character is
+bound in a text box, so ordinary typing is never taken.
+
+## Everywhere
+
+| key | does |
+| --- | --- |
+| `F1` | this help |
+| `F2` / `F3` / `F4` | predict / train / models screen |
+| `ctrl+p` | command palette: every action by name |
+| `ctrl+q` | quit (asks first when a training runs) |
+| `tab` / `shift+tab` | next / previous field (outside the editor) |
+
+## Predict (F2)
+
+| key | does |
+| --- | --- |
+| `tab` | insert the top suggestion |
+| `alt+1` … `alt+9` | insert suggestion number 1 … 9 |
+| `→` at the end of a line, or `ctrl+f` | accept the dimmed ghost continuation |
+| `ctrl+n` | edit top-k (`↑`/`↓` step it, `enter`/`esc` back to the text) |
+| `ctrl+t` | edit the temperature (`↑`/`↓` step it by 0.1) |
+| `ctrl+o` | follow training on/off: load every new checkpoint automatically |
+| `ctrl+l` | load the latest checkpoint now (or reload the model) |
+| `ctrl+z` / `ctrl+y` | undo / redo; `ctrl+w` deletes a word, `ctrl+u` to line start |
+
+The model follows the text **before the cursor**: move the cursor and the suggestions follow.
+Whitespace tokens are shown as `␣` (space), `↵` (newline) and `⇥` (tab); word-level models
+complete the word being typed. The status line shows the model, its level, vocabulary,
+parameters, validation perplexity, the device, and how long the model took for the last key.
+
+`alt` arrives as an ESC prefix; in tmux keep `escape-time` low (e.g. `set -sg escape-time 10`),
+and in macOS Terminal tick "Use Option as Meta key".
+
+## Train (F3)
+
+| key | does |
+| --- | --- |
+| `enter` | in the path field: choose that corpus; in the browser or catalogue: choose the entry |
+| `F5` | start training (a background process: the app stays responsive) |
+| `F6` | stop: the trainer finishes its step, saves a checkpoint, and can be resumed |
+| `F7` | switch between the setup and the progress tab |
+
+Empty optional fields use the engine's defaults (the same as the command line's).
+Training stops at whichever limit comes first: epochs, minutes or max steps.
+
+## Models (F4)
+
+| key | does |
+| --- | --- |
+| `↑` / `↓` | choose a run; its progress, charts and log are shown below, live while it runs |
+| `enter` | load the run into the predict screen |
+| `r` | resume an interrupted run |
+| `s` | stop a running run (SIGINT to its trainer on this machine; it saves a checkpoint) |
+| `d` or `delete` | delete the run folder (asks first; never a running one) |
+| `ctrl+r` | refresh the list now |
+
+Runs started headless over SSH (`lstm-tui --headless-train`) show up here as *running*.
+
+Press `esc` or `F1` to close this help.
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    """Key bindings of every screen."""
+
+    BINDINGS = [Binding("escape,f1,q", "dismiss(None)", "Close help")]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-box"):
+            yield Markdown(HELP, id="help-text")
+
+    def on_mount(self) -> None:
+        self.query_one("#help-box").focus()

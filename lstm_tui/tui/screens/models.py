@@ -1,0 +1,276 @@
+"""The models screen: run folders as a table; load, delete, resume, and watch a run live."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+from pathlib import Path
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Label, Static
+from textual.worker import Worker, WorkerState
+
+from lstm_tui.engine.checkpoints import LOCK, MODEL_JSON, TRAINER_NPZ, run_state
+from lstm_tui.engine.runs import RunInfo, list_runs, read_run
+from lstm_tui.engine.textfile import neutralise
+from lstm_tui.paths import default_model_dir
+from lstm_tui.tui import format as fmt
+from lstm_tui.tui.dialogs.confirm import ConfirmDialog
+from lstm_tui.tui.widgets.run_monitor import RunMonitor, one_line
+
+REFRESH_SECONDS = 2.0
+COLUMNS = ("name", "corpus", "level", "vocab", "params", "valid ppl", "updated", "size", "state")
+
+
+def scan(roots: list[Path]) -> list[RunInfo]:
+    """Runs under each root (or the root itself when it is a run folder), newest first."""
+    seen: dict[Path, RunInfo] = {}
+    for root in roots:
+        infos = [info] if (root / MODEL_JSON).exists() and (info := read_run(root)) else list_runs(root)
+        for info in infos:
+            seen.setdefault(info.folder.resolve(), info)
+    return sorted(seen.values(), key=lambda r: r.updated, reverse=True)
+
+
+def trainer_pid(folder: Path) -> int | None:
+    """The pid in a run's train.lock when a trainer on this machine holds it, else None."""
+    if run_state(folder) != "running":
+        return None
+    try:
+        host, _, pid = (folder / LOCK).read_text(encoding="utf-8").strip().partition(" ")
+    except OSError:
+        return None
+    return int(pid) if host == socket.gethostname() and pid.isdigit() else None
+
+
+def corpus_label(corpus: str) -> str:
+    """A short name for a corpus (a path shows its last part)."""
+    return Path(corpus).name if "/" in corpus else corpus
+
+
+def row_of(info: RunInfo) -> tuple:
+    """The table cells of one run (all text neutralised)."""
+    state_style = {"running": "bold green", "interrupted": "yellow", "failed": "red"}.get(info.state, "")
+    return (
+        one_line(info.name),
+        one_line(corpus_label(info.corpus)),
+        one_line(info.level),
+        Text(fmt.count(info.vocab), justify="right"),
+        Text(fmt.count(info.parameters), justify="right"),
+        Text(fmt.number(info.valid_ppl), justify="right"),
+        fmt.local_time(info.updated),
+        Text(fmt.size(info.size_bytes), justify="right"),
+        Text(one_line(info.state), style=state_style),
+    )
+
+
+class RunTable(DataTable):
+    """The run folders; letter keys act only while the table has the focus."""
+
+    BINDINGS = [
+        Binding("enter", "screen.load", "Load"),
+        Binding("r", "screen.resume", "Resume"),
+        Binding("s", "screen.stop", "Stop"),
+        Binding("d,delete", "screen.delete", "Delete"),
+    ]
+
+
+class ModelsScreen(Screen):
+    """Every run under the checkpoints folder (and folders opened here), refreshed every 2 s."""
+
+    BINDINGS = [Binding("ctrl+r", "refresh", "Refresh")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.runs: list[RunInfo] = []
+        """The rows on display, in order."""
+        self.roots: list[Path] = []
+        """Folders scanned for runs (the checkpoints folder first)."""
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="models-open"):
+            yield Label("open folder", classes="form-label")
+            yield Input(placeholder="a run folder, or a folder of runs ⏎", compact=True, id="models-path")
+        yield Static("", id="models-error", classes="field-error")
+        table = RunTable(id="runs", cursor_type="row", zebra_stripes=True)
+        table.add_columns(*COLUMNS)
+        yield table
+        yield RunMonitor(id="models-monitor")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "models"
+        self.roots = [self.app.checkpoints]
+        self.query_one("#models-monitor").border_title = "run"
+        self.query_one(RunTable).focus()
+        self.action_refresh()
+        self.set_interval(REFRESH_SECONDS, self.action_refresh)
+
+    # listing --------------------------------------------------------------------------------
+    def action_refresh(self) -> None:
+        """Re-read the run folders (in a thread)."""
+        self._scan(list(self.roots))
+
+    @work(thread=True, exclusive=True, group="scan", exit_on_error=False)
+    def _scan(self, roots: list[Path]) -> list[RunInfo]:
+        return scan(roots)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "scan" and event.state == WorkerState.SUCCESS:
+            self._show(event.worker.result)
+
+    def _show(self, runs: list[RunInfo]) -> None:
+        if runs == self.runs:
+            return
+        table = self.query_one(RunTable)
+        selected = self.selected
+        self.runs = runs
+        table.clear()
+        for info in runs:
+            table.add_row(*row_of(info), key=str(info.folder))
+        if not runs:
+            self.query_one("#models-error", Static).update(
+                Text(f"no runs in {neutralise(str(self.roots[0]))} yet — train one on the Train screen (F3)")
+            )
+        else:
+            self.query_one("#models-error", Static).update("")
+        if selected is not None:
+            for index, info in enumerate(runs):
+                if info.folder == selected.folder:
+                    table.move_cursor(row=index, animate=False)
+                    break
+        self._watch_selected()
+
+    @property
+    def selected(self) -> RunInfo | None:
+        """The run under the table's cursor."""
+        table = self.query_one(RunTable)
+        if not self.runs or not 0 <= table.cursor_row < len(self.runs):
+            return None
+        return self.runs[table.cursor_row]
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._watch_selected()
+
+    def _watch_selected(self) -> None:
+        info = self.selected
+        monitor = self.query_one(RunMonitor)
+        folder = info.folder if info is not None else None
+        if monitor.folder != folder:
+            monitor.follow(folder)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        path = Path(event.value.strip()).expanduser()
+        error = self.query_one("#models-error", Static)
+        if not event.value.strip():
+            return
+        if not path.is_dir():
+            error.update(Text(f"{neutralise(str(path))} is not a folder; give a run folder or a folder of runs"))
+            return
+        path = path.resolve()
+        if not (path / MODEL_JSON).exists() and not list_runs(path):
+            error.update(Text(f"no runs in {neutralise(str(path))}: a run folder holds model.json and model.npz"))
+            return
+        error.update("")
+        if path not in self.roots:
+            self.roots.append(path)
+        self.action_refresh()
+        self.query_one(RunTable).focus()
+
+    # actions --------------------------------------------------------------------------------
+    def action_load(self) -> None:
+        """Load the selected run into the predict screen."""
+        info = self.selected
+        if info is None:
+            return
+        if info.state == "incomplete":
+            self.notify("this run has no weights yet (model.npz is missing)", severity="warning", markup=False)
+            return
+        self.app.open_model(info.folder)
+
+    def action_resume(self) -> None:
+        """Continue an interrupted run (watch it on the train screen)."""
+        info = self.selected
+        if info is None:
+            return
+        state = run_state(info.folder)
+        if state == "running":
+            self.notify("this run is already training; it is shown below", severity="warning", markup=False)
+            return
+        if not (info.folder / TRAINER_NPZ).exists():
+            self.notify("this run has no trainer snapshot (trainer.npz), so it cannot be resumed", severity="error", markup=False)
+            return
+        if self.app.training is not None:
+            self.notify("a training is already running; stop it first", severity="warning", markup=False)
+            return
+        if state == "finished":
+            self.notify(
+                "this run finished; to train it further, resume it headless with higher limits (--resume DIR --epochs N)",
+                severity="warning",
+                markup=False,
+            )
+            return
+        self.app.resume_training(info.folder)
+
+    def action_stop(self) -> None:
+        """Stop the selected running run (SIGINT to its trainer, when it runs on this machine)."""
+        info = self.selected
+        if info is None:
+            return
+        training = self.app.training
+        if training is not None and training.folder == info.folder:
+            self.app.stop_training()
+            return
+        pid = trainer_pid(info.folder)
+        if pid is None:
+            self.notify("this run is not training on this machine; stop it where it runs (Ctrl-C)", severity="warning", markup=False)
+            return
+        try:
+            os.kill(pid, signal.SIGINT)
+        except OSError as exc:
+            self.notify(f"could not signal the trainer (pid {pid}): {exc.strerror or exc}", severity="error", markup=False)
+            return
+        self.notify("the trainer finishes its step and saves a checkpoint…", title="Stopping", timeout=5, markup=False)
+
+    def action_delete(self) -> None:
+        """Delete the selected run folder, after a confirmation."""
+        info = self.selected
+        if info is None:
+            return
+        if run_state(info.folder) == "running":
+            self.notify("this run is training right now; stop it before deleting it", severity="error", markup=False)
+            return
+        if not (info.folder / MODEL_JSON).exists():
+            self.notify("not a run folder (no model.json); nothing deleted", severity="error", markup=False)
+            return
+        if info.folder.resolve() == default_model_dir().resolve():
+            self.notify("the shipped default model is not deleted from here", severity="warning", markup=False)
+            return
+        question = f"Delete the run folder\n{neutralise(str(info.folder))}\n({fmt.size(info.size_bytes)})? This cannot be undone."
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self._delete(info.folder)
+
+        self.app.push_screen(ConfirmDialog("Delete run", question, yes="Delete"), answer)
+
+    def _delete(self, folder: Path) -> None:
+        if run_state(folder) == "running" or not (folder / MODEL_JSON).exists():
+            self.notify("the folder changed meanwhile (running, or not a run); nothing deleted", severity="error", markup=False)
+            return
+        try:
+            shutil.rmtree(folder)
+        except OSError as exc:
+            self.app.show_error("Could not delete the run", f"{folder}: {exc.strerror or exc}", "Check the folder's permissions.")
+            return
+        self.notify(f"deleted {neutralise(folder.name)}", timeout=3, markup=False)
+        self.action_refresh()

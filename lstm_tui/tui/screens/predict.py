@@ -1,0 +1,210 @@
+"""The predict screen: type, and the model follows the text before the cursor at every key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header
+from textual.worker import Worker, WorkerState
+
+from lstm_tui.engine.errors import UserError
+from lstm_tui.engine.textfile import neutralise
+from lstm_tui.tui.prediction import INLINE_CHARS, LiveModel, Prediction
+from lstm_tui.tui.widgets.ghost_editor import GhostEditor
+from lstm_tui.tui.widgets.predict_settings import PredictSettings
+from lstm_tui.tui.widgets.status_bar import ModelStatus
+from lstm_tui.tui.widgets.suggestions import SuggestionsPanel
+
+NO_MODEL = "No model found.\n\nF3 trains one (a few minutes on a small text);\nF4 opens an existing run folder."
+
+
+class PredictScreen(Screen):
+    """The editor, the top-k panel, the settings bar and the model's status line."""
+
+    BINDINGS = [
+        Binding("ctrl+n", "edit_setting('k')", "Top-k", show=False),
+        Binding("ctrl+t", "edit_setting('temperature')", "Temperature", show=False),
+        Binding("ctrl+o", "toggle_follow", "Follow training", show=False),
+        Binding("ctrl+l", "load_latest", "Load latest"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.live: LiveModel | None = None
+        """The loaded model (None until one is loaded)."""
+        self.prediction: Prediction | None = None
+        """The prediction on display."""
+        self._shown_key: tuple | None = None
+        self._busy = False
+        self._announce = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="predict-main"):
+            yield GhostEditor(id="editor")
+            with Vertical(id="suggestions-box"):
+                yield SuggestionsPanel(id="suggestions")
+        yield PredictSettings(id="settings")
+        yield ModelStatus(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "predict"
+        self.query_one("#suggestions-box").border_title = "next token"
+        self.query_one(GhostEditor).border_title = "text"
+        self.watch(self.app, "model_request", self._on_model_request)
+        self.watch(self.app, "latest_checkpoint", self._on_latest_checkpoint, init=False)
+        self.query_one(GhostEditor).focus()
+
+    # model loading ----------------------------------------------------------------------------
+    def _on_model_request(self, request) -> None:
+        if request is None:
+            self.query_one(SuggestionsPanel).message = NO_MODEL
+            return
+        self.load(request.folder, announce=request.announce)
+
+    def load(self, folder: Path, announce: bool = True) -> None:
+        """Load the run folder `folder` in a thread; the current model keeps answering meanwhile."""
+        self._announce = announce
+        self.query_one(ModelStatus).note = f"loading {neutralise(Path(folder).name)}…"
+        if self.live is None:
+            self.query_one(SuggestionsPanel).message = "loading the model…"
+        self._load_worker(Path(folder))
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def _load_worker(self, folder: Path) -> LiveModel:
+        return LiveModel.load(folder)
+
+    def _loaded(self, live: LiveModel) -> None:
+        self.live = live
+        self._shown_key = None
+        status = self.query_one(ModelStatus)
+        status.model = live
+        status.note = ""
+        self.query_one(SuggestionsPanel).message = ""
+        if self._announce:
+            step = f" (step {live.step:,})" if live.step is not None else ""
+            self.notify(f"{neutralise(live.name)}{step}", title="Model loaded", timeout=3, markup=False)
+        self.refresh_prediction()
+
+    def _load_failed(self, error: BaseException | None) -> None:
+        self.query_one(ModelStatus).note = ""
+        if self.live is None:
+            self.query_one(SuggestionsPanel).message = NO_MODEL
+        message = str(error) if isinstance(error, UserError) else f"{type(error).__name__}: {error}"
+        self.app.show_error("Could not load the model", message, "Pick another run on the Models screen (F4) or train one (F3).")
+
+    def _on_latest_checkpoint(self, checkpoint) -> None:
+        if checkpoint is not None and self.query_one(PredictSettings).follow:
+            self.load(checkpoint.folder, announce=False)
+
+    # following the text -----------------------------------------------------------------------
+    def text_before_cursor(self) -> str:
+        """The editor's text from the start up to the cursor."""
+        editor = self.query_one(GhostEditor)
+        return editor.get_text_range((0, 0), editor.cursor_location)
+
+    def on_text_area_changed(self, event: GhostEditor.Changed) -> None:
+        self.refresh_prediction()
+
+    def on_text_area_selection_changed(self, event: GhostEditor.SelectionChanged) -> None:
+        self.refresh_prediction()
+
+    def refresh_prediction(self) -> None:
+        """Make the suggestions follow the text before the cursor (inline, or in a worker if big)."""
+        live = self.live
+        if live is None:
+            return
+        settings = self.query_one(PredictSettings)
+        text = self.text_before_cursor()
+        key = (id(live), text, settings.k, settings.temperature)
+        if key == self._shown_key or self._busy:
+            return  # a running worker calls back here when it is done
+        if live.needs_worker(text):
+            self._busy = True
+            new = live.new_chars(text)
+            if new > INLINE_CHARS:  # a paste or a jump, not a key in a long word-level text
+                self.query_one(ModelStatus).note = f"following {new:,} characters…"
+                self.query_one(SuggestionsPanel).message = f"reading {new:,} characters…\n(keep typing: the model catches up)"
+            self._follow_worker(live, text, settings.k, settings.temperature)
+            return
+        self._show(live.predict(text, settings.k, settings.temperature))
+
+    @work(thread=True, exclusive=True, group="predict", exit_on_error=False)
+    def _follow_worker(self, live: LiveModel, text: str, k: int, temperature: float) -> tuple[LiveModel, Prediction]:
+        return live, live.predict(text, k, temperature)
+
+    def _show(self, prediction: Prediction) -> None:
+        assert self.live is not None
+        self.prediction = prediction
+        self._shown_key = (id(self.live), prediction.text, prediction.k, prediction.temperature)
+        panel = self.query_one(SuggestionsPanel)
+        panel.suggestions = prediction.suggestions
+        panel.message = ""
+        self.query_one(GhostEditor).ghost = prediction.ghost
+        status = self.query_one(ModelStatus)
+        status.latency_ms = prediction.latency_ms
+        status.note = ""
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.group == "load":
+            if event.state == WorkerState.SUCCESS:
+                self._loaded(worker.result)
+            elif event.state == WorkerState.ERROR:
+                self._load_failed(worker.error)
+        elif worker.group == "predict" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            self._busy = False
+            if event.state == WorkerState.SUCCESS:
+                live, prediction = worker.result
+                if live is self.live:
+                    self._show(prediction)
+            elif event.state == WorkerState.ERROR:
+                self.notify(f"the model could not follow the text: {worker.error}", severity="error", markup=False)
+            self.refresh_prediction()
+
+    # accepting --------------------------------------------------------------------------------
+    def on_ghost_editor_pick_requested(self, event: GhostEditor.PickRequested) -> None:
+        prediction = self.prediction
+        if prediction is None or prediction.text != self.text_before_cursor():
+            self.app.bell()
+            return
+        items = prediction.suggestions.items
+        if not 1 <= event.rank <= len(items):
+            self.app.bell()
+            return
+        editor = self.query_one(GhostEditor)
+        start, end = sorted(editor.selection)
+        editor.replace(items[event.rank - 1].insert, start, end)
+
+    # settings ---------------------------------------------------------------------------------
+    def on_predict_settings_changed(self, event: PredictSettings.Changed) -> None:
+        self.refresh_prediction()
+
+    def on_predict_settings_done(self, event: PredictSettings.Done) -> None:
+        self.query_one(GhostEditor).focus()
+
+    def action_edit_setting(self, name: str) -> None:
+        """Move the focus to the top-k or temperature field."""
+        self.query_one(f"#setting-{name}").focus()
+
+    def action_toggle_follow(self) -> None:
+        """Turn follow-training on or off."""
+        on = self.query_one(PredictSettings).toggle_follow()
+        message = "new checkpoints load automatically" if on else "follow training is off"
+        self.notify(message, title="Follow training", timeout=3, markup=False)
+
+    def action_load_latest(self) -> None:
+        """Load the newest checkpoint seen (of a training followed here), else reload the model."""
+        checkpoint = self.app.latest_checkpoint
+        if checkpoint is not None:
+            self.load(checkpoint.folder)
+        elif self.live is not None:
+            self.load(self.live.folder)
+        else:
+            self.notify("no model or checkpoint to load yet; train one (F3) or open one (F4)", severity="warning", markup=False)

@@ -1,0 +1,104 @@
+"""Choosing a corpus: a path field, a file browser of text files, and the corpus catalogue."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import DirectoryTree, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from lstm_tui.engine.catalogue import CatalogueEntry
+from lstm_tui.engine.textfile import neutralise
+
+TEXT_SUFFIXES = (".txt",)
+
+
+class TextFileTree(DirectoryTree):
+    """A DirectoryTree showing folders and text files (.txt or no extension), no dotfiles."""
+
+    def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
+        """Folders and text files; nothing hidden, nothing unreadable."""
+        for path in paths:
+            if path.name.startswith("."):
+                continue
+            try:
+                if path.is_dir() or (path.is_file() and (path.suffix.lower() in TEXT_SUFFIXES or not path.suffix)):
+                    yield path
+            except OSError:
+                continue
+
+
+class CorpusPicker(Widget):
+    """Posts `Chosen` when the user picks a corpus by path, in the browser or from the catalogue."""
+
+    class Chosen(Message):
+        """A corpus was chosen."""
+
+        def __init__(self, spec: str) -> None:
+            super().__init__()
+            self.spec = spec
+            """A path, builtin:NAME or a catalogue name (what `--corpus` takes)."""
+
+    def __init__(self, root: Path, catalogue: dict[str, CatalogueEntry], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.root = root
+        """The folder the file browser starts in."""
+        self.catalogue = catalogue
+        """Built-in and catalogued corpora, by name."""
+
+    def compose(self) -> ComposeResult:
+        yield Label("Corpus", classes="section-title")
+        yield Input(placeholder="path, builtin:NAME or catalogue name ⏎", compact=True, id="corpus-path")
+        yield Static("", id="corpus-error", classes="field-error")
+        tree = TextFileTree(self.root, id="corpus-tree")
+        tree.root.set_label(neutralise(self.root.name or str(self.root)))
+        yield tree
+        yield Label("Catalogue", classes="section-title")
+        options = []
+        for entry in self.catalogue.values():
+            label = Text.assemble((neutralise(entry.name), "bold"), f"  {entry.level}")
+            if not entry.available:
+                label.append("  (files missing here)", style="dim")
+            options.append(Option(label, id=entry.name, disabled=not entry.available))
+        yield OptionList(*options, id="catalogue")
+
+    @property
+    def value(self) -> str:
+        """The corpus currently in the path field."""
+        return self.query_one("#corpus-path", Input).value.strip()
+
+    def choose(self, spec: str) -> None:
+        """Put `spec` in the path field and announce it."""
+        self.query_one("#corpus-path", Input).value = spec
+        self.show_error("")
+        self.post_message(self.Chosen(spec))
+
+    def show_error(self, message: str) -> None:
+        """Show (or clear) a problem with the chosen corpus under the path field."""
+        error = self.query_one("#corpus-error", Static)
+        error.update(Text(neutralise(message)))
+        error.set_class(bool(message), "-shown")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.value.strip():
+            self.choose(event.value.strip())
+
+    def on_directory_tree_file_selected(self, event: DirectoryTree.FileSelected) -> None:
+        event.stop()
+        self.choose(str(event.path))
+
+    def on_directory_tree_directory_selected(self, event: DirectoryTree.DirectorySelected) -> None:
+        event.stop()
+        if event.node is not self.query_one(TextFileTree).root:
+            self.choose(str(event.path))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id:
+            self.choose(event.option.id)

@@ -1,0 +1,111 @@
+"""The text box: a TextArea that shows the model's likely continuation as dimmed ghost text.
+
+The ghost is drawn with TextArea's own `suggestion` rendering, but through `neutralise` (and ↵ for
+a newline) so no control character reaches the terminal; accepting it inserts the real text.
+It is shown only when the cursor is at the end of a line, like a shell's autosuggestion.
+"""
+
+from __future__ import annotations
+
+from textual import events
+from textual.binding import Binding
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import TextArea
+from textual.widgets.text_area import Edit, EditResult
+
+from lstm_tui.engine.textfile import neutralise
+
+PICK_KEYS = tuple(f"alt+{n}" for n in range(1, 10))
+
+
+def ghost_display(text: str) -> str:
+    """How ghost text is drawn: controls neutralised, a newline as ↵ (and nothing after it)."""
+    head, newline, _ = text.partition("\n")
+    return neutralise(head).replace("\t", "⇥") + ("↵" if newline else "")
+
+
+class GhostEditor(TextArea):
+    """A multi-line editor with inline ghost text; Tab and alt+1…9 ask to accept suggestions."""
+
+    BINDINGS = [
+        Binding("tab", "pick(1)", "Accept", key_display="tab"),
+        *(
+            Binding(key, f"pick({n})", "Pick", key_display="alt+1…9", show=n == 2)
+            for n, key in enumerate(PICK_KEYS, start=1)
+        ),
+        Binding("ctrl+f", "accept_ghost", "Ghost", key_display="^f/→"),
+    ]
+
+    ghost: reactive[str] = reactive("")
+    """The continuation to offer (real text, set from above); drawn dimmed after the cursor."""
+
+    class PickRequested(Message):
+        """The user asked for suggestion number `rank` (1 = the top one)."""
+
+        def __init__(self, rank: int) -> None:
+            super().__init__()
+            self.rank = rank
+            """1-based rank of the suggestion to insert."""
+
+    def __init__(self, text: str = "", **kwargs) -> None:
+        kwargs.setdefault("soft_wrap", True)
+        kwargs.setdefault("tab_behavior", "focus")
+        super().__init__(text, **kwargs)
+
+    async def _on_key(self, event: events.Key) -> None:
+        """alt+N carries the digit as its character: pick, and never insert the digit."""
+        if event.key in PICK_KEYS:
+            event.stop()
+            event.prevent_default()
+            self.action_pick(PICK_KEYS.index(event.key) + 1)
+            return
+        await super()._on_key(event)
+
+    def action_pick(self, rank: int) -> None:
+        """Ask the screen to insert suggestion `rank`."""
+        self.post_message(self.PickRequested(rank))
+
+    def at_line_end(self) -> bool:
+        """True when nothing is selected and the cursor ends its line."""
+        if not self.selection.is_empty:
+            return False
+        row, column = self.cursor_location
+        return column == len(self.document.get_line(row))
+
+    def _ghost_visible(self) -> bool:
+        return bool(self.ghost) and self.at_line_end()
+
+    def watch_ghost(self) -> None:
+        self.update_suggestion()
+
+    def update_suggestion(self) -> None:
+        """TextArea's hook after each edit and cursor move: draw the ghost only at a line end."""
+        self.suggestion = ghost_display(self.ghost) if self._ghost_visible() else ""
+
+    def action_accept_ghost(self) -> None:
+        """Insert the ghost text at the cursor."""
+        if self._ghost_visible():
+            ghost = self.ghost
+            self.ghost = ""
+            self.insert(ghost)
+
+    def edit(self, edit: Edit) -> EditResult:
+        """Keep the part of the ghost that typing matched; drop it on any other edit."""
+        if edit.text and self.ghost.startswith(edit.text):
+            self.ghost = self.ghost[len(edit.text) :]
+        else:
+            self.ghost = ""
+        return super().edit(edit)
+
+    def action_cursor_right(self, select: bool = False) -> None:
+        """At a line end with a ghost shown, accept it; otherwise move right as usual."""
+        if not self._has_cursor:
+            self.scroll_right()
+            return
+        if not select and self._ghost_visible():
+            self.action_accept_ghost()
+            return
+        self.suggestion = ""
+        target = self.get_cursor_right_location() if select or self.selection.is_empty else max(*self.selection)
+        self.move_cursor(target, select=select)

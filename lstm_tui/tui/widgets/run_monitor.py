@@ -1,0 +1,272 @@
+"""Follow any run folder's `events.jsonl` and render it: progress with ETA, loss charts, log, sample.
+
+The same widget watches a training started from the train screen, one resumed from the models
+screen, and one started headless over SSH: all of them only write events to their run folder.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from statistics import fmean
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Label, ProgressBar, RichLog, Sparkline, Static
+
+from lstm_tui.engine.checkpoints import EVENTS
+from lstm_tui.engine.events import EventFollower
+from lstm_tui.engine.textfile import neutralise
+from lstm_tui.tui import format as fmt
+
+POLL_SECONDS = 0.25
+MAX_POINTS = 4000  # loss values kept per chart (the sparkline averages them into its width)
+LIVE_SLACK = 2.0  # seconds: events this much older than the attach time count as history
+ENDINGS = ("finished", "interrupted", "failed")
+
+
+def one_line(text: str) -> str:
+    """Untrusted text for a single line: neutralised, newlines and tabs shown as ↵ and ⇥."""
+    return neutralise(text).replace("\n", "↵").replace("\t", "⇥")
+
+
+class RunMonitor(Widget):
+    """Follows one run folder (set with `follow`) and shows what its trainer reports."""
+
+    class CheckpointSaved(Message):
+        """A checkpoint landed in the followed folder."""
+
+        def __init__(self, folder: Path, step: int | None, status: str, live: bool) -> None:
+            super().__init__()
+            self.folder = folder
+            """The run folder (it holds the new model.npz/model.json)."""
+            self.step = step
+            """The training step of the checkpoint."""
+            self.status = status
+            """running / finished / interrupted."""
+            self.live = live
+            """False for checkpoints replayed from the history of the file."""
+
+    class RunEnded(Message):
+        """The followed run finished, was interrupted, or failed."""
+
+        def __init__(self, folder: Path, event: dict, live: bool) -> None:
+            super().__init__()
+            self.folder = folder
+            """The run folder."""
+            self.event = event
+            """The engine's finished / interrupted / failed event."""
+            self.live = live
+            """False when the ending was replayed from the history of the file."""
+
+        @property
+        def kind(self) -> str:
+            """finished, interrupted or failed."""
+            return str(self.event.get("event"))
+
+    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.folder: Path | None = None
+        """The run folder being followed (None: nothing)."""
+        self.state = "idle"
+        """idle, waiting, running, finished, interrupted or failed."""
+        self.train_losses: list[float] = []
+        """Smoothed training loss of each progress event."""
+        self.valid_losses: list[float] = []
+        """Validation loss of each validation event."""
+        self.last_progress: dict | None = None
+        """The latest progress event."""
+        self.started: dict | None = None
+        """The latest started event."""
+        self.ending: dict | None = None
+        """The finished / interrupted / failed event, once the run ended."""
+        self._follower: EventFollower | None = None
+        self._since: float | None = None
+        self._attached = 0.0
+        self._dirty = False
+
+    def compose(self) -> ComposeResult:
+        yield Static("no run followed", id="run-title")
+        with Horizontal(id="run-progress-row"):
+            yield ProgressBar(total=1000, show_eta=False, id="run-progress")  # never indeterminate: it animates
+            yield Static("", id="run-eta")
+        yield Static("", id="run-stats")
+        with Horizontal(classes="chart-row"):
+            with Vertical(classes="chart-label"):
+                yield Label("train loss")
+                yield Static("-", id="train-loss-value", classes="chart-value")
+            yield Sparkline([], id="train-loss", summary_function=fmean)
+        with Horizontal(classes="chart-row"):
+            with Vertical(classes="chart-label"):
+                yield Label("valid loss")
+                yield Static("-", id="valid-loss-value", classes="chart-value")
+            yield Sparkline([], id="valid-loss", summary_function=fmean)
+        yield Static("", id="run-sample")
+        yield RichLog(id="run-log", wrap=True, max_lines=2000, markup=False)
+
+    def on_mount(self) -> None:
+        self._timer = self.set_interval(POLL_SECONDS, self.poll, pause=True)
+
+    def follow(self, folder: Path | None, since: float | None = None) -> None:
+        """Start following `folder` (replaying its history); events before `since` are skipped."""
+        self.folder = Path(folder) if folder is not None else None
+        self._since = since
+        self._attached = time.time()
+        self.state = "waiting" if folder is not None else "idle"
+        self.train_losses, self.valid_losses = [], []
+        self.last_progress = self.started = self.ending = None
+        self._follower = EventFollower(self.folder / EVENTS) if self.folder is not None else None
+        self.query_one("#run-log", RichLog).clear()
+        self.query_one("#run-progress", ProgressBar).update(total=1000, progress=0)
+        self.query_one("#run-eta", Static).update("")
+        self.query_one("#run-stats", Static).update("")
+        self.query_one("#run-sample", Static).update("")
+        self._show_losses()
+        if self.folder is None:
+            self.query_one("#run-title", Static).update("no run followed")
+            self._timer.pause()
+            return
+        self.query_one("#run-title", Static).update(Text(f"{one_line(self.folder.name)}: no training events yet"))
+        self.poll()
+        self._timer.resume()
+
+    def poll(self) -> None:
+        """Read and render the events appended since the last poll."""
+        if self._follower is None:
+            return
+        for event in self._follower.poll():
+            if self._since is not None and float(event.get("time") or 0) < self._since:
+                continue
+            self._handle(event, live=float(event.get("time") or 0) >= self._attached - LIVE_SLACK)
+        if self._dirty:
+            self._dirty = False
+            self._show_progress()
+            self._show_losses()
+
+    # rendering -----------------------------------------------------------------------------
+    def _log(self, text: str, style: str = "") -> None:
+        self.query_one("#run-log", RichLog).write(Text(neutralise(text), style=style))
+
+    def _handle(self, event: dict, live: bool) -> None:
+        kind = event.get("event")
+        handler = getattr(self, f"_on_{kind}", None)
+        if handler is not None:
+            try:
+                handler(event, live)
+            except (KeyError, TypeError, ValueError):
+                self._log(f"unreadable {kind} event", "yellow")
+
+    def _on_started(self, event: dict, live: bool) -> None:
+        self.started = event
+        self.ending = None
+        self.state = "running"
+        title = Text.assemble(
+            (one_line(str(event.get("name", "run"))), "bold"),
+            f" on {one_line(str(event.get('device', '?')))} · {fmt.count(event.get('parameters'))} parameters"
+            f" · vocabulary {fmt.count(event.get('vocab'))} · {fmt.count(event.get('train_tokens'))} training tokens",
+        )
+        self.query_one("#run-title", Static).update(title)
+        what = "resumed" if event.get("resumed") else "started"
+        self._log(f"{what} at step {event.get('step', 0)} → {event.get('folder', self.folder)}", "bold")
+
+    def _on_progress(self, event: dict, live: bool) -> None:
+        self.last_progress = event
+        if self.state == "waiting":
+            self.state = "running"
+        loss_avg = event.get("loss_avg")
+        if isinstance(loss_avg, (int, float)):
+            self.train_losses.append(float(loss_avg))
+            del self.train_losses[:-MAX_POINTS]
+        self._dirty = True
+
+    def _show_progress(self) -> None:
+        event = self.last_progress
+        if self.ending is not None:
+            self._show_ending(self.ending)
+        if event is None or self.ending is not None:
+            return
+        fraction = event.get("fraction")
+        if fraction is not None:
+            self.query_one("#run-progress", ProgressBar).update(total=1000, progress=round(float(fraction) * 1000))
+        total = event.get("total_steps")
+        eta = event.get("eta")
+        self.query_one("#run-eta", Static).update(f"ETA {fmt.seconds(eta)}" if eta is not None else "")
+        stats = (
+            f"step {event['step']:,}{'/' + format(total, ',') if total else ''} · epoch {float(event['epoch']):.2f}"
+            f" · loss {fmt.number(event.get('loss_avg'), 3)} · ppl {fmt.number(event.get('perplexity'))}"
+            f" · {fmt.count(round(event.get('tokens_per_second') or 0))} tokens/s · elapsed {fmt.seconds(event.get('elapsed'))}"
+        )
+        self.query_one("#run-stats", Static).update(stats)
+
+    def _show_ending(self, event: dict) -> None:
+        bar = self.query_one("#run-progress", ProgressBar)
+        if self.state == "finished":
+            bar.update(total=1000, progress=1000)
+        elif self.last_progress is not None and self.last_progress.get("fraction") is not None:
+            bar.update(total=1000, progress=round(float(self.last_progress["fraction"]) * 1000))
+        self.query_one("#run-eta", Static).update({"finished": "done", "interrupted": "stopped"}.get(self.state, "failed"))
+        if self.state == "failed":
+            stats = f"failed at step {event.get('step', '?')}"
+        else:
+            stats = (
+                f"{self.state} at step {event.get('step', 0):,} · valid ppl {fmt.number(event.get('valid_ppl'))}"
+                f" · test ppl {fmt.number(event.get('test_ppl'))} · {fmt.count(round(event.get('tokens_per_second') or 0))} tokens/s"
+                f" · elapsed {fmt.seconds(event.get('elapsed'))}"
+            )
+        self.query_one("#run-stats", Static).update(stats)
+
+    def _on_validation(self, event: dict, live: bool) -> None:
+        valid = event.get("valid_loss")
+        if isinstance(valid, (int, float)):
+            self.valid_losses.append(float(valid))
+            del self.valid_losses[:-MAX_POINTS]
+        self._dirty = True
+        self._log(
+            f"validation at step {event['step']:,}: loss {fmt.number(valid, 4)}, perplexity {fmt.number(event.get('valid_ppl'))}"
+            f" (train loss {fmt.number(event.get('train_loss'), 4)})"
+        )
+
+    def _on_sample(self, event: dict, live: bool) -> None:
+        text = neutralise(str(event.get("text", "")))
+        self.query_one("#run-sample", Static).update(
+            Text.assemble((f"sample at step {event.get('step', '?')}:\n", "bold"), text)
+        )
+
+    def _on_checkpoint(self, event: dict, live: bool) -> None:
+        status = str(event.get("status", "running"))
+        step = event.get("step")
+        self._log(f"checkpoint ({status}) at step {fmt.count(step) if isinstance(step, int) else '?'}", "dim")
+        if self.folder is not None:
+            self.post_message(self.CheckpointSaved(self.folder, event.get("step"), status, live))
+
+    def _on_notice(self, event: dict, live: bool) -> None:
+        self._log(str(event.get("message", "")), "yellow")
+
+    def _on_finished(self, event: dict, live: bool) -> None:
+        summary = f"finished: valid ppl {fmt.number(event.get('valid_ppl'))}, test ppl {fmt.number(event.get('test_ppl'))}"
+        self._end(event, live, summary, "green")
+
+    def _on_interrupted(self, event: dict, live: bool) -> None:
+        summary = f"stopped at step {event.get('step', '?')}: checkpoint saved, resume from the Models screen (F4)"
+        self._end(event, live, summary, "yellow")
+
+    def _on_failed(self, event: dict, live: bool) -> None:
+        self._end(event, live, f"failed: {event.get('reason', '?')}", "red")
+
+    def _end(self, event: dict, live: bool, summary: str, style: str) -> None:
+        self.state = str(event["event"])
+        self.ending = event
+        self._dirty = True
+        folder = event.get("folder") or (str(self.folder) if self.folder else "?")
+        self._log(f"{summary} — {folder}", f"bold {style}")
+        if self.folder is not None:
+            self.post_message(self.RunEnded(self.folder, event, live))
+
+    def _show_losses(self) -> None:
+        self.query_one("#train-loss", Sparkline).data = list(self.train_losses)
+        self.query_one("#valid-loss", Sparkline).data = list(self.valid_losses)
+        self.query_one("#train-loss-value", Static).update(fmt.number(self.train_losses[-1], 3) if self.train_losses else "-")
+        self.query_one("#valid-loss-value", Static).update(fmt.number(self.valid_losses[-1], 3) if self.valid_losses else "-")

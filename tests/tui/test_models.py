@@ -1,0 +1,103 @@
+"""The models screen: the run table, load, delete (with confirmation), and watching a run."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from pathlib import Path
+
+from lstm_tui.engine.checkpoints import LOCK
+from lstm_tui.tui.app import LstmTuiApp
+from lstm_tui.tui.dialogs.confirm import ConfirmDialog
+from lstm_tui.tui.screens.models import ModelsScreen, RunTable
+from lstm_tui.tui.screens.predict import PredictScreen
+from lstm_tui.tui.widgets.run_monitor import RunMonitor
+from tests.tui.conftest import wait_for
+
+SIZE = (120, 40)
+
+
+def copy_run(source: Path, root: Path, name: str) -> Path:
+    target = root / name
+    shutil.copytree(source, target)
+    return target
+
+
+async def open_models(pilot) -> ModelsScreen:
+    await pilot.press("f4")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ModelsScreen))
+    screen = pilot.app.screen
+    await wait_for(pilot, lambda: bool(screen.runs))
+    return screen
+
+
+async def test_runs_are_listed_and_one_loads_into_predict(trained_char_run: Path, trained_word_run: Path, tmp_path: Path) -> None:
+    root = tmp_path / "checkpoints"
+    char = copy_run(trained_char_run, root, "char-run")
+    word = copy_run(trained_word_run, root, "word-run")
+    async with LstmTuiApp(model=char, checkpoints=root).run_test(size=SIZE) as pilot:
+        screen = await open_models(pilot)
+        assert {info.folder for info in screen.runs} == {char, word}
+        table = screen.query_one(RunTable)
+        assert table.row_count == 2
+        row = [str(cell) for cell in table.get_row_at(0)]
+        assert row[-1] == "finished"
+        index = next(i for i, info in enumerate(screen.runs) if info.folder == word)
+        table.move_cursor(row=index)
+        await pilot.pause()
+        assert screen.query_one(RunMonitor).folder == word
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, PredictScreen))
+        predict = pilot.app.screen
+        await wait_for(pilot, lambda: predict.live is not None and predict.live.folder == word)
+        assert predict.live.level == "word"
+
+
+async def test_delete_asks_first_and_removes_the_folder(trained_char_run: Path, tmp_path: Path) -> None:
+    root = tmp_path / "checkpoints"
+    keep = copy_run(trained_char_run, root, "keep")
+    doomed = copy_run(trained_char_run, root, "doomed")
+    async with LstmTuiApp(model=keep, checkpoints=root).run_test(size=SIZE) as pilot:
+        screen = await open_models(pilot)
+        table = screen.query_one(RunTable)
+        table.move_cursor(row=next(i for i, info in enumerate(screen.runs) if info.folder == doomed))
+        table.focus()
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog))
+        await pilot.press("escape")  # cancel keeps it
+        await pilot.pause()
+        assert doomed.exists()
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog))
+        await pilot.click("#yes")
+        await wait_for(pilot, lambda: not doomed.exists())
+        await wait_for(pilot, lambda: [info.folder for info in screen.runs] == [keep])
+        assert keep.exists()
+
+
+async def test_a_running_run_is_never_deleted(trained_char_run: Path, tmp_path: Path) -> None:
+    root = tmp_path / "checkpoints"
+    running = copy_run(trained_char_run, root, "running")
+    (running / LOCK).write_text(f"{socket.gethostname()} {os.getpid()}\n")  # this process holds the lock
+    async with LstmTuiApp(model=running, checkpoints=root).run_test(size=SIZE) as pilot:
+        screen = await open_models(pilot)
+        assert screen.runs[0].state == "running"
+        screen.query_one(RunTable).focus()
+        await pilot.press("d")
+        await pilot.pause()
+        assert not isinstance(pilot.app.screen, ConfirmDialog)
+        assert running.exists()
+
+
+async def test_opening_another_folder_adds_its_runs(trained_char_run: Path, tmp_path: Path) -> None:
+    elsewhere = copy_run(trained_char_run, tmp_path / "elsewhere", "other-run")
+    home = copy_run(trained_char_run, tmp_path / "checkpoints", "home-run")
+    async with LstmTuiApp(model=home, checkpoints=tmp_path / "checkpoints").run_test(size=SIZE) as pilot:
+        screen = await open_models(pilot)
+        field = screen.query_one("#models-path")
+        field.focus()
+        field.value = str(elsewhere)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(screen.runs) == 2)
+        assert {info.folder for info in screen.runs} == {home, elsewhere}

@@ -1,0 +1,219 @@
+"""The predict screen: every keystroke follows the text before the cursor through the model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lstm_tui.engine.predictor import Predictor
+from lstm_tui.engine.textfile import visible_token
+from lstm_tui.tui.app import LstmTuiApp
+from lstm_tui.tui.prediction import GHOST_TOKENS
+from lstm_tui.tui.screens.predict import PredictScreen
+from lstm_tui.tui.widgets.ghost_editor import GhostEditor
+from lstm_tui.tui.widgets.status_bar import ModelStatus
+from lstm_tui.tui.widgets.suggestions import SuggestionsPanel
+from tests.tui.conftest import wait_for
+
+SIZE = (120, 40)
+
+
+def make_app(model: Path, tmp_path: Path) -> LstmTuiApp:
+    return LstmTuiApp(model=model, checkpoints=tmp_path / "checkpoints", browse_root=tmp_path)
+
+
+async def ready(pilot) -> PredictScreen:
+    """Wait until the model is loaded; the predict screen."""
+    screen = pilot.app.screen
+    assert isinstance(screen, PredictScreen)
+    await wait_for(pilot, lambda: screen.live is not None and screen.prediction is not None)
+    return screen
+
+
+async def type_text(pilot, text: str) -> None:
+    for char in text:
+        await pilot.press("enter" if char == "\n" else "space" if char == " " else char)
+    await pilot.pause()
+
+
+def shown(screen: PredictScreen):
+    return screen.query_one(SuggestionsPanel).suggestions
+
+
+async def test_typing_updates_the_suggestions(trained_char_run: Path, tmp_path: Path) -> None:
+    reference = Predictor.load(trained_char_run)
+    async with make_app(trained_char_run, tmp_path).run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        assert shown(screen) == reference.suggest("", 5)
+        typed = ""
+        for char in "ROMEO:\nI will":
+            typed += char
+            await type_text(pilot, char)
+            assert screen.query_one(GhostEditor).text == typed
+            assert shown(screen) == reference.suggest(typed, 5)
+        rows = screen.query_one(SuggestionsPanel).rows()
+        items = reference.suggest(typed, 5).items
+        assert len(rows) == 5
+        for row, item in zip(rows, items):
+            assert visible_token(item.token) in row
+            assert f"{item.prob * 100:5.1f}%" in row
+        assert all(ch.isprintable() for row in rows for ch in row)
+        latency = screen.query_one(ModelStatus).latency_ms
+        assert latency is not None and latency >= 0
+
+
+async def test_whitespace_tokens_are_shown_as_glyphs(trained_char_run: Path, tmp_path: Path) -> None:
+    async with make_app(trained_char_run, tmp_path).run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        await type_text(pilot, "ROMEO:\nI will")
+        text = "\n".join(screen.query_one(SuggestionsPanel).rows())
+        tokens = [item.token for item in shown(screen).items]
+        if " " in tokens:
+            assert "␣" in text
+        assert "\n" not in "".join(screen.query_one(SuggestionsPanel).rows())
+
+
+async def test_tab_accepts_the_top_suggestion(trained_char_run: Path, tmp_path: Path) -> None:
+    reference = Predictor.load(trained_char_run)
+    async with make_app(trained_char_run, tmp_path).run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        await type_text(pilot, "KING RICHARD:\nAnd")
+        top = reference.suggest("KING RICHARD:\nAnd", 5).items[0]
+        await pilot.press("tab")
+        await pilot.pause()
+        expected = "KING RICHARD:\nAnd" + top.insert
+        assert screen.query_one(GhostEditor).text == expected
+        assert shown(screen) == reference.suggest(expected, 5)
+
+
+async def test_alt_digit_picks_the_kth_suggestion(trained_char_run: Path, tmp_path: Path) -> None:
+    reference = Predictor.load(trained_char_run)
+    async with make_app(trained_char_run, tmp_path).run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        await type_text(pilot, "First Cit")
+        third = reference.suggest("First Cit", 5).items[2]
+        await pilot.press("alt+3")
+        await pilot.pause()
+        assert screen.query_one(GhostEditor).text == "First Cit" + third.insert
+        await pilot.press("alt+9")  # beyond k = 5: nothing happens (a bell)
+        await pilot.pause()
+        assert screen.query_one(GhostEditor).text == "First Cit" + third.insert
+
+
+async def test_backspace_and_mid_text_edit_match_fresh_typing(trained_char_run: Path, tmp_path: Path) -> None:
+    reference = Predictor.load(trained_char_run)
+    async with make_app(trained_char_run, tmp_path).run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        editor = screen.query_one(GhostEditor)
+        await type_text(pilot, "Good morrow, sweet lady")
+        for _ in range(5):
+            await pilot.press("backspace")
+        await pilot.pause()
+        assert editor.text == "Good morrow, sweet"
+        assert shown(screen) == reference.suggest("Good morrow, sweet", 5)
+        # an edit in the middle: the model follows the text before the cursor
+        editor.move_cursor((0, 4))
+        await pilot.pause()
+        assert shown(screen) == reference.suggest("Good", 5)
+        await pilot.press("delete", "delete", "delete", "delete", "delete", "delete", "delete")
+        await type_text(pilot, " night")
+        assert editor.text == "Good night, sweet"
+        assert shown(screen) == reference.suggest("Good night", 5)
+        editor.move_cursor((0, len(editor.text)))
+        await pilot.pause()
+        assert shown(screen) == reference.suggest("Good night, sweet", 5)
+
+
+async def test_ghost_text_is_the_greedy_continuation_and_right_accepts_it(trained_char_run: Path, tmp_path: Path) -> None:
+    reference = Predictor.load(trained_char_run)
+    async with make_app(trained_char_run, tmp_path).run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        editor = screen.query_one(GhostEditor)
+        await type_text(pilot, "ROMEO:\nWhat say")
+        reference.suggest("ROMEO:\nWhat say", 5)
+        ghost = reference.greedy(tokens=GHOST_TOKENS)
+        assert editor.ghost == ghost
+        assert "\n" not in editor.suggestion and "\x1b" not in editor.suggestion
+        await pilot.press("right")
+        await pilot.pause()
+        assert editor.text == "ROMEO:\nWhat say" + ghost
+        # ctrl+f accepts too; in the middle of a line, right just moves
+        accepted = editor.text
+        ghost2 = editor.ghost
+        await pilot.press("ctrl+f")
+        await pilot.pause()
+        assert editor.text == accepted + ghost2
+        editor.move_cursor((1, 2))
+        await pilot.pause()
+        assert editor.suggestion == ""
+        await pilot.press("right")
+        await pilot.pause()
+        assert editor.text == accepted + ghost2
+        assert editor.cursor_location == (1, 3)
+
+
+async def test_k_and_temperature_change_the_suggestions(trained_char_run: Path, tmp_path: Path) -> None:
+    reference = Predictor.load(trained_char_run)
+    async with make_app(trained_char_run, tmp_path).run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        await type_text(pilot, "QUEEN")
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert pilot.app.focused.id == "setting-k"
+        await pilot.press("up", "up", "up")  # 5 → 8
+        await pilot.press("ctrl+t")
+        await pilot.press("ctrl+u", "0", ".", "5", "enter")
+        await pilot.pause()
+        assert isinstance(pilot.app.focused, GhostEditor)
+        assert shown(screen) == reference.suggest("QUEEN", 8, 0.5)
+        assert len(screen.query_one(SuggestionsPanel).rows()) == 8
+
+
+async def test_word_level_shows_completions_of_the_word_being_typed(trained_word_run: Path, tmp_path: Path) -> None:
+    reference = Predictor.load(trained_word_run)
+    async with make_app(trained_word_run, tmp_path).run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        await type_text(pilot, "the company sa")
+        suggestions = shown(screen)
+        assert suggestions.partial == "sa"
+        assert suggestions == reference.suggest("the company sa", 5)
+        assert "completing" in screen.query_one(SuggestionsPanel).rows()[0]
+        first = suggestions.items[0]
+        await pilot.press("tab")
+        await pilot.pause()
+        assert screen.query_one(GhostEditor).text == "the company sa" + first.insert
+        assert shown(screen).partial == ""
+
+
+async def test_a_big_paste_is_followed_in_a_worker(trained_char_run: Path, shakespeare_100k: Path, tmp_path: Path) -> None:
+    text = shakespeare_100k.read_text(encoding="utf-8")[:20_000]
+    reference = Predictor.load(trained_char_run)
+    async with make_app(trained_char_run, tmp_path).run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        editor = screen.query_one(GhostEditor)
+        editor.insert(text)
+        await wait_for(pilot, lambda: screen.prediction is not None and screen.prediction.text == text, timeout=60)
+        assert shown(screen) == reference.suggest(text, 5)
+        await type_text(pilot, "x")
+        assert shown(screen) == reference.suggest(text + "x", 5)
+
+
+async def test_a_bad_model_folder_is_an_error_dialog_not_a_crash(tmp_path: Path) -> None:
+    from lstm_tui.tui.dialogs.error import ErrorDialog
+
+    missing = tmp_path / "no-such-run"
+    async with make_app(missing, tmp_path).run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ErrorDialog))
+        assert "not a folder" in pilot.app.screen.message or "missing" in pilot.app.screen.message
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, PredictScreen)
+        assert "No model" in pilot.app.screen.query_one(SuggestionsPanel).message
+
+
+async def test_function_keys_switch_screens(trained_char_run: Path, tmp_path: Path) -> None:
+    async with make_app(trained_char_run, tmp_path).run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        for key, name in (("f3", "TrainScreen"), ("f4", "ModelsScreen"), ("f2", "PredictScreen")):
+            await pilot.press(key)
+            await pilot.pause()
+            assert type(pilot.app.screen).__name__ == name

@@ -1,0 +1,231 @@
+"""The train screen: corpus facts, form validation, a real training in a child process, Stop, quit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from textual.widgets import Input, Static
+
+from lstm_tui.cli import config_from_args, main_parser
+from lstm_tui.engine.checkpoints import MODEL_JSON, run_state
+from lstm_tui.engine.config import TrainConfig
+from lstm_tui.engine.predictor import Predictor
+from lstm_tui.tui.app import LstmTuiApp
+from lstm_tui.tui.corpus_facts import describe_corpus
+from lstm_tui.tui.dialogs.error import ErrorDialog
+from lstm_tui.tui.dialogs.quit import QuitDialog
+from lstm_tui.tui.screens.models import ModelsScreen, RunTable
+from lstm_tui.tui.screens.predict import PredictScreen
+from lstm_tui.tui.screens.train import TrainScreen
+from lstm_tui.tui.training_process import headless_args
+from lstm_tui.tui.widgets.corpus_picker import CorpusPicker, TextFileTree
+from lstm_tui.tui.widgets.run_monitor import RunMonitor
+from lstm_tui.tui.widgets.train_form import TrainForm
+from tests.tui.conftest import wait_for
+
+SIZE = (120, 40)
+TRAINING_TIMEOUT = 120.0
+
+
+def make_app(model: Path, tmp_path: Path, browse: Path | None = None) -> LstmTuiApp:
+    return LstmTuiApp(model=model, checkpoints=tmp_path / "checkpoints", browse_root=browse or tmp_path)
+
+
+async def open_train_screen(pilot) -> TrainScreen:
+    await pilot.press("f3")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, TrainScreen))
+    await pilot.pause()
+    return pilot.app.screen
+
+
+async def choose_corpus(pilot, screen: TrainScreen, spec: str) -> None:
+    field = screen.query_one("#corpus-path", Input)
+    field.focus()
+    field.value = spec
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: screen.facts is not None or screen.query_one("#corpus-error", Static).has_class("-shown"))
+
+
+def fill(screen: TrainScreen, **values: str) -> None:
+    form = screen.query_one(TrainForm)
+    for name, value in values.items():
+        form.set_value(name, value)
+
+
+def test_headless_args_reproduce_the_config_through_the_cli() -> None:
+    config = TrainConfig(corpus="x.txt", level="word", tokenizer="space", units=32, embed=16, dropout=0.0, bptt=16,
+                         batch_size=8, lr=0.005, epochs=0.5, time_budget=1.5, max_steps=7, device="cpu", seed=4)
+    args = main_parser().parse_args(["--headless-train", *headless_args(config), "--out", "o"])
+    parsed, _ = config_from_args(args)
+    assert parsed == config
+
+
+def test_corpus_facts_are_neutralised(tmp_path: Path) -> None:
+    path = tmp_path / "evil.txt"
+    path.write_text("hello \x1b[2J\x1b]0;title\x07 world\n" * 30, encoding="utf-8")
+    facts = describe_corpus(str(path), {})
+    assert "\x1b" not in facts.preview and "\x07" not in facts.preview
+    assert "␛[2J" in facts.preview
+    assert len(facts.preview.splitlines()) == 20
+    assert (facts.encoding, facts.format, facts.files) == ("utf-8", "plain", 1)
+
+
+async def test_browser_shows_text_files_only(trained_char_run: Path, tmp_path: Path, browse_folder: Path) -> None:
+    async with make_app(trained_char_run, tmp_path, browse_folder).run_test(size=SIZE) as pilot:
+        screen = await open_train_screen(pilot)
+        tree = screen.query_one(TextFileTree)
+        await wait_for(pilot, lambda: len(tree.root.children) > 0)
+        names = sorted(str(node.label) for node in tree.root.children)
+        assert names == ["NOTES", "more", "plays.txt"]
+
+
+async def test_choosing_a_corpus_shows_facts_and_a_preview(trained_char_run: Path, tmp_path: Path, shakespeare_30k: Path) -> None:
+    async with make_app(trained_char_run, tmp_path).run_test(size=SIZE) as pilot:
+        screen = await open_train_screen(pilot)
+        await choose_corpus(pilot, screen, str(shakespeare_30k))
+        assert screen.facts is not None
+        assert screen.facts.files == 1 and screen.facts.encoding == "utf-8"
+        facts = str(screen.query_one("#corpus-facts", Static).render())
+        assert "30.0 kB" in facts and "utf-8" in facts and "plain" in facts
+        assert "First Citizen" in str(screen.query_one("#corpus-preview", Static).render())
+
+
+async def test_an_unusable_corpus_is_flagged_not_a_crash(trained_char_run: Path, tmp_path: Path) -> None:
+    image = tmp_path / "photo.txt"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    async with make_app(trained_char_run, tmp_path).run_test(size=SIZE) as pilot:
+        screen = await open_train_screen(pilot)
+        await choose_corpus(pilot, screen, str(image))
+        error = screen.query_one("#corpus-error", Static)
+        assert error.has_class("-shown")
+        assert "PNG" in str(error.render())
+
+
+async def test_invalid_form_values_are_flagged_before_start(trained_char_run: Path, tmp_path: Path, shakespeare_30k: Path) -> None:
+    async with make_app(trained_char_run, tmp_path).run_test(size=SIZE) as pilot:
+        screen = await open_train_screen(pilot)
+        await choose_corpus(pilot, screen, str(shakespeare_30k))
+        units = screen.query_one("#field-units", Input)
+        units.focus()
+        await pilot.press("ctrl+u", "-", "3")
+        await pilot.pause()
+        assert screen.query_one("#error-units", Static).has_class("-shown")
+        await pilot.press("f5")
+        await pilot.pause()
+        assert pilot.app.training is None
+        assert pilot.app.focused is units
+        fill(screen, units="32", dropout="1.5")
+        await pilot.press("f5")
+        await pilot.pause()
+        assert pilot.app.training is None
+        assert "dropout" in str(screen.query_one("#error-dropout", Static).render())
+
+
+async def test_defaults_come_from_train_config(trained_char_run: Path, tmp_path: Path) -> None:
+    defaults = TrainConfig()
+    async with make_app(trained_char_run, tmp_path).run_test(size=SIZE) as pilot:
+        screen = await open_train_screen(pilot)
+        form = screen.query_one(TrainForm)
+        config = form.read_config("builtin:pydoc")
+        for name in ("level", "tokenizer", "units", "embed", "dropout", "bptt", "batch_size", "lr", "epochs", "max_steps", "time_budget", "device"):
+            assert getattr(config, name) == getattr(defaults, name), name
+
+
+async def test_training_from_the_screen_finishes_and_predict_follows_it(
+    trained_char_run: Path, tmp_path: Path, shakespeare_30k: Path
+) -> None:
+    async with make_app(trained_char_run, tmp_path).run_test(size=SIZE) as pilot:
+        app = pilot.app
+        screen = await open_train_screen(pilot)
+        await choose_corpus(pilot, screen, str(shakespeare_30k))
+        fill(screen, units="32", bptt="16", batch_size="8", max_steps="30", out="tiny")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: app.training is not None)
+        folder = app.training.folder
+        assert folder == tmp_path / "checkpoints" / "tiny"
+        # type on the predict screen, following the training: its checkpoints load by themselves
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: isinstance(app.screen, PredictScreen))
+        predict = app.screen
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: app.training is None, timeout=TRAINING_TIMEOUT)
+        monitor = screen.query_one(RunMonitor)
+        await wait_for(pilot, lambda: monitor.state == "finished")
+        assert run_state(folder) == "finished"
+        assert monitor.train_losses and monitor.valid_losses
+        assert not isinstance(app.screen, ErrorDialog)
+        await wait_for(pilot, lambda: predict.live is not None and predict.live.folder == folder and predict.live.step == 30)
+        await wait_for(pilot, lambda: predict.prediction is not None and predict._shown_key[0] == id(predict.live))
+        assert predict.prediction.suggestions == Predictor.load(folder).suggest("", 5)
+
+
+async def test_stop_saves_a_checkpoint_that_ctrl_l_loads(trained_char_run: Path, tmp_path: Path, shakespeare_30k: Path) -> None:
+    async with make_app(trained_char_run, tmp_path).run_test(size=SIZE) as pilot:
+        app = pilot.app
+        screen = await open_train_screen(pilot)
+        await choose_corpus(pilot, screen, str(shakespeare_30k))
+        fill(screen, units="32", bptt="16", batch_size="8", max_steps="100000", out="long")
+        await pilot.press("f5")
+        monitor = screen.query_one(RunMonitor)
+        await wait_for(pilot, lambda: monitor.last_progress is not None, timeout=TRAINING_TIMEOUT)
+        folder = app.training.folder
+        await pilot.press("f6")
+        await wait_for(pilot, lambda: app.training is None, timeout=TRAINING_TIMEOUT)
+        await wait_for(pilot, lambda: monitor.state == "interrupted")
+        assert run_state(folder) == "interrupted"
+        assert (folder / MODEL_JSON).exists()
+        meta = json.loads((folder / MODEL_JSON).read_text(encoding="utf-8"))
+        assert meta["state"] == "interrupted" and meta["step"] >= 1
+        assert not isinstance(app.screen, ErrorDialog)
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: isinstance(app.screen, PredictScreen))
+        predict = app.screen
+        await pilot.press("ctrl+l")
+        await wait_for(pilot, lambda: predict.live is not None and predict.live.folder == folder)
+        assert predict.live.step == meta["step"]
+        # resume it from the models screen; it continues on the train screen from where it stopped
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModelsScreen) and bool(app.screen.runs))
+        app.screen.query_one(RunTable).focus()
+        await pilot.press("r")
+        await wait_for(pilot, lambda: app.training is not None and app.training.resumed)
+        assert isinstance(app.screen, TrainScreen)
+        stopped_at = meta["step"]
+        await wait_for(pilot, lambda: (monitor.last_progress or {}).get("step", 0) > stopped_at, timeout=TRAINING_TIMEOUT)
+        await pilot.press("f6")
+        await wait_for(pilot, lambda: app.training is None, timeout=TRAINING_TIMEOUT)
+        resumed = json.loads((folder / MODEL_JSON).read_text(encoding="utf-8"))
+        assert resumed["state"] == "interrupted" and resumed["step"] > stopped_at
+
+
+async def test_a_trainer_that_fails_early_shows_its_error(trained_char_run: Path, tmp_path: Path) -> None:
+    blank = tmp_path / "blank.txt"
+    blank.write_text("   \n\n  \n", encoding="utf-8")
+    async with make_app(trained_char_run, tmp_path).run_test(size=SIZE) as pilot:
+        app = pilot.app
+        screen = await open_train_screen(pilot)
+        screen.query_one(CorpusPicker).query_one("#corpus-path", Input).value = str(blank)
+        fill(screen, units="32", max_steps="5", out="blank")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, ErrorDialog), timeout=TRAINING_TIMEOUT)
+        assert "whitespace" in app.screen.message
+        assert app.training is None
+
+
+async def test_quitting_while_training_can_stop_it(trained_char_run: Path, tmp_path: Path, shakespeare_30k: Path) -> None:
+    app = make_app(trained_char_run, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_train_screen(pilot)
+        await choose_corpus(pilot, screen, str(shakespeare_30k))
+        fill(screen, units="32", bptt="16", batch_size="8", max_steps="100000", out="quit")
+        await pilot.press("f5")
+        monitor = screen.query_one(RunMonitor)
+        await wait_for(pilot, lambda: monitor.last_progress is not None, timeout=TRAINING_TIMEOUT)
+        process = app.training
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: isinstance(app.screen, QuitDialog))
+        await pilot.click("#stop")
+        await wait_for(pilot, lambda: not process.running, timeout=45)
+    assert process.returncode is not None
+    assert run_state(process.folder) == "interrupted"
