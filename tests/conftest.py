@@ -57,3 +57,12 @@ def trained_char_run(shakespeare_100k: Path, tmp_path_factory) -> Path:
     config = small_config(shakespeare_100k, max_steps=300, eval_every=100, lr=5e-3, units=96, split=(0.9, 0.1, 0.0))
     Trainer.new(config, folder).run()
     return folder
+
+
+@pytest.fixture(scope="session")
+def held_out(corpora_dir: Path, tmp_path_factory) -> Path:
+    """5 kB of Tiny Shakespeare from beyond the 100 kB the test model trains on."""
+    text = (corpora_dir / "tinyshakespeare.txt").read_text(encoding="utf-8")[120_000:125_000]
+    path = tmp_path_factory.mktemp("heldout") / "heldout.txt"
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -238,16 +238,20 @@ class KneserNeyModel:
             types[length][length:] = self._lookup(length, prefix, ids[length - 1 : n])
         return types
 
-    def _distribution_from(self, history: np.ndarray) -> np.ndarray:
-        """The distribution given the history types of one position (history[L] for length L)."""
-        size = self.vocab_size
-        probs = np.full(size, 1.0 / size)
+    def _seen_histories(self, history: np.ndarray):
+        """(order, history type) from the lowest order up, for the histories seen in training."""
         for k, order in enumerate(self.orders, start=1):
             h = int(history[k - 1])
             if h < 0:
                 break
-            if not order.seen[h]:
-                continue
+            if order.seen[h]:
+                yield order, h
+
+    def _distribution_from(self, history: np.ndarray) -> np.ndarray:
+        """The distribution given the history types of one position (history[L] for length L)."""
+        size = self.vocab_size
+        probs = np.full(size, 1.0 / size)
+        for order, h in self._seen_histories(history):
             lo, hi = order.starts[h], order.starts[h + 1]
             probs *= order.gamma[h]
             probs[order.tokens[lo:hi]] += order.discounted[lo:hi]
@@ -256,12 +260,7 @@ class KneserNeyModel:
     def _prob_from(self, history: np.ndarray, token: int) -> float:
         size = self.vocab_size
         prob = 1.0 / size
-        for k, order in enumerate(self.orders, start=1):
-            h = int(history[k - 1])
-            if h < 0:
-                break
-            if not order.seen[h]:
-                continue
+        for order, h in self._seen_histories(history):
             lo, hi = int(order.starts[h]), int(order.starts[h + 1])
             key = h * size + token
             j = lo + int(np.searchsorted(order.keys[lo:hi], key))

@@ -10,15 +10,6 @@ import pytest
 from lstm_tui.cli import main
 
 
-@pytest.fixture(scope="module")
-def held_out(corpora_dir: Path, tmp_path_factory) -> Path:
-    """5 kB of Tiny Shakespeare from beyond the 100 kB the test model trains on."""
-    text = (corpora_dir / "tinyshakespeare.txt").read_text(encoding="utf-8")[120_000:125_000]
-    path = tmp_path_factory.mktemp("heldout") / "heldout.txt"
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 def test_eval_json(capsys, trained_char_run: Path, held_out: Path) -> None:
     args = ["eval", "--model", str(trained_char_run), "--json", "--max-tokens", "1500", "--ksr-chars", "300", str(held_out)]
     assert main(args) == 0

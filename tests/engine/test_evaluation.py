@@ -20,15 +20,6 @@ from lstm_tui.engine.vocabulary import UNK
 
 
 @pytest.fixture(scope="module")
-def held_out(corpora_dir: Path, tmp_path_factory) -> Path:
-    """5 kB of Tiny Shakespeare from beyond the 100 kB the test model trains on."""
-    text = (corpora_dir / "tinyshakespeare.txt").read_text(encoding="utf-8")[120_000:125_000]
-    path = tmp_path_factory.mktemp("heldout") / "heldout.txt"
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-@pytest.fixture(scope="module")
 def trained_word_run(shakespeare_100k: Path, tmp_path_factory) -> Path:
     """A barely trained word model: enough to exercise word suggestions, not to be good."""
     from lstm_tui.engine.training import Trainer
