@@ -31,6 +31,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--every", type=float, default=5.0, help="seconds between samples")
+    parser.add_argument("--csv", help="also append each sample (seconds,RSS MB) to this file as it is taken")
     parser.add_argument("extra", nargs="*", help="training options after --")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -43,6 +44,9 @@ def main() -> None:
             value = rss_mb(proc.pid)
             if value is not None:
                 samples.append((time.monotonic() - start, value))
+                if args.csv:
+                    with open(args.csv, "a", encoding="utf-8") as log:
+                        log.write(f"{samples[-1][0]:.1f},{value:.1f}\n")
             time.sleep(args.every)
         if proc.returncode != 0:
             sys.exit(f"training failed: {proc.stderr.read().strip().splitlines()[-1:]}")

@@ -34,6 +34,7 @@ class TrainConfig:
     optimizer: str = "adam"
     grad_clip: float = 5.0
     lr_decay: float = 0.5  # multiply the learning rate by this when validation stops improving
+    anneal: float = 0.0  # share of the budget (time or steps) at its end over which the rate falls linearly to 1/20
     epochs: float | None = None
     max_steps: int | None = None
     time_budget: float | None = None  # minutes
@@ -91,6 +92,8 @@ class TrainConfig:
             raise UserError(f"--vocab-size must be at least 2, got {self.vocab_size!r}")
         if not isinstance(self.dropout, (int, float)) or math.isnan(self.dropout) or not 0.0 <= self.dropout < 1.0:
             raise UserError(f"--dropout must be in [0, 1), got {self.dropout!r}")
+        if not isinstance(self.anneal, (int, float)) or math.isnan(self.anneal) or not 0.0 <= self.anneal <= 1.0:
+            raise UserError(f"--anneal must be in [0, 1], got {self.anneal!r}")
         if not 0.0 < self.lr_decay <= 1.0:
             raise UserError(f"--lr-decay must be in (0, 1], got {self.lr_decay!r}")
         if self.tie_weights and self.effective_embed != self.units:

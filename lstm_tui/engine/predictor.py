@@ -43,6 +43,21 @@ class Suggestions:
     partial: str
 
 
+def common_prefix_length(a: str, b: str) -> int:
+    """Length of the common prefix of two strings (binary search over C-level comparisons)."""
+    limit = min(len(a), len(b))
+    if a[:limit] == b[:limit]:
+        return limit
+    lo, hi = 0, limit  # a[:lo] == b[:lo] and a[:hi] != b[:hi]
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
 class _Weights:
     """Float32 NumPy copies of the model's weights, arranged for one step at batch 1."""
 
@@ -140,6 +155,9 @@ class Predictor:
         self._logits = np.empty(len(vocab), dtype=np.float32)
         self._stack = _StateStack(units)
         self._ids: list[int] = []
+        self._followed: str | None = None  # the text set_text last followed (None: fed directly)
+        self._line_starts: list[int] = [0]  # word level: where each line of that text starts
+        self._line_tokens: list[int] = [0]  # and how many tokens come before it
         self._banned = np.zeros(len(vocab), dtype=bool)
         self._banned[vocab.id(UNK)] = True
         words = sorted((t, i) for i, t in enumerate(vocab.tokens) if t not in (UNK, EOS))
@@ -190,6 +208,10 @@ class Predictor:
 
     def feed(self, token_id: int) -> None:
         """Advance the state by one token."""
+        self._followed = None
+        self._push(token_id)
+
+    def _push(self, token_id: int) -> None:
         prev = self._state()
         row = self._stack.push()
         self._step(int(token_id), prev, row)
@@ -197,9 +219,11 @@ class Predictor:
 
     def pop(self, count: int = 1) -> None:
         """Forget the last `count` tokens (backspace)."""
+        self._followed = None
         self._truncate(max(0, len(self._ids) - count))
 
     def reset(self) -> None:
+        self._followed = None
         self._truncate(0)
 
     def _truncate(self, length: int) -> None:
@@ -216,22 +240,69 @@ class Predictor:
 
     def set_ids(self, ids: list[int]) -> None:
         """Make the context exactly `ids`, recomputing only after the first difference."""
-        common = 0
-        limit = min(len(ids), len(self._ids))
-        while common < limit and ids[common] == self._ids[common]:
-            common += 1
-        self._truncate(common)
-        for token_id in ids[common:]:
-            self.feed(token_id)
+        self._followed = None  # the context no longer follows a text
+        self._follow_ids(ids, 0)
+
+    def _follow_ids(self, ids: list[int], start: int) -> None:
+        """Make the context `self._ids[:start] + ids`, keeping states up to the first difference."""
+        same = 0
+        limit = min(len(ids), len(self._ids) - start)
+        while same < limit and ids[same] == self._ids[start + same]:
+            same += 1
+        self._truncate(start + same)
+        for token_id in ids[same:]:
+            self._push(token_id)
+
+    def _resync_point(self, text: str) -> tuple[int, int, int]:
+        """(chars, tokens, line index) of `text` already tokenised as the followed text was.
+
+        Char level: the common prefix. Word level: the start of the line holding the first
+        change, because both word tokenizers split each line on its own.
+        """
+        if self._followed is None:
+            return 0, 0, 0
+        same = common_prefix_length(self._followed, text)
+        if self.level == "char":
+            return same, same, 0
+        line = bisect.bisect_right(self._line_starts, same) - 1
+        return self._line_starts[line], self._line_tokens[line], line
+
+    def pending_chars(self, text: str) -> int:
+        """Characters that following `text` would tokenise anew (to decide on a worker)."""
+        return len(text) - self._resync_point(text)[0]
 
     def set_text(self, text: str) -> str:
-        """Follow the text before the cursor; returns the partial word being typed."""
-        complete, partial = self.tokenizer.split_prefix(text)
+        """Follow the text before the cursor; returns the partial word being typed.
+
+        Only what changed is redone: the text is tokenised again from the first changed
+        character (word level: from the start of its line) and the model steps again from the
+        first changed token, so a keystroke at the end of a long text costs one step.
+        """
+        if self._followed is None:
+            self._line_starts, self._line_tokens = [0], [0]
+        keep, kept_tokens, line = self._resync_point(text)
+        tail = text[keep:]
+        if self.level == "char":
+            complete, partial = list(tail), ""
+        else:
+            del self._line_starts[line + 1 :], self._line_tokens[line + 1 :]
+            lines = tail.split("\n")
+            complete = []
+            offset = keep
+            for piece in lines[:-1]:
+                complete.extend(self.tokenizer.tokenize(piece))
+                complete.append(EOS)
+                offset += len(piece) + 1
+                self._line_starts.append(offset)
+                self._line_tokens.append(kept_tokens + len(complete))
+            words, partial = self.tokenizer.split_prefix(lines[-1])
+            complete.extend(words)
         if partial and self.tokenizer.name == "mecab" and partial in self.vocab.index:
             # Japanese has no spaces: a last word that is itself a known word counts as typed
             # (IMEs commit whole words); an unknown fragment is completed.
             complete, partial = [*complete, partial], ""
-        self.set_ids(self.vocab.encode(complete).tolist())
+        self._follow_ids(self.vocab.encode(complete).tolist(), kept_tokens)
+        self._followed = text
         return partial
 
     # distributions ------------------------------------------------------------------------
@@ -296,7 +367,7 @@ class Predictor:
                 if not best:
                     return ""
                 pieces.append(best[0].insert)
-                self.feed(self.vocab.id(best[0].token))
+                self._push(self.vocab.id(best[0].token))
             for _ in range(tokens):
                 probs = self.logits().copy()
                 probs[self._banned] = -np.inf
@@ -305,7 +376,7 @@ class Predictor:
                 pieces.append(self.tokenizer.render(token))
                 if token == EOS or (self.level == "char" and token == "\n"):
                     break
-                self.feed(token_id)
+                self._push(token_id)
                 if sum(map(len, pieces)) >= max_chars:
                     break
         finally:
@@ -315,7 +386,7 @@ class Predictor:
     def generate(self, prime: str = "", length: int = 200, temperature: float = 1.0, seed: int | None = None) -> str:
         """Sample `length` tokens after `prime` (the context is restored afterwards)."""
         rng = np.random.default_rng(seed)
-        saved = list(self._ids)
+        saved, followed = list(self._ids), self._followed
         self.set_text(prime) if prime else self.reset()
         pieces: list[str] = []
         try:
@@ -325,9 +396,13 @@ class Predictor:
                 probs /= probs.sum()
                 token_id = int(rng.choice(len(probs), p=probs))
                 pieces.append(self.tokenizer.render(self.vocab.tokens[token_id]))
-                self.feed(token_id)
+                self._push(token_id)
         finally:
             self.set_ids(saved)
+            self._followed = followed
+            if followed is not None:
+                self._line_starts, self._line_tokens = [0], [0]
+                self.set_text(followed)  # rebuilds the line index; the states are all reused
         return "".join(pieces)
 
     # facts for the UI ---------------------------------------------------------------------

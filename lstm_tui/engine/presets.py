@@ -25,9 +25,9 @@ class Preset:
 PRESETS: dict[str, Preset] = {
     "shakespeare-char": Preset(
         "shakespeare-char",
-        "char level for Tiny-Shakespeare-sized English (~1 MB): 2×512, dropout 0.2, BPTT 100, 30 min",
+        "char level for Tiny-Shakespeare-sized English (~1 MB): 2×512, dropout 0.2, BPTT 100, 30 min, annealed",
         dict(corpus="tinyshakespeare", level="char", units=512, embed=128, dropout=0.2, bptt=100, batch_size=64,
-             optimizer="adam", lr=2e-3, grad_clip=5.0, time_budget=30.0, split=(0.9, 0.1, 0.0), eval_every=200),
+             optimizer="adam", lr=2e-3, grad_clip=5.0, time_budget=30.0, anneal=0.3, split=(0.9, 0.1, 0.0), eval_every=200),
     ),
     "ptb-word": Preset(
         "ptb-word",

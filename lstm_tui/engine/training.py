@@ -51,6 +51,7 @@ from lstm_tui.engine.vocabulary import Vocabulary
 PROGRESS_SECONDS = 1.0
 PLATEAU_PATIENCE = 2  # validations without improvement before the learning rate decays
 MIN_LR_FRACTION = 1e-3  # the learning rate never decays below this share of its start
+ANNEAL_FLOOR = 0.05  # the end-of-budget anneal ends at this share of the current rate
 
 
 class SaveError(UserError):
@@ -221,10 +222,33 @@ class Trainer:
 
     def _set_lr(self, lr: float) -> None:
         self.lr = lr
+        self._apply_lr(lr)
+
+    def _apply_lr(self, lr: float) -> None:
+        """The rate the optimizer uses now (self.lr times the anneal factor)."""
         if isinstance(self.optimizer, optimizers.Adam):
             self.optimizer.alpha = lr
         else:
             self.optimizer.lr = lr
+
+    def _anneal_factor(self, total_steps: int | None, deadline: float | None) -> float:
+        """1 until the last `anneal` share of the budget, then linearly down to ANNEAL_FLOOR.
+
+        A fixed budget is best spent ending at a small rate: the last stretch averages out the
+        noise of the large steps (the same reason cosine and linear schedules win over constant).
+        """
+        span = self.config.anneal
+        if span <= 0.0:
+            return 1.0
+        done = 0.0
+        if total_steps:
+            done = self.step / total_steps
+        if deadline:
+            done = max(done, self.elapsed / deadline)
+        if done <= 1.0 - span:
+            return 1.0
+        left = max(0.0, 1.0 - done) / span
+        return ANNEAL_FLOOR + (1.0 - ANNEAL_FLOOR) * left
 
     # snapshots ------------------------------------------------------------------------------
     def _state_arrays(self) -> dict[str, np.ndarray]:
@@ -505,6 +529,11 @@ class Trainer:
             self.model.cleargrads()
             loss.backward()
             loss.unchain_backward()
+            if self.config.anneal > 0.0:
+                factor = self._anneal_factor(total_steps, deadline)
+                if self.dist is not None:
+                    factor = self.dist.mean(factor)  # clocks differ a little between ranks
+                self._apply_lr(self.lr * factor)
             self.updater.update()
             self.step += 1
             self.position += x.shape[0]
@@ -595,7 +624,7 @@ class Trainer:
             "elapsed": self.elapsed,
             "eta": min(etas) if etas else None,
             "fraction": min(fraction, 1.0) if fraction is not None else None,
-            "lr": self.lr,
+            "lr": self.lr * self._anneal_factor(total_steps, deadline),
         }
 
     def _validate(self, events: EventLog, final: bool) -> None:

@@ -12,11 +12,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from lstm_tui.engine.predictor import Predictor, Suggestions
+from lstm_tui.engine.predictor import Predictor, Suggestions, common_prefix_length
 
 GHOST_TOKENS = 4  # tokens of greedy continuation shown as ghost text
 INLINE_CHARS = 2_000  # new characters past the common prefix followed inline; more go to a worker
-# Word level re-tokenises the whole prefix at every key: past these lengths (chars) a worker does it.
+# Word level re-tokenises from the start of the changed line: past these lengths (chars) a worker does it.
 INLINE_WORD_TEXT = {"space": 50_000, "mecab": 8_000}
 
 
@@ -30,21 +30,6 @@ class Prediction:
     latency_ms: float
     k: int
     temperature: float
-
-
-def common_prefix_length(a: str, b: str) -> int:
-    """Length of the common prefix of two strings (binary search over C-level comparisons)."""
-    limit = min(len(a), len(b))
-    if a[:limit] == b[:limit]:
-        return limit
-    lo, hi = 0, limit  # a[:lo] == b[:lo] and a[:hi] != b[:hi]
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if a[lo:mid] == b[lo:mid]:
-            lo = mid
-        else:
-            hi = mid
-    return lo
 
 
 class LiveModel:
@@ -74,7 +59,7 @@ class LiveModel:
         if self.new_chars(text) > INLINE_CHARS:
             return True
         limit = INLINE_WORD_TEXT.get(self.predictor.tokenizer.name)
-        return limit is not None and len(text) > limit
+        return limit is not None and self.predictor.pending_chars(text) > limit
 
     def predict(self, text: str, k: int, temperature: float) -> Prediction:
         """Follow `text`, then return its top-k and ghost continuation (thread-safe)."""

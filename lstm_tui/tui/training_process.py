@@ -39,6 +39,7 @@ _FLAGS = {
     "optimizer": "--optimizer",
     "grad_clip": "--grad-clip",
     "lr_decay": "--lr-decay",
+    "anneal": "--anneal",
     "epochs": "--epochs",
     "max_steps": "--max-steps",
     "time_budget": "--time-budget",

@@ -123,3 +123,70 @@ def test_word_completions_are_renormalised_prefix_matches(ptb_word_run: Path) ->
     assert abs(sum(s.prob for s in full) - 1.0) < 1e-4
     next_words = predictor.suggest("the company said it ", k=5)
     assert next_words.partial == "" and "<unk>" not in [s.token for s in next_words.items]
+
+
+# incremental following ---------------------------------------------------------------------
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+EDIT_ALPHABET = "ab \nthe,"
+edits = st.lists(
+    st.tuples(st.integers(0, 200), st.integers(0, 6), st.text(alphabet=EDIT_ALPHABET, max_size=8)),
+    min_size=1,
+    max_size=12,
+)
+
+
+def apply_edit(text: str, edit: tuple[int, int, str]) -> str:
+    """Replace `length` characters at `at` (both clipped to the text) with `insert`."""
+    at, length, insert = edit
+    at = min(at, len(text))
+    return text[:at] + insert + text[at + length :]
+
+
+def check_edits_follow_like_fresh(folder: Path, start: str, steps: list[tuple[int, int, str]]) -> None:
+    live = Predictor.load(folder)
+    text = start
+    live.set_text(text)
+    for edit in steps:
+        text = apply_edit(text, edit)
+        partial = live.set_text(text)
+        fresh = Predictor.load(folder)
+        assert partial == fresh.set_text(text)
+        assert live.context_ids == fresh.context_ids
+        np.testing.assert_allclose(live.logits(), fresh.logits(), rtol=1e-5, atol=1e-6)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=edits)
+def test_char_edits_anywhere_follow_like_fresh_typing(trained_char_run: Path, steps) -> None:
+    check_edits_follow_like_fresh(trained_char_run, "ROMEO:\nthe bat,\nab", steps)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=edits)
+def test_word_edits_anywhere_follow_like_fresh_typing(ptb_word_run: Path, steps) -> None:
+    check_edits_follow_like_fresh(ptb_word_run, "the company said\nit the\nab", steps)
+
+
+@pytest.mark.parametrize("run", ["trained_char_run", "ptb_word_run"])
+def test_a_key_at_the_end_of_a_long_text_costs_one_step(run: str, request) -> None:
+    """No recomputation of unchanged text: one model step and one line re-tokenised per key."""
+    predictor = Predictor.load(request.getfixturevalue(run))
+    text = "the company said it will sell\n" * 3000  # 90 kB
+    predictor.set_text(text)
+    steps = 0
+    original = predictor._step
+
+    def counting(*args):
+        nonlocal steps
+        steps += 1
+        original(*args)
+
+    predictor._step = counting  # type: ignore[method-assign]
+    predictor.set_text(text + "the ")
+    if predictor.level == "char":
+        assert steps == 4
+    else:
+        assert steps == 1  # "the" complete; nothing before it recomputed
+    assert predictor.pending_chars(text + "the x") <= len("the x")

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from rich.text import Text
+from rich.segment import Segment
+from rich.style import Style
 from textual.reactive import reactive
+from textual.strip import Strip
 from textual.widget import Widget
 
 from lstm_tui.engine.textfile import neutralise
 from lstm_tui.tui import format as fmt
 from lstm_tui.tui.prediction import LiveModel
+
+
+SEPARATOR = " · "
 
 
 class ModelStatus(Widget):
@@ -27,25 +32,55 @@ class ModelStatus(Widget):
     note: reactive[str] = reactive("")
     """A transient state shown first (loading…, following a paste…)."""
 
-    def render(self) -> Text:
-        label = self.get_component_rich_style("status--label")
-        parts: list[Text] = []
-        if self.note:
-            parts.append(Text(self.note, style="bold"))
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._model_segments: list[Segment] | None = None  # the part that changes only with the model
+
+    def watch_model(self) -> None:
+        self._model_segments = None
+
+    def notify_style_update(self) -> None:
+        self._model_segments = None
+        super().notify_style_update()
+
+    def _describe_model(self, label: Style, base: Style) -> list[Segment]:
         model = self.model
         if model is None:
-            parts.append(Text("no model loaded — F4 opens a run, F3 trains one"))
-        else:
-            name = neutralise(model.name).replace("\n", " ")
-            tokenizer = "" if model.level == "char" else f"/{model.tokenizer}"
-            parts += [
-                Text.assemble(("model ", label), (name, "bold")),
-                Text(f"{model.level}{tokenizer}"),
-                Text.assemble(("vocab ", label), fmt.count(model.vocab_size)),
-                Text.assemble(("params ", label), fmt.count(model.parameters)),
-                Text.assemble(("valid ppl ", label), fmt.number(model.valid_perplexity)),
-                Text.assemble(("device ", label), "cpu"),
-            ]
+            return [Segment("no model loaded — F4 opens a run, F3 trains one", base)]
+        name = neutralise(model.name).replace("\n", " ")
+        tokenizer = "" if model.level == "char" else f"/{model.tokenizer}"
+        parts = [
+            [("model ", label), (name, base + Style(bold=True))],
+            [(f"{model.level}{tokenizer}", base)],
+            [("vocab ", label), (fmt.count(model.vocab_size), base)],
+            [("params ", label), (fmt.count(model.parameters), base)],
+            [("valid ppl ", label), (fmt.number(model.valid_perplexity), base)],
+            [("device ", label), ("cpu", base)],
+        ]
+        segments: list[Segment] = []
+        for part in parts:
+            segments += [Segment(text, style) for text, style in part] + [Segment(SEPARATOR, base)]
+        return segments
+
+    def render_line(self, y: int) -> Strip:
+        """One line, built from segments (the model's part cached): cheap enough for every key."""
+        base = self.rich_style
+        if y != 0:
+            return Strip.blank(self.size.width, base)
+        label = base + self.get_component_rich_style("status--label")
+        if self._model_segments is None:
+            self._model_segments = self._describe_model(label, base)
+        segments: list[Segment] = []
+        if self.note:
+            segments += [Segment(self.note, base + Style(bold=True)), Segment(SEPARATOR, base)]
+        segments += self._model_segments
+        if self.model is not None:
             latency = "-" if self.latency_ms is None else f"{self.latency_ms:.2f} ms"
-            parts.append(Text.assemble(("latency ", label), latency))
-        return Text(" · ").join(parts)
+            segments += [Segment("latency ", label), Segment(latency, base)]
+        elif segments:
+            segments = segments[:-1] if segments[-1].text == SEPARATOR else segments
+        return Strip(segments).crop_extend(0, self.size.width, base)
+
+    def text(self) -> str:
+        """The line as plain text (what the user reads; used by tests)."""
+        return "".join(segment.text for segment in self.render_line(0)).rstrip()

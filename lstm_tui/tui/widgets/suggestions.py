@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from rich.cells import cell_len
-from rich.text import Text
+from rich.segment import Segment
+from rich.style import Style
 from textual.reactive import reactive
+from textual.strip import Strip
 from textual.widget import Widget
 
 from lstm_tui.engine.predictor import Suggestions
@@ -43,7 +45,11 @@ def key_hint(rank: int) -> str:
 
 
 class SuggestionsPanel(Widget):
-    """Shows `suggestions` (set from above); every token goes through `visible_token`."""
+    """Shows `suggestions` (set from above); every token goes through `visible_token`.
+
+    It uses Textual's line API: the rows are turned into strips once per new prediction and
+    every repaint after that only hands them out, which keeps a keystroke within a frame.
+    """
 
     DEFAULT_CSS = """
     SuggestionsPanel { height: 1fr; }
@@ -58,31 +64,54 @@ class SuggestionsPanel(Widget):
     message: reactive[str] = reactive("")
     """Shown instead of the list when set (no model, computing…)."""
 
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._strips: list[Strip] | None = None
+
+    def watch_suggestions(self) -> None:
+        self._strips = None
+
+    def watch_message(self) -> None:
+        self._strips = None
+
+    def notify_style_update(self) -> None:
+        self._strips = None
+        super().notify_style_update()
+
+    def _content(self) -> list[list[tuple[str, str | None]]]:
+        """The rows as (text, style) pieces; a style is a component class or "italic"."""
+        if self.message:
+            return [[(line, None)] for line in self.message.split("\n")]
+        if self.suggestions is None:
+            return [[("type to see what the model expects next", "italic")]]
+        rows: list[list[tuple[str, str | None]]] = []
+        if self.suggestions.partial:
+            rows.append([("completing ", None), (visible_token(self.suggestions.partial), "suggestions--partial"), ("…", None)])
+        if not self.suggestions.items:
+            rows.append([("no word in the vocabulary starts like this", "italic")])
+        for rank, item in enumerate(self.suggestions.items, start=1):
+            rows.append([
+                (f"{key_hint(rank):>5} ", "suggestions--key"),
+                (clip(visible_token(item.token), TOKEN_CELLS) + " ", None),
+                (bar(item.prob), "suggestions--bar"),
+                (f" {item.prob * 100:5.1f}%", None),
+            ])
+        return rows
+
     def rows(self) -> list[str]:
         """The panel's lines as plain text (what the user reads; used by tests)."""
-        return self.render().plain.splitlines()
+        return ["".join(text for text, _ in row) for row in self._content()]
 
-    def render(self) -> Text:
-        if self.message:
-            return Text(self.message)
-        if self.suggestions is None:
-            return Text("type to see what the model expects next", style="italic")
-        key_style = self.get_component_rich_style("suggestions--key")
-        bar_style = self.get_component_rich_style("suggestions--bar")
-        partial_style = self.get_component_rich_style("suggestions--partial")
-        lines: list[Text] = []
-        if self.suggestions.partial:
-            lines.append(Text.assemble("completing ", (visible_token(self.suggestions.partial), partial_style), "…"))
-        if not self.suggestions.items:
-            lines.append(Text("no word in the vocabulary starts like this", style="italic"))
-        for rank, item in enumerate(self.suggestions.items, start=1):
-            lines.append(
-                Text.assemble(
-                    (f"{key_hint(rank):>5} ", key_style),
-                    clip(visible_token(item.token), TOKEN_CELLS),
-                    " ",
-                    (bar(item.prob), bar_style),
-                    f" {item.prob * 100:5.1f}%",
-                )
-            )
-        return Text("\n").join(lines)
+    def _build_strips(self) -> list[Strip]:
+        base = self.rich_style
+        styles = {None: base, "italic": base + Style(italic=True)}
+        for name in self.COMPONENT_CLASSES:
+            styles[name] = base + self.get_component_rich_style(name)
+        return [Strip([Segment(text, styles[style]) for text, style in row]) for row in self._content()]
+
+    def render_line(self, y: int) -> Strip:
+        if self._strips is None:
+            self._strips = self._build_strips()
+        width = self.size.width
+        strip = self._strips[y] if y < len(self._strips) else Strip.blank(width, self.rich_style)
+        return strip.crop_extend(0, width, self.rich_style)
