@@ -6,11 +6,15 @@ elsewhere (over SSH) tails the file with `EventFollower`.
 
 from __future__ import annotations
 
+import errno
 import json
 import math
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from lstm_tui.engine.errors import UserError
 
 EVENT_TYPES = (
     "started",
@@ -38,13 +42,25 @@ def _clean(value):
     return value
 
 
+def _open_for_append(path: Path):
+    """Append to `path`, refusing a symlink: a run folder from elsewhere must not redirect writes."""
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags, 0o644)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise UserError(f"{path} is a symlink; refusing to write through it — remove it, or train into another --out") from None
+        raise UserError(f"cannot write {path} ({exc.strerror}); choose a writable --out") from None
+    return os.fdopen(fd, "a", encoding="utf-8")
+
+
 class EventLog:
     """Appends events to events.jsonl (flushed per line) and hands them to listeners."""
 
     def __init__(self, path: Path | None, listeners: list[Listener] | None = None) -> None:
         self.path = path
         self.listeners: list[Listener] = list(listeners or [])
-        self._handle = open(path, "a", encoding="utf-8") if path is not None else None  # noqa: SIM115
+        self._handle = _open_for_append(path) if path is not None else None
 
     def emit(self, kind: str, **fields) -> dict:
         assert kind in EVENT_TYPES, kind

@@ -109,3 +109,34 @@ def test_symlink_outside_the_folder_is_refused(run_copy: Path, tmp_path: Path) -
 
 def test_intact_copy_loads(run_copy: Path) -> None:
     assert load_model(run_copy).config.units == 96
+
+
+def test_a_run_folder_cannot_redirect_writes_outside_itself(run_copy: Path, tmp_path: Path) -> None:
+    """events.jsonl as a symlink to a file elsewhere: resuming refuses instead of appending there."""
+    from lstm_tui.engine.training import Trainer
+
+    outside = tmp_path / "victim.txt"
+    outside.write_text("precious\n")
+    (run_copy / "events.jsonl").unlink()
+    (run_copy / "events.jsonl").symlink_to(outside)
+    steps = Trainer.resume(run_copy).step + 2
+    with pytest.raises(UserError, match="symlink; refusing to write through it") as info:
+        Trainer.resume(run_copy, {"max_steps": steps}).run()
+    assert "\n" not in str(info.value)
+    assert outside.read_text() == "precious\n"
+
+
+def test_checkpoint_files_replace_a_planted_symlink_instead_of_writing_through_it(run_copy: Path, tmp_path: Path) -> None:
+    """model.npz written atomically (temp file + rename) replaces a symlink; the target is untouched."""
+    from lstm_tui.engine.training import Trainer
+
+    outside = tmp_path / "victim.npz"
+    outside.write_bytes(b"precious")
+    (run_copy / "events.jsonl").unlink()
+    trainer = Trainer.resume(run_copy, {"max_steps": Trainer.resume(run_copy).step + 2})
+    (run_copy / "model.npz").unlink()
+    (run_copy / "model.npz").symlink_to(outside)
+    trainer.run()
+    assert outside.read_bytes() == b"precious"
+    assert not (run_copy / "model.npz").is_symlink()
+    load_model(run_copy)

@@ -306,3 +306,18 @@ def test_visible_token_shows_something_safe(token: str) -> None:
     assert shown
     assert not FORBIDDEN.intersection(shown)
     assert not any(ch.isspace() for ch in shown)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        ("hello world\n" * 100).encode() + "café\n".encode("latin-1"),  # UTF-8, then a Latin-1 line
+        "吾輩は猫である。\n".encode("utf-8") * 50 + "名前はまだ無い。\n".encode("cp932") * 50,  # UTF-8, then Shift_JIS
+    ],
+    ids=["utf8+latin1", "utf8+cp932"],
+)
+def test_mixed_encodings_name_the_offset_and_the_fix(tmp_path: Path, data: bytes) -> None:
+    path = write(tmp_path, "mixed.txt", data)
+    with pytest.raises(UserError) as excinfo:
+        read_text_file(path)
+    assert_one_line_error(excinfo, "mixed.txt", "offset", "--encoding")

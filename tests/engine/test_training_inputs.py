@@ -86,3 +86,18 @@ def test_folder_of_text_files_is_read_in_order(tmp_path: Path) -> None:
     (tmp_path / "corpus" / "a.txt").write_text("first file\n")
     corpus = load_corpus(str(tmp_path / "corpus"), split=(1.0, 0.0, 0.0))
     assert corpus.train == "first file\nsecond file\n"
+
+
+def test_cupy_present_but_broken_reports_the_import_error(monkeypatch) -> None:
+    """Chainer marks CUDA unavailable when CuPy fails to import; the user is told why and how to fall back."""
+    from lstm_tui.engine import device
+
+    monkeypatch.setattr(device.cuda, "available", False)
+    monkeypatch.setattr(device.cuda, "_resolution_error", ImportError("libcudart.so.12: cannot open shared object file"), raising=False)
+    with pytest.raises(UserError) as info:
+        device.choose_device("gpu")
+    message = str(info.value)
+    assert "CuPy failed to import (ImportError: libcudart.so.12" in message and "--device cpu" in message
+    assert "\n" not in message
+    fallback = device.choose_device("auto")
+    assert fallback.name == "cpu" and "libcudart" in fallback.notice
