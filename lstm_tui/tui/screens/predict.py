@@ -14,6 +14,7 @@ from textual.worker import Worker, WorkerState
 
 from lstm_tui.engine.errors import UserError
 from lstm_tui.engine.textfile import neutralise
+from lstm_tui.tui.frames import flush_repaints
 from lstm_tui.tui.prediction import INLINE_CHARS, LiveModel, Prediction
 from lstm_tui.tui.widgets.ghost_editor import GhostEditor
 from lstm_tui.tui.widgets.predict_settings import PredictSettings
@@ -146,10 +147,12 @@ class PredictScreen(Screen):
         panel = self.query_one(SuggestionsPanel)
         panel.suggestions = prediction.suggestions
         panel.message = ""
-        self.query_one(GhostEditor).ghost = prediction.ghost
+        editor = self.query_one(GhostEditor)
+        editor.ghost = prediction.ghost
         status = self.query_one(ModelStatus)
         status.latency_ms = prediction.latency_ms
         status.note = ""
+        flush_repaints(panel, editor, status)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker

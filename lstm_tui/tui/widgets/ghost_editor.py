@@ -11,6 +11,7 @@ from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
+from textual.strip import Strip
 from textual.widgets import TextArea
 from textual.widgets.text_area import Edit, EditResult
 
@@ -52,6 +53,28 @@ class GhostEditor(TextArea):
         kwargs.setdefault("soft_wrap", True)
         kwargs.setdefault("tab_behavior", "focus")
         super().__init__(text, **kwargs)
+        self._blank_row: Strip | None = None
+
+    def notify_style_update(self) -> None:
+        self._blank_row = None
+        super().notify_style_update()
+
+    def render_line(self, y: int) -> Strip:
+        """Rows below the end of the text are blank: hand out one cached strip for them.
+
+        Every edit repaints the whole box, and TextArea looks its style up again for each empty
+        row below the text; with a short text that was most of a keystroke's frame.
+        """
+        document = self.document
+        empty = document.line_count == 1 and not document[0]
+        if (empty and self.placeholder) or y + self.scroll_offset.y < self.wrapped_document.height:
+            return super().render_line(y)
+        width = self.size.width
+        if self._blank_row is None or self._blank_row.cell_length != width:
+            theme = getattr(self, "_theme", None)  # TextArea's theme, as its own blank rows use
+            style = theme.base_style if theme and theme.base_style is not None else self.rich_style
+            self._blank_row = Strip.blank(width, style)
+        return self._blank_row
 
     async def _on_key(self, event: events.Key) -> None:
         """alt+N carries the digit as its character: pick, and never insert the digit."""

@@ -35,6 +35,8 @@ class ModelStatus(Widget):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._model_segments: list[Segment] | None = None  # the part that changes only with the model
+        self._base = Style()
+        self._label = Style()
 
     def watch_model(self) -> None:
         self._model_segments = None
@@ -64,12 +66,13 @@ class ModelStatus(Widget):
 
     def render_line(self, y: int) -> Strip:
         """One line, built from segments (the model's part cached): cheap enough for every key."""
-        base = self.rich_style
+        if self._model_segments is None:  # the styles are costly to look up: once per model or theme
+            self._base = self.rich_style
+            self._label = self._base + self.get_component_rich_style("status--label")
+            self._model_segments = self._describe_model(self._label, self._base)
+        base, label = self._base, self._label
         if y != 0:
             return Strip.blank(self.size.width, base)
-        label = base + self.get_component_rich_style("status--label")
-        if self._model_segments is None:
-            self._model_segments = self._describe_model(label, base)
         segments: list[Segment] = []
         if self.note:
             segments += [Segment(self.note, base + Style(bold=True)), Segment(SEPARATOR, base)]

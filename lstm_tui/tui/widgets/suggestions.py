@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
+from textual.geometry import Size
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
@@ -48,11 +49,12 @@ class SuggestionsPanel(Widget):
     """Shows `suggestions` (set from above); every token goes through `visible_token`.
 
     It uses Textual's line API: the rows are turned into strips once per new prediction and
-    every repaint after that only hands them out, which keeps a keystroke within a frame.
+    every repaint after that only hands them out; its height is its rows (the box around it
+    paints the rest), so a keystroke repaints a handful of lines, within a frame.
     """
 
     DEFAULT_CSS = """
-    SuggestionsPanel { height: 1fr; }
+    SuggestionsPanel { height: auto; }
     SuggestionsPanel > .suggestions--key { color: $text-muted; }
     SuggestionsPanel > .suggestions--bar { color: $accent; }
     SuggestionsPanel > .suggestions--partial { color: $warning; }
@@ -67,12 +69,21 @@ class SuggestionsPanel(Widget):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._strips: list[Strip] | None = None
+        self._strips_width = 0
+        self._blank = Strip.blank(0)
 
     def watch_suggestions(self) -> None:
-        self._strips = None
+        self._changed()
 
     def watch_message(self) -> None:
+        self._changed()
+
+    def _changed(self) -> None:
+        """New content: rebuild the strips; a new number of rows needs a new layout (auto height)."""
+        rows = len(self._strips) if self._strips is not None else -1
         self._strips = None
+        if len(self._content()) != rows:
+            self.refresh(layout=True)
 
     def notify_style_update(self) -> None:
         self._strips = None
@@ -98,20 +109,29 @@ class SuggestionsPanel(Widget):
             ])
         return rows
 
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        """Auto height: one line per row (the line API has no render() to measure)."""
+        return len(self._content())
+
     def rows(self) -> list[str]:
         """The panel's lines as plain text (what the user reads; used by tests)."""
         return ["".join(text for text, _ in row) for row in self._content()]
 
-    def _build_strips(self) -> list[Strip]:
-        base = self.rich_style
+    def _build_strips(self, width: int) -> tuple[list[Strip], Strip]:
+        """The rows as strips of exactly `width` cells, and the blank strip below them."""
+        base = self.rich_style  # costly (it walks the ancestors): once per build, not per line
         styles = {None: base, "italic": base + Style(italic=True)}
         for name in self.COMPONENT_CLASSES:
             styles[name] = base + self.get_component_rich_style(name)
-        return [Strip([Segment(text, styles[style]) for text, style in row]) for row in self._content()]
+        rows = [
+            Strip([Segment(text, styles[style]) for text, style in row]).crop_extend(0, width, base)
+            for row in self._content()
+        ]
+        return rows, Strip.blank(width, base)
 
     def render_line(self, y: int) -> Strip:
-        if self._strips is None:
-            self._strips = self._build_strips()
         width = self.size.width
-        strip = self._strips[y] if y < len(self._strips) else Strip.blank(width, self.rich_style)
-        return strip.crop_extend(0, width, self.rich_style)
+        if self._strips is None or self._strips_width != width:
+            self._strips, self._blank = self._build_strips(width)
+            self._strips_width = width
+        return self._strips[y] if y < len(self._strips) else self._blank
