@@ -11,6 +11,7 @@ import fcntl
 import os
 import pty
 import select
+import signal
 import struct
 import subprocess
 import sys
@@ -21,7 +22,11 @@ from pathlib import Path
 
 import pyte
 
-KEYS = {"tab": "\t", "enter": "\r", "f3": "\x1bOR", "f2": "\x1bOQ", "escape": "\x1b", "ctrl+q": "\x11"}
+KEYS = {
+    "tab": "\t", "enter": "\r", "backspace": "\x7f", "up": "\x1b[A", "down": "\x1b[B", "right": "\x1b[C",
+    "left": "\x1b[D", "home": "\x1b[H", "end": "\x1b[F", "delete": "\x1b[3~",
+    "f2": "\x1bOQ", "f3": "\x1bOR", "escape": "\x1b", "ctrl+q": "\x11",
+}
 
 
 class TerminalApp:
@@ -75,6 +80,13 @@ class TerminalApp:
         for key in keys:
             os.write(self.master, KEYS.get(key, key).encode("utf-8"))
             self.pump(0.05)
+
+    def resize(self, columns: int, rows: int) -> None:
+        """Change the terminal's size, as a terminal window does (the app gets SIGWINCH)."""
+        self.columns, self.rows = columns, rows
+        fcntl.ioctl(self.master, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+        self.screen.resize(rows, columns)
+        os.killpg(self.process.pid, signal.SIGWINCH)
 
     def close(self) -> None:
         if self.process.poll() is None:

@@ -237,3 +237,31 @@ async def test_function_keys_switch_screens(trained_char_run: Path, tmp_path: Pa
             await pilot.press(key)
             await pilot.pause()
             assert type(pilot.app.screen).__name__ == name
+
+
+def test_the_text_box_on_a_real_terminal_equals_a_full_redraw(trained_char_run: Path, tmp_path: Path) -> None:
+    """The text box repaints only the rows a key changed: after typing, new lines, backspaces
+    across lines, cursor moves and deletes, the terminal shows what a full redraw shows."""
+    from tests.tui.terminal import TerminalApp
+
+    app = TerminalApp(["--model", str(trained_char_run)], env={"LSTM_TUI_CHECKPOINTS": str(tmp_path / "checkpoints")})
+    try:
+        app.wait_for(lambda screen: "latency" in screen and "%" in screen)
+        app.send(*"ROMEO: my lord", "enter", *"JULIET: what", "enter", "enter", *"say", "backspace", "backspace")
+        app.send("backspace", "backspace", "backspace", "up", "end", *" now?", "up", "home", "delete", *"r")
+        app.send("down", "down", *"the end", "tab", "enter", *"KING")
+        app.pump(1.0)  # a ghost continuation is shown after "KING"…
+        app.send("up")  # …and must vanish from that row when the cursor leaves it
+        app.pump(1.5)
+        typed = app.text()
+        assert "rOMEO: my lord now?" in typed and "JULIET: whatthe end" in typed
+        text_box = [line.split("││")[0].strip("│ ") for line in typed.splitlines()]
+        assert "KING" in text_box, typed  # the row shows "KING" and no leftover ghost text
+        app.resize(app.columns + 2, app.rows)  # the app repaints everything at the new size…
+        app.pump(1.0)
+        app.resize(app.columns - 2, app.rows)  # …and again at the old one
+        app.pump(1.5)
+        redrawn = app.text()
+    finally:
+        app.close()
+    assert typed == redrawn

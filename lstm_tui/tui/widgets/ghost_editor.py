@@ -10,10 +10,10 @@ from __future__ import annotations
 from textual import events
 from textual.binding import Binding
 from textual.message import Message
-from textual.reactive import reactive
+from textual.reactive import Reactive, reactive
 from textual.strip import Strip
 from textual.widgets import TextArea
-from textual.widgets.text_area import Edit, EditResult
+from textual.widgets.text_area import Edit, EditResult, Selection
 
 from lstm_tui.engine.textfile import neutralise
 
@@ -38,8 +38,15 @@ class GhostEditor(TextArea):
         Binding("ctrl+f", "accept_ghost", "Ghost", key_display="^f/→"),
     ]
 
-    ghost: reactive[str] = reactive("")
+    ghost: reactive[str] = reactive("", repaint=False)
     """The continuation to offer (real text, set from above); drawn dimmed after the cursor."""
+
+    # TextArea repaints every row of the box whenever the cursor moves or the suggestion
+    # changes, so each keystroke re-rendered the whole box — most of a frame. These two are
+    # redeclared without the automatic repaint; the watchers below and `edit` repaint only the
+    # rows that changed (everything when rows shift or a selection is involved).
+    selection: Reactive[Selection] = reactive(Selection(), init=False, always_update=True, repaint=False)
+    suggestion: Reactive[str] = reactive("", repaint=False)
 
     class PickRequested(Message):
         """The user asked for suggestion number `rank` (1 = the top one)."""
@@ -53,6 +60,7 @@ class GhostEditor(TextArea):
         kwargs.setdefault("soft_wrap", True)
         kwargs.setdefault("tab_behavior", "focus")
         super().__init__(text, **kwargs)
+        self.set_reactive(TextArea.match_cursor_bracket, False)  # prose, not code (and no stale bracket highlight)
         self._blank_row: Strip | None = None
 
     def notify_style_update(self) -> None:
@@ -96,6 +104,38 @@ class GhostEditor(TextArea):
         row, column = self.cursor_location
         return column == len(self.document.get_line(row))
 
+    # repainting only what changed ---------------------------------------------------------
+    def _repaint_line(self, line_index: int) -> None:
+        """Mark the visual rows of one document line for repainting."""
+        if not 0 <= line_index < self.document.line_count:
+            return
+        wrapped = self.wrapped_document
+        top = wrapped.location_to_offset((line_index, 0)).y
+        self.refresh_lines(top, max(1, len(wrapped.get_offsets(line_index)) + 1))
+
+    def watch_selection(self, previous: Selection, selection: Selection) -> None:
+        if previous.is_empty and selection.is_empty:
+            self._repaint_line(previous.end[0])  # the cursor and the cursor-line highlight move
+            if selection.end[0] != previous.end[0]:
+                self._repaint_line(selection.end[0])
+        else:
+            self.refresh()
+
+    def watch_suggestion(self) -> None:
+        self._repaint_line(self.cursor_location[0])
+
+    def load_text(self, text: str) -> None:
+        super().load_text(text)
+        self.refresh()
+
+    def undo(self) -> None:
+        super().undo()
+        self.refresh()
+
+    def redo(self) -> None:
+        super().redo()
+        self.refresh()
+
     def _ghost_visible(self) -> bool:
         return bool(self.ghost) and self.at_line_end()
 
@@ -114,12 +154,23 @@ class GhostEditor(TextArea):
             self.insert(ghost)
 
     def edit(self, edit: Edit) -> EditResult:
-        """Keep the part of the ghost that typing matched; drop it on any other edit."""
+        """Keep the part of the ghost that typing matched; drop it on any other edit.
+
+        Repaints the edited line, or the whole box when lines were added, removed or re-wrapped
+        into a different number of rows (every row below moves).
+        """
         if edit.text and self.ghost.startswith(edit.text):
             self.ghost = self.ghost[len(edit.text) :]
         else:
             self.ghost = ""
-        return super().edit(edit)
+        rows_before = self.wrapped_document.height
+        top_row, bottom_row = edit.top[0], edit.bottom[0]
+        result = super().edit(edit)
+        if top_row != bottom_row or "\n" in edit.text or self.wrapped_document.height != rows_before:
+            self.refresh()
+        else:
+            self._repaint_line(top_row)
+        return result
 
     def action_cursor_right(self, select: bool = False) -> None:
         """At a line end with a ghost shown, accept it; otherwise move right as usual."""
