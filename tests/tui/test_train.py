@@ -155,8 +155,11 @@ async def test_training_from_the_screen_finishes_and_predict_follows_it(
         assert run_state(folder) == "finished"
         assert monitor.train_losses and monitor.valid_losses
         assert not isinstance(app.screen, ErrorDialog)
-        await wait_for(pilot, lambda: predict.live is not None and predict.live.folder == folder and predict.live.step == 30)
-        await wait_for(pilot, lambda: predict.prediction is not None and predict._shown_key[0] == id(predict.live))
+        # loading the new weights runs in a worker: on two busy cores it can take a while
+        await wait_for(pilot, lambda: predict.live is not None and predict.live.folder == folder and predict.live.step == 30,
+                       timeout=TRAINING_TIMEOUT)
+        await wait_for(pilot, lambda: predict.prediction is not None and predict._shown_key[0] == id(predict.live),
+                       timeout=TRAINING_TIMEOUT)
         assert predict.prediction.suggestions == Predictor.load(folder).suggest("", 5)
 
 
