@@ -46,12 +46,14 @@ class PredictScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        # The status line (it changes with every key) sits above the text box: Textual repaints
+        # the band of rows between the changed widgets, so keeping them together keeps it short.
+        yield ModelStatus(id="status")
         with Horizontal(id="predict-main"):
             yield GhostEditor(id="editor")
             with Vertical(id="suggestions-box"):
                 yield SuggestionsPanel(id="suggestions")
         yield PredictSettings(id="settings")
-        yield ModelStatus(id="status")
         yield Footer()
 
     def on_mount(self) -> None:

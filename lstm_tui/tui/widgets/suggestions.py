@@ -70,6 +70,7 @@ class SuggestionsPanel(Widget):
         super().__init__(**kwargs)
         self._strips: list[Strip] | None = None
         self._strips_width = 0
+        self._rows = -1  # rows shown; the height follows them
         self._blank = Strip.blank(0)
 
     def watch_suggestions(self) -> None:
@@ -80,9 +81,10 @@ class SuggestionsPanel(Widget):
 
     def _changed(self) -> None:
         """New content: rebuild the strips; a new number of rows needs a new layout (auto height)."""
-        rows = len(self._strips) if self._strips is not None else -1
+        rows = len(self._content())
         self._strips = None
-        if len(self._content()) != rows:
+        if rows != self._rows:
+            self._rows = rows
             self.refresh(layout=True)
 
     def notify_style_update(self) -> None:
