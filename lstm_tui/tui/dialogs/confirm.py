@@ -29,6 +29,7 @@ class ConfirmDialog(ModalScreen[bool]):
         """Label of the cancelling button."""
         self.danger = danger
         """True when yes destroys something (red button, focus starts on cancel)."""
+        self.AUTO_FOCUS = "#no" if danger else "#yes"  # focused by Textual when the dialog opens
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -38,8 +39,6 @@ class ConfirmDialog(ModalScreen[bool]):
                 yield Button(self.yes, variant="error" if self.danger else "primary", id="yes")
                 yield Button(self.no, id="no")
 
-    def on_mount(self) -> None:
-        self.query_one("#no" if self.danger else "#yes", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")

@@ -15,6 +15,8 @@ from lstm_tui.engine.textfile import neutralise
 class ErrorDialog(ModalScreen[None]):
     """Shows `message` (neutralised) and an optional `hint`; Enter or Escape closes it."""
 
+    AUTO_FOCUS = "#ok"  # Textual focuses it when the dialog opens (no query before mount)
+
     BINDINGS = [Binding("escape", "dismiss(None)", "Close")]
 
     def __init__(self, title: str, message: str, hint: str = "") -> None:
@@ -35,8 +37,6 @@ class ErrorDialog(ModalScreen[None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("OK", variant="primary", id="ok")
 
-    def on_mount(self) -> None:
-        self.query_one("#ok", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(None)

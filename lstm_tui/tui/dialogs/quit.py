@@ -15,6 +15,8 @@ from lstm_tui.engine.textfile import neutralise
 class QuitDialog(ModalScreen[str]):
     """Dismisses with "stop", "keep" or "cancel"."""
 
+    AUTO_FOCUS = "#cancel"  # Textual focuses it when the dialog opens (no query before mount)
+
     BINDINGS = [Binding("escape", "dismiss('cancel')", "Cancel")]
 
     def __init__(self, folder: str) -> None:
@@ -39,8 +41,6 @@ class QuitDialog(ModalScreen[str]):
                 yield Button("Keep running", variant="primary", id="keep")
                 yield Button("Cancel", id="cancel")
 
-    def on_mount(self) -> None:
-        self.query_one("#cancel", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id or "cancel")
