@@ -36,7 +36,9 @@ class TerminalApp:
         self.columns, self.rows = size
         master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", self.rows, self.columns, 0, 0))
-        environment = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(self.columns), "LINES": str(self.rows), **(env or {})}
+        # No COLUMNS/LINES: they would win over the pty's size, and the app would never see a resize.
+        environment = {key: value for key, value in os.environ.items() if key not in ("COLUMNS", "LINES")}
+        environment.update({"TERM": "xterm-256color", **(env or {})})
         self.process = subprocess.Popen(
             [sys.executable, "-m", "lstm_tui", *args], stdin=slave, stdout=slave, stderr=slave,
             env=environment, start_new_session=True, close_fds=True,

@@ -241,10 +241,21 @@ async def test_function_keys_switch_screens(trained_char_run: Path, tmp_path: Pa
 
 def test_the_text_box_on_a_real_terminal_equals_a_full_redraw(trained_char_run: Path, tmp_path: Path) -> None:
     """The text box repaints only the rows a key changed: after typing, new lines, backspaces
-    across lines, cursor moves and deletes, the terminal shows what a full redraw shows."""
+    across lines, cursor moves, deletes, split and wrapped lines and scrolling, the terminal
+    shows what a full redraw shows."""
     from tests.tui.terminal import TerminalApp
 
     app = TerminalApp(["--model", str(trained_char_run)], env={"LSTM_TUI_CHECKPOINTS": str(tmp_path / "checkpoints")})
+
+    def shown_then_redrawn() -> tuple[str, str]:
+        app.pump(1.5)
+        shown = app.text()
+        app.resize(app.columns + 2, app.rows)  # the app repaints everything at the new size…
+        app.pump(1.0)
+        app.resize(app.columns - 2, app.rows)  # …and again at the old one
+        app.pump(1.5)
+        return shown, app.text()
+
     try:
         app.wait_for(lambda screen: "latency" in screen and "%" in screen)
         app.send(*"ROMEO: my lord", "enter", *"JULIET: what", "enter", "enter", *"say", "backspace", "backspace")
@@ -252,16 +263,30 @@ def test_the_text_box_on_a_real_terminal_equals_a_full_redraw(trained_char_run: 
         app.send("down", "down", *"the end", "tab", "enter", *"KING")
         app.pump(1.0)  # a ghost continuation is shown after "KING"…
         app.send("up")  # …and must vanish from that row when the cursor leaves it
-        app.pump(1.5)
-        typed = app.text()
-        assert "rOMEO: my lord now?" in typed and "JULIET: whatthe end" in typed
-        text_box = [line.split("││")[0].strip("│ ") for line in typed.splitlines()]
-        assert "KING" in text_box, typed  # the row shows "KING" and no leftover ghost text
-        app.resize(app.columns + 2, app.rows)  # the app repaints everything at the new size…
-        app.pump(1.0)
-        app.resize(app.columns - 2, app.rows)  # …and again at the old one
-        app.pump(1.5)
-        redrawn = app.text()
+        shown, redrawn = shown_then_redrawn()
+        text_box = [line.split("││")[0].strip("│ ") for line in shown.splitlines()]
+        assert "KING" in text_box, shown  # the row shows "KING" and no leftover ghost text
+        assert "rOMEO: my lord now?" in shown and "JULIET: whatthe end" in shown
+        assert shown == redrawn
+        # Rows move: split the first line (every row below shifts down)…
+        app.send("up", "up", "home", *["right"] * 6, "enter")
+        shown, redrawn = shown_then_redrawn()
+        assert shown == redrawn
+        # …and join two others (every row below shifts up).
+        app.send("down", "end", "delete")
+        shown, redrawn = shown_then_redrawn()
+        rows = [line.split("││")[0].strip("│ ") for line in shown.splitlines()]
+        assert rows.index("rOMEO:") + 1 == rows.index("my lord now?"), shown
+        assert any(row.startswith("JULIET: whatthe end") and row.endswith("KING") for row in rows), shown
+        assert shown == redrawn
+        # A line grows until it wraps onto new rows, then shrinks back.
+        app.send("end", *(" and on" * 12))
+        app.send(*["backspace"] * 30)
+        shown, redrawn = shown_then_redrawn()
+        assert shown == redrawn
+        # Lines until the box scrolls and its scrollbar appears, then most of them removed.
+        app.send("down", "end", *(["enter", "x"] * 24), *(["backspace"] * 30))
+        shown, redrawn = shown_then_redrawn()
+        assert shown == redrawn
     finally:
         app.close()
-    assert typed == redrawn

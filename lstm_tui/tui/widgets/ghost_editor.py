@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from textual import events
 from textual.binding import Binding
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import Reactive, reactive
 from textual.strip import Strip
+from textual.scroll_view import ScrollView
 from textual.widgets import TextArea
 from textual.widgets.text_area import Edit, EditResult, Selection
 
@@ -62,10 +64,49 @@ class GhostEditor(TextArea):
         super().__init__(text, **kwargs)
         self.set_reactive(TextArea.match_cursor_bracket, False)  # prose, not code (and no stale bracket highlight)
         self._blank_row: Strip | None = None
+        self._styled_theme: object | None = None
 
     def notify_style_update(self) -> None:
         self._blank_row = None
+        self._styled_theme = None
         super().notify_style_update()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """TextArea copies its CSS into its theme before every paint; do it once per style change.
+
+        That copy looked up every component style again on every keystroke's frame (~0.7 ms).
+        The styles it reads change only through `notify_style_update` (focus, app theme) or a
+        new theme, which both make it run again here.
+        """
+        theme = getattr(self, "_theme", None)
+        if theme is None or not hasattr(theme, "apply_css"):
+            return super().render_lines(crop)
+        if self._styled_theme is not theme:
+            theme.apply_css(self)
+            self._styled_theme = theme
+        return ScrollView.render_lines(self, crop)
+
+    def _refresh_size(self) -> None:
+        """Track the text's extent without laying out the whole screen again.
+
+        TextArea sets `virtual_size`, a layout reactive: every Enter (or a line that wraps) made
+        Textual re-arrange every widget on the screen, ~15 ms on 2 cores. The box's own size is
+        fixed by its CSS, so only its scrollbars depend on the extent: lay out when one appears
+        or disappears, otherwise just update them. (Overrides a private TextArea hook; if it
+        goes away, TextArea's own behaviour remains.)
+        """
+        if self.soft_wrap:
+            size = Size(0, self.wrapped_document.height)
+        else:
+            width, height = self.document.get_size(self.indent_width)
+            size = Size(width + self.gutter_width + 1, height)
+        shown = (self.show_horizontal_scrollbar, self.show_vertical_scrollbar)
+        self.set_reactive(TextArea.virtual_size, size)
+        self._refresh_scrollbars()
+        if not self.is_mounted or (self.show_horizontal_scrollbar, self.show_vertical_scrollbar) != shown:
+            self.refresh(layout=True)
+        else:
+            self._scroll_update(size)
 
     def render_line(self, y: int) -> Strip:
         """Rows below the end of the text are blank: hand out one cached strip for them.
@@ -156,8 +197,9 @@ class GhostEditor(TextArea):
     def edit(self, edit: Edit) -> EditResult:
         """Keep the part of the ghost that typing matched; drop it on any other edit.
 
-        Repaints the edited line, or the whole box when lines were added, removed or re-wrapped
-        into a different number of rows (every row below moves).
+        Repaints the edited line; when lines were added, removed or re-wrapped into a different
+        number of rows, every row from the edit down to the end of the longer of the old and new
+        text (the rows above do not move, the rows below the text stay blank).
         """
         if edit.text and self.ghost.startswith(edit.text):
             self.ghost = self.ghost[len(edit.text) :]
@@ -166,8 +208,10 @@ class GhostEditor(TextArea):
         rows_before = self.wrapped_document.height
         top_row, bottom_row = edit.top[0], edit.bottom[0]
         result = super().edit(edit)
-        if top_row != bottom_row or "\n" in edit.text or self.wrapped_document.height != rows_before:
-            self.refresh()
+        rows_after = self.wrapped_document.height
+        if top_row != bottom_row or "\n" in edit.text or rows_after != rows_before:
+            first = self.wrapped_document.location_to_offset((min(top_row, self.document.line_count - 1), 0)).y
+            self.refresh_lines(first, max(rows_before, rows_after) - first + 1)
         else:
             self._repaint_line(top_row)
         return result

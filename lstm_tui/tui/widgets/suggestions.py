@@ -72,6 +72,7 @@ class SuggestionsPanel(Widget):
         self._strips_width = 0
         self._rows = -1  # rows shown; the height follows them
         self._blank = Strip.blank(0)
+        self._styles: dict[str | None, Style] | None = None  # looked up once per style change
 
     def watch_suggestions(self) -> None:
         self._changed()
@@ -89,6 +90,7 @@ class SuggestionsPanel(Widget):
 
     def notify_style_update(self) -> None:
         self._strips = None
+        self._styles = None
         super().notify_style_update()
 
     def _content(self) -> list[list[tuple[str, str | None]]]:
@@ -121,10 +123,14 @@ class SuggestionsPanel(Widget):
 
     def _build_strips(self, width: int) -> tuple[list[Strip], Strip]:
         """The rows as strips of exactly `width` cells, and the blank strip below them."""
-        base = self.rich_style  # costly (it walks the ancestors): once per build, not per line
-        styles = {None: base, "italic": base + Style(italic=True)}
-        for name in self.COMPONENT_CLASSES:
-            styles[name] = base + self.get_component_rich_style(name)
+        styles = self._styles
+        if styles is None:  # costly (each walks the ancestors): once per style change, not per key
+            base = self.rich_style
+            styles = {None: base, "italic": base + Style(italic=True)}
+            for name in self.COMPONENT_CLASSES:
+                styles[name] = base + self.get_component_rich_style(name)
+            self._styles = styles
+        base = styles[None]
         rows = [
             Strip([Segment(text, styles[style]) for text, style in row]).crop_extend(0, width, base)
             for row in self._content()
