@@ -261,7 +261,8 @@ def _eval_table(report) -> str:
         if char:
             row += f"{scores.bits_per_char:>10.3f}"
         row += f"{scores.top1:>8.1%}{scores.top3:>8.1%}{scores.top5:>8.1%}"
-        ksr = f"{report.typing.ksr:.1%}" if is_lstm and report.typing else "-"
+        typing = report.typing if is_lstm else scores.typing
+        ksr = f"{typing.ksr:.1%}" if typing else "-"
         p50, p99 = (f"{report.latency.p50_us:.0f}", f"{report.latency.p99_us:.0f}") if is_lstm else ("-", "-")
         lines.append(row + f"{ksr:>8}{p50:>9}{p99:>9}")
     if report.typing:

@@ -7,7 +7,8 @@ model's vocabulary and scored on the same token ids, so the numbers compare like
 Keystroke savings rate (KSR): a simulated user types the text character by character. Before
 each keystroke the model offers its top-3 suggestions; if the text one of them would insert is
 exactly what comes next, the user accepts it (one keystroke) instead of typing. KSR =
-1 − keystrokes ÷ characters. Word models offer the top-3 completions of the word being typed, or
+1 − keystrokes ÷ characters. The baselines type the same text the same way (`NgramPredictor`
+offers their suggestions through the LSTM predictor's ranking code). Word models offer the top-3 completions of the word being typed, or
 the top-3 next words at a word boundary, each inserting what `Suggestion.insert` inserts (the rest
 of the word and its separator). Character models offer, for each of the three most likely next
 characters, that character followed by the greedy continuation up to and including the first
@@ -31,13 +32,24 @@ from lstm_tui.engine.corpus import read_document
 from lstm_tui.engine.dataset import load_dataset
 from lstm_tui.engine.errors import UserError
 from lstm_tui.engine.ngram import CHAR_ORDER, WORD_ORDER, KneserNeyModel, SequenceScores, UnigramModel
-from lstm_tui.engine.predictor import Predictor
+from lstm_tui.engine.predictor import Predictor, SuggestionRanker
+from lstm_tui.engine.tokenizers import Tokenizer
 from lstm_tui.engine.vocabulary import UNK, Vocabulary
 
 KSR_CHARS = 20_000  # characters of the held-out text typed for the keystroke savings rate
 KSR_SUGGESTIONS = 3  # suggestions the simulated user may accept from
 CONTINUATION_CHARS = 24  # character models: the longest suggested continuation
 TOP_K = (1, 3, 5)
+
+
+@dataclass
+class TypingResult:
+    """The outcome of simulated typing with suggestions (see the module docstring)."""
+
+    chars: int
+    keystrokes: int
+    accepted: int  # suggestions accepted (each one keystroke)
+    ksr: float  # 1 − keystrokes ÷ chars
 
 
 @dataclass
@@ -53,6 +65,7 @@ class Scores:
     top3: float
     top5: float
     seconds: float  # fitting (baselines) plus scoring
+    typing: TypingResult | None = None  # baselines: their keystroke savings (the LSTM's are EvalReport.typing)
 
     @classmethod
     def of(cls, name: str, scores: SequenceScores, level: str, seconds: float) -> "Scores":
@@ -78,16 +91,6 @@ class Latency:
     p50_us: float
     p99_us: float
     mean_us: float
-
-
-@dataclass
-class TypingResult:
-    """The outcome of simulated typing with suggestions (see the module docstring)."""
-
-    chars: int
-    keystrokes: int
-    accepted: int  # suggestions accepted (each one keystroke)
-    ksr: float  # 1 − keystrokes ÷ chars
 
 
 @dataclass
@@ -168,6 +171,34 @@ def simulate_typing(text: str, suggester: Suggester, k: int = KSR_SUGGESTIONS) -
     return TypingResult(chars=chars, keystrokes=keystrokes, accepted=accepted, ksr=1.0 - keystrokes / chars if chars else 0.0)
 
 
+class NgramPredictor(SuggestionRanker):
+    """A fitted count model (unigram or Kneser–Ney) behind the calls the typing simulation makes."""
+
+    def __init__(self, model: UnigramModel | KneserNeyModel, vocab: Vocabulary, tokenizer: Tokenizer) -> None:
+        super().__init__(vocab, tokenizer)
+        self.model = model
+        self._context = max(getattr(model, "order", 1) - 1, 0)  # tokens the model conditions on
+        self._ids: list[int] = []
+        self._cache: tuple[tuple[int, ...], np.ndarray] | None = None
+
+    def reset(self) -> None:
+        self._ids.clear()
+
+    def feed(self, token_id: int) -> None:
+        self._ids.append(int(token_id))
+
+    def pop(self, count: int = 1) -> None:
+        del self._ids[max(0, len(self._ids) - count) :]
+
+    def logits(self) -> np.ndarray:
+        """log P(· | context): softmax gives the model's own distribution back."""
+        context = tuple(self._ids[len(self._ids) - self._context :]) if self._context else ()
+        if self._cache is None or self._cache[0] != context:
+            with np.errstate(divide="ignore"):
+                self._cache = context, np.log(self.model.distribution(context)).astype(np.float32)
+        return self._cache[1].copy()
+
+
 class PredictorSuggester:
     """A `Predictor`'s top-k suggestions while `text` is typed from the start, followed incrementally.
 
@@ -177,7 +208,7 @@ class PredictorSuggester:
     from the text ahead: such a suggestion can never be accepted, so the KSR is unchanged.
     """
 
-    def __init__(self, predictor: Predictor, text: str, k: int = KSR_SUGGESTIONS, max_chars: int = CONTINUATION_CHARS, cut: bool = True) -> None:
+    def __init__(self, predictor: Predictor | NgramPredictor, text: str, k: int = KSR_SUGGESTIONS, max_chars: int = CONTINUATION_CHARS, cut: bool = True) -> None:
         self.predictor = predictor
         self.text = text
         self.k = k
@@ -327,7 +358,11 @@ def evaluate_file(
         for model in baseline_models(level, len(saved.vocab)):
             started = time.perf_counter()
             model.fit(train_ids)
-            scored.append(Scores.of(model.name, model.score(ids), level, time.perf_counter() - started))
+            scores = Scores.of(model.name, model.score(ids), level, time.perf_counter() - started)
+            if ksr_chars > 0:
+                text = document.text[:ksr_chars]
+                scores.typing = simulate_typing(text, PredictorSuggester(NgramPredictor(model, saved.vocab, predictor.tokenizer), text))
+            scored.append(scores)
 
     unk = saved.vocab.id(UNK)
     return EvalReport(

@@ -136,14 +136,71 @@ class _StateStack:
         return self.length
 
 
-class Predictor:
+class SuggestionRanker:
+    """Top-k next tokens and word completions from a next-token distribution.
+
+    Shared by the LSTM `Predictor` and the count-based baselines of `lstm-tui eval` (which offer
+    suggestions the same way, so their keystroke savings compare like with like). A subclass
+    gives `logits()` for its current context.
+    """
+
+    def __init__(self, vocab: Vocabulary, tokenizer: Tokenizer) -> None:
+        self.vocab = vocab
+        self.tokenizer = tokenizer
+        self.level = tokenizer.level
+        self._banned = np.zeros(len(vocab), dtype=bool)
+        self._banned[vocab.id(UNK)] = True
+        words = sorted((t, i) for i, t in enumerate(vocab.tokens) if t not in (UNK, EOS))
+        self._sorted_words = [t for t, _ in words]
+        self._sorted_ids = np.array([i for _, i in words], dtype=np.int64)
+
+    def logits(self) -> np.ndarray:
+        """Next-token logits after the current context."""
+        raise NotImplementedError
+
+    def probabilities(self, temperature: float = 1.0) -> np.ndarray:
+        logits = self.logits()
+        scaled = logits / np.float32(max(temperature, 1e-3))
+        scaled -= scaled.max()
+        np.exp(scaled, out=scaled)
+        scaled /= scaled.sum()
+        return scaled
+
+    def top_k(self, k: int = 5, temperature: float = 1.0) -> list[Suggestion]:
+        """The k most likely next tokens (`<unk>` excluded), most likely first."""
+        probs = self.probabilities(temperature)
+        probs[self._banned] = 0.0
+        k = max(1, min(k, len(probs)))
+        top = np.argpartition(-probs, k - 1)[:k]
+        top = top[np.argsort(-probs[top], kind="stable")]
+        return [self._suggestion(int(i), float(probs[i]), "") for i in top]
+
+    def completions(self, partial: str, k: int = 5, temperature: float = 1.0) -> list[Suggestion]:
+        """In-vocabulary words starting with `partial`, probabilities renormalised over them."""
+        lo = bisect.bisect_left(self._sorted_words, partial)
+        hi = bisect.bisect_left(self._sorted_words, partial + "\U0010ffff")
+        if lo == hi:
+            return []
+        ids = self._sorted_ids[lo:hi]
+        probs = self.probabilities(temperature)[ids]
+        total = float(probs.sum())
+        if total <= 0:
+            return []
+        order = np.argsort(-probs, kind="stable")[:k]
+        return [self._suggestion(int(ids[j]), float(probs[j] / total), partial) for j in order]
+
+    def _suggestion(self, token_id: int, prob: float, partial: str) -> Suggestion:
+        token = self.vocab.tokens[token_id]
+        rendered = self.tokenizer.render(token)
+        return Suggestion(token=token, prob=prob, insert=rendered[len(partial):] if partial else rendered)
+
+
+class Predictor(SuggestionRanker):
     """Feeds tokens through the model one at a time and suggests the next ones."""
 
     def __init__(self, model: LanguageModel, vocab: Vocabulary, tokenizer: Tokenizer, meta: dict | None = None) -> None:
-        self.vocab = vocab
-        self.tokenizer = tokenizer
+        super().__init__(vocab, tokenizer)
         self.meta = meta or {}
-        self.level = tokenizer.level
         self.w = _Weights(model)
         units = self.w.units
         self.units = units
@@ -158,11 +215,6 @@ class Predictor:
         self._followed: str | None = None  # the text set_text last followed (None: fed directly)
         self._line_starts: list[int] = [0]  # word level: where each line of that text starts
         self._line_tokens: list[int] = [0]  # and how many tokens come before it
-        self._banned = np.zeros(len(vocab), dtype=bool)
-        self._banned[vocab.id(UNK)] = True
-        words = sorted((t, i) for i, t in enumerate(vocab.tokens) if t not in (UNK, EOS))
-        self._sorted_words = [t for t, _ in words]
-        self._sorted_ids = np.array([i for _, i in words], dtype=np.int64)
 
     # construction -------------------------------------------------------------------------
     @classmethod
@@ -313,48 +365,12 @@ class Predictor:
         self._logits += self.w.b_out
         return self._logits
 
-    def probabilities(self, temperature: float = 1.0) -> np.ndarray:
-        logits = self.logits()
-        scaled = logits / np.float32(max(temperature, 1e-3))
-        scaled -= scaled.max()
-        np.exp(scaled, out=scaled)
-        scaled /= scaled.sum()
-        return scaled
-
-    def top_k(self, k: int = 5, temperature: float = 1.0) -> list[Suggestion]:
-        """The k most likely next tokens (`<unk>` excluded), most likely first."""
-        probs = self.probabilities(temperature)
-        probs[self._banned] = 0.0
-        k = max(1, min(k, len(probs)))
-        top = np.argpartition(-probs, k - 1)[:k]
-        top = top[np.argsort(-probs[top], kind="stable")]
-        return [self._suggestion(int(i), float(probs[i]), "") for i in top]
-
-    def completions(self, partial: str, k: int = 5, temperature: float = 1.0) -> list[Suggestion]:
-        """In-vocabulary words starting with `partial`, probabilities renormalised over them."""
-        lo = bisect.bisect_left(self._sorted_words, partial)
-        hi = bisect.bisect_left(self._sorted_words, partial + "\U0010ffff")
-        if lo == hi:
-            return []
-        ids = self._sorted_ids[lo:hi]
-        probs = self.probabilities(temperature)[ids]
-        total = float(probs.sum())
-        if total <= 0:
-            return []
-        order = np.argsort(-probs, kind="stable")[:k]
-        return [self._suggestion(int(ids[j]), float(probs[j] / total), partial) for j in order]
-
     def suggest(self, text: str, k: int = 5, temperature: float = 1.0) -> Suggestions:
         """Follow `text` and return next tokens, or completions of the word being typed."""
         partial = self.set_text(text)
         if partial:
             return Suggestions(self.completions(partial, k, temperature), partial)
         return Suggestions(self.top_k(k, temperature), "")
-
-    def _suggestion(self, token_id: int, prob: float, partial: str) -> Suggestion:
-        token = self.vocab.tokens[token_id]
-        rendered = self.tokenizer.render(token)
-        return Suggestion(token=token, prob=prob, insert=rendered[len(partial):] if partial else rendered)
 
     # continuation -------------------------------------------------------------------------
     def greedy(self, tokens: int = 4, partial: str = "", max_chars: int = 40) -> str:

@@ -14,7 +14,9 @@ from tests.conftest import small_config
 from lstm_tui.engine.chainer_compat import chainer
 from lstm_tui.engine.checkpoints import load_model
 from lstm_tui.engine.errors import UserError
-from lstm_tui.engine.evaluation import PredictorSuggester, evaluate_file, simulate_typing
+from lstm_tui.engine.evaluation import NgramPredictor, PredictorSuggester, evaluate_file, simulate_typing
+from lstm_tui.engine.ngram import KneserNeyModel
+from lstm_tui.engine.tokenizers import make_tokenizer
 from lstm_tui.engine.predictor import Predictor
 from lstm_tui.engine.vocabulary import UNK
 
@@ -55,9 +57,32 @@ def test_report_accuracies_baselines_and_json(trained_char_run: Path, held_out: 
     assert kn.perplexity < unigram.perplexity
     assert report.lstm.perplexity < unigram.perplexity
     assert report.typing is not None and report.typing.chars == 400
+    for scores in report.baselines:  # the baselines type the same 400 characters
+        assert scores.typing is not None and scores.typing.chars == 400 and 0 <= scores.typing.ksr < 1
+    assert kn.typing.ksr > unigram.typing.ksr
     assert report.latency.tokens == 2_000 and 0 < report.latency.p50_us <= report.latency.p99_us
     data = json.loads(json.dumps(report.to_dict()))
     assert data["lstm"]["top5"] == report.lstm.top5 and data["typing"]["ksr"] == report.typing.ksr
+    assert data["baselines"][1]["typing"]["ksr"] == kn.typing.ksr
+
+
+def test_ngram_suggestions_are_the_models_own_distribution(trained_word_run: Path) -> None:
+    """A baseline offers its own most likely words and completions, as the LSTM offers its."""
+    saved = load_model(trained_word_run)
+    tokens = "the king is dead and the king is here and the queen is dead".split()
+    ids = saved.vocab.encode(tokens)
+    kn = KneserNeyModel(3, len(saved.vocab)).fit(ids)
+    ngram = NgramPredictor(kn, saved.vocab, make_tokenizer(saved.meta["tokenizer"]))
+    for token in "and the king".split():
+        ngram.feed(saved.vocab.id(token))
+    expected = kn.distribution(saved.vocab.encode("and the king".split()))
+    assert np.allclose(ngram.probabilities(), expected, atol=1e-6)
+    top = ngram.top_k(3)
+    assert top[0].token == "is" and top[0].prob == pytest.approx(float(expected[saved.vocab.id("is")]), rel=1e-5)
+    assert [s.prob for s in top] == sorted((s.prob for s in top), reverse=True)
+    assert all(c.token.startswith("th") for c in ngram.completions("th", 3))
+    ngram.pop(2)  # back to "and": the context follows
+    assert np.allclose(ngram.probabilities(), kn.distribution(saved.vocab.encode(["and"])), atol=1e-6)
 
 
 def test_missing_training_corpus_is_a_user_error(trained_char_run: Path, held_out: Path, tmp_path: Path) -> None:
@@ -152,4 +177,5 @@ def test_word_suggestions_follow_predictor_suggest(trained_word_run: Path, tmp_p
     assert report.level == "word" and report.lstm.bits_per_char is None
     assert [s.name for s in report.baselines] == ["unigram", "kn-3gram"]
     assert report.typing is not None and report.typing.chars == len(text)
+    assert all(s.typing is not None and s.typing.chars == len(text) for s in report.baselines)
 
