@@ -170,7 +170,10 @@ def _sub_parser(command: str) -> argparse.ArgumentParser:
         parser.add_argument("--max-tokens", type=int, default=None, help="evaluate at most this many tokens")
         parser.add_argument("--ksr-chars", type=int, default=None, help="characters typed for the keystroke savings rate (default 20000; 0: none)")
         parser.add_argument("--no-baselines", action="store_true", help="skip the n-gram baselines (they need the training corpus)")
-        parser.add_argument("file", help="held-out text file")
+        parser.add_argument("--record", action="store_true", help="also keep the report in the run folder (eval.json): the models screen shows it")
+        parser.add_argument("--split", choices=("valid", "test"), default=None,
+                            help="evaluate the run's own held-out split of its training corpus instead of a FILE")
+        parser.add_argument("file", nargs="?", default=None, help="held-out text file (or use --split)")
     return parser
 
 
@@ -205,16 +208,24 @@ def run_subcommand(command: str, argv: list[str]) -> int:
             print(f"{run.name:<36} {run.state:<12} {run.level:<5} vocab {run.vocab:<6} valid ppl {ppl:<8} {run.folder}")
         return 0
     if command == "eval":
-        from lstm_tui.engine.evaluation import KSR_CHARS, evaluate_file
+        from lstm_tui.engine.evaluation import KSR_CHARS, evaluate_file, record_report
 
+        model = _resolve_model(args.model)
         report = evaluate_file(
-            _resolve_model(args.model),
-            Path(args.file).expanduser(),
+            model,
+            Path(args.file).expanduser() if args.file else None,
+            split=args.split,
             max_tokens=args.max_tokens,
             baselines=not args.no_baselines,
             ksr_chars=KSR_CHARS if args.ksr_chars is None else args.ksr_chars,
         )
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1) if args.json else _eval_table(report))
+        if args.record:
+            try:
+                path = record_report(report, model)
+            except OSError as exc:
+                raise UserError(f"could not write the report into {model} ({exc.strerror or exc}); run without --record, or copy the run folder somewhere writable") from None
+            print(f"recorded in {path}", file=sys.stderr)
         return 0
     from lstm_tui.engine.predictor import Predictor
 

@@ -24,6 +24,7 @@ from lstm_tui.engine.vocabulary import Vocabulary
 FORMAT_VERSION = 1
 MODEL_NPZ = "model.npz"
 MODEL_JSON = "model.json"
+EVAL_JSON = "eval.json"  # the last report `lstm-tui eval --record` kept in the folder
 TRAINER_NPZ = "trainer.npz"
 EVENTS = "events.jsonl"
 LOCK = "train.lock"

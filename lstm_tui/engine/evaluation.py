@@ -17,18 +17,21 @@ whitespace after a non-whitespace character (at most `CONTINUATION_CHARS` charac
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
-from lstm_tui.engine.checkpoints import MODEL_JSON, load_model
+from lstm_tui.engine.atomic import atomic_open
+from lstm_tui.engine.checkpoints import EVAL_JSON, MODEL_JSON, load_model
 from lstm_tui.engine.config import TrainConfig
-from lstm_tui.engine.corpus import read_document
+from lstm_tui.engine.corpus import load_corpus, read_document
 from lstm_tui.engine.dataset import load_dataset
 from lstm_tui.engine.errors import UserError
 from lstm_tui.engine.ngram import CHAR_ORDER, WORD_ORDER, KneserNeyModel, SequenceScores, UnigramModel
@@ -98,7 +101,7 @@ class EvalReport:
     """Everything `lstm-tui eval` reports about one model on one file."""
 
     model: str
-    file: str
+    file: str  # the file, or which split of which corpus
     level: str
     tokenizer: str
     tokens: int  # predicted positions
@@ -108,9 +111,32 @@ class EvalReport:
     typing: TypingResult | None
     baselines: list[Scores] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    split: str | None = None  # "valid" or "test" when the run's own split was evaluated
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def record_report(report: EvalReport, folder: Path) -> Path:
+    """Keep `report` in the run folder as eval.json (atomically), for the models screen.
+
+    The model and file are stored by name only: a shipped or copied run folder must not carry
+    the paths of the machine it was evaluated on. It names the weights it describes (model.json's
+    `updated`), so a later checkpoint of the run makes it stale rather than wrong.
+    """
+    data = report.to_dict()
+    data["model"] = Path(report.model).name
+    data["file"] = report.file if report.split else Path(report.file).name
+    data["recorded"] = datetime.now().isoformat(timespec="seconds")
+    try:  # which weights it describes: the models screen ignores it once the run saves newer ones
+        data["model_updated"] = json.loads((Path(folder) / MODEL_JSON).read_text(encoding="utf-8")).get("updated")
+    except (OSError, ValueError, AttributeError):
+        data["model_updated"] = None
+    path = Path(folder) / EVAL_JSON
+    with atomic_open(path, "w") as handle:
+        json.dump(data, handle, ensure_ascii=False, indent=1)
+        handle.write("\n")
+    return path
 
 
 # the LSTM ---------------------------------------------------------------------------------
@@ -316,28 +342,62 @@ def baseline_models(level: str, vocab_size: int) -> list:
 
 
 # the whole evaluation -----------------------------------------------------------------------
+HELD_OUT_SPLITS = ("valid", "test")
+
+
+def run_split_text(meta: dict, split: str, folder: Path) -> tuple[str, str]:
+    """A run's own valid or test split, loaded again from the corpus model.json names, and a
+    name for it (the corpus by its last path part: reports are kept and shipped)."""
+    if split not in HELD_OUT_SPLITS:
+        raise UserError(f"--split must be one of {', '.join(HELD_OUT_SPLITS)}, got {split!r}")
+    train = meta.get("train")
+    if not isinstance(train, dict):
+        raise UserError(f"{folder / MODEL_JSON} does not record its corpus; evaluate a FILE instead of --split")
+    try:
+        config = TrainConfig.from_dict(train)
+        corpus = load_corpus(config.corpus, encoding=config.encoding, fmt=config.format,
+                             valid=config.valid_file, test=config.test_file, split=config.split)
+    except (TypeError, ValueError) as exc:
+        raise UserError(f"{folder / MODEL_JSON} describes its corpus badly ({exc}); evaluate a FILE instead of --split") from None
+    recorded = (meta.get("corpus") or {}).get("sha256") if isinstance(meta.get("corpus"), dict) else None
+    if recorded and recorded != corpus.sha256:
+        raise UserError(f"the corpus {config.corpus!r} has changed since the model was trained, so its {split} split is not the one held out; evaluate a FILE instead")
+    text = corpus.valid if split == "valid" else corpus.test
+    if not text.strip():
+        other = "valid" if split == "test" else "test"
+        raise UserError(f"this run held out no {split} text (its split gives it none); try --split {other}, or evaluate a FILE")
+    return text, f"the {split} split of {Path(config.corpus).name}"
+
+
 def evaluate_file(
     model_folder: Path,
-    path: Path,
+    path: Path | None,
     *,
+    split: str | None = None,
     max_tokens: int | None = None,
     baselines: bool = True,
     ksr_chars: int = KSR_CHARS,
 ) -> EvalReport:
-    """Evaluate the model in `model_folder` on the text file `path` (see the module docstring)."""
+    """Evaluate the model in `model_folder` on the text file `path`, or on its own `split`
+    ("valid" or "test": the held-out part of its training corpus); see the module docstring."""
     if max_tokens is not None and max_tokens < 1:
         raise UserError(f"--max-tokens must be at least 1, got {max_tokens}")
     if ksr_chars < 0:
         raise UserError(f"--ksr-chars must be 0 (no KSR) or more, got {ksr_chars}")
+    if (path is None) == (split is None):
+        raise UserError("evaluate either a FILE or the run's own --split valid|test (one of them)")
     saved = load_model(model_folder)
     predictor = Predictor.from_saved(saved)
     level = predictor.level
-    document = read_document(Path(path))
-    ids = saved.vocab.encode(predictor.tokenizer.tokenize(document.text))
+    if split is not None:
+        text, source = run_split_text(saved.meta, split, saved.folder)
+    else:
+        text, source = read_document(Path(path)).text, str(path)
+    ids = saved.vocab.encode(predictor.tokenizer.tokenize(text))
     if max_tokens is not None:
         ids = ids[: max_tokens + 1]
     if len(ids) < 2:
-        raise UserError(f"{path} has fewer than two tokens; there is nothing to predict")
+        raise UserError(f"{source} has fewer than two tokens; there is nothing to predict")
     notes: list[str] = []
     train_ids = None
     if baselines:
@@ -349,8 +409,8 @@ def evaluate_file(
 
     typing = None
     if ksr_chars > 0:
-        text = document.text[:ksr_chars]
-        typing = simulate_typing(text, PredictorSuggester(predictor, text))
+        typed = text[:ksr_chars]
+        typing = simulate_typing(typed, PredictorSuggester(predictor, typed))
         predictor.reset()
 
     scored: list[Scores] = []
@@ -360,14 +420,15 @@ def evaluate_file(
             model.fit(train_ids)
             scores = Scores.of(model.name, model.score(ids), level, time.perf_counter() - started)
             if ksr_chars > 0:
-                text = document.text[:ksr_chars]
-                scores.typing = simulate_typing(text, PredictorSuggester(NgramPredictor(model, saved.vocab, predictor.tokenizer), text))
+                typed = text[:ksr_chars]
+                scores.typing = simulate_typing(typed, PredictorSuggester(NgramPredictor(model, saved.vocab, predictor.tokenizer), typed))
             scored.append(scores)
 
     unk = saved.vocab.id(UNK)
     return EvalReport(
         model=str(saved.folder),
-        file=str(path),
+        file=source,
+        split=split,
         level=level,
         tokenizer=predictor.tokenizer.name,
         tokens=len(ids) - 1,

@@ -29,6 +29,12 @@ PRESETS: dict[str, Preset] = {
         dict(corpus="tinyshakespeare", level="char", units=512, embed=128, dropout=0.2, bptt=100, batch_size=64,
              optimizer="adam", lr=2e-3, grad_clip=5.0, time_budget=30.0, anneal=0.3, split=(0.9, 0.1, 0.0), eval_every=200),
     ),
+    "small-char": Preset(
+        "small-char",
+        "the shakespeare-char recipe at a few MB (2×256, embed 64) for the built-in corpus, 12 min: the shipped default model",
+        dict(corpus="builtin:pydoc", level="char", units=256, embed=64, dropout=0.2, bptt=100, batch_size=64,
+             optimizer="adam", lr=2e-3, grad_clip=5.0, time_budget=12.0, anneal=0.3, eval_every=200),
+    ),
     "ptb-word": Preset(
         "ptb-word",
         "word level for Penn-Treebank-sized English (~1M words): 2×300 tied, dropout 0.3, Adam, annealed, 60 min",

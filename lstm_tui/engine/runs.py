@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from lstm_tui.engine.checkpoints import MODEL_JSON, MODEL_NPZ, run_state
+from lstm_tui.engine.checkpoints import EVAL_JSON, MODEL_JSON, MODEL_NPZ, run_state
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,8 @@ class RunInfo:
     updated: str
     size_bytes: int
     state: str
+    evaluation: dict | None = field(default=None, compare=False)
+    """The report `lstm-tui eval --record` kept in the folder (eval.json), if any."""
 
 
 def _size(folder: Path) -> int:
@@ -52,9 +54,21 @@ def read_run(folder: Path) -> RunInfo | None:
             updated=str(updated),
             size_bytes=_size(folder),
             state=run_state(folder) if (folder / MODEL_NPZ).exists() else "incomplete",
+            evaluation=_recorded_eval(folder, meta.get("updated")),
         )
     except (OSError, ValueError, TypeError):
         return None
+
+
+def _recorded_eval(folder: Path, updated: object) -> dict | None:
+    """The recorded eval report (eval.json) of the weights now in the folder, else None."""
+    try:
+        data = json.loads((folder / EVAL_JSON).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not (isinstance(data, dict) and isinstance(data.get("lstm"), dict)):
+        return None
+    return data if data.get("model_updated") == updated else None
 
 
 def list_runs(root: Path) -> list[RunInfo]:

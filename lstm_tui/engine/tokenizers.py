@@ -51,28 +51,39 @@ class CharTokenizer:
         return token
 
 
+class _WordsPerLine:
+    """Word tokenizers: the words of each line, with `<eos>` between lines."""
+
+    def _words(self, line: str) -> list[str]:
+        raise NotImplementedError
+
+    def _lines(self, lines: list[str]) -> list[str]:
+        """The tokens of complete lines, each followed by `<eos>`."""
+        tokens: list[str] = []
+        for line in lines:
+            tokens.extend(self._words(line))
+            tokens.append(EOS)
+        return tokens
+
+    def tokenize(self, text: str) -> list[str]:
+        tokens = self._lines(text.split("\n"))
+        tokens.pop()  # a line end follows every line but the last
+        return tokens
+
+
 @dataclass
-class SpaceTokenizer:
+class SpaceTokenizer(_WordsPerLine):
     """Whitespace-separated words; a line end is the token `<eos>`."""
 
     name: str = "space"
     level: str = "word"
 
-    def tokenize(self, text: str) -> list[str]:
-        tokens: list[str] = []
-        for line in text.split("\n"):
-            tokens.extend(line.split())
-            tokens.append(EOS)
-        tokens.pop()  # a line end follows every line but the last
-        return tokens
+    def _words(self, line: str) -> list[str]:
+        return line.split()
 
     def split_prefix(self, text: str) -> tuple[list[str], str]:
-        lines = text.split("\n")
-        tokens: list[str] = []
-        for line in lines[:-1]:
-            tokens.extend(line.split())
-            tokens.append(EOS)
-        last = lines[-1]
+        *complete, last = text.split("\n")
+        tokens = self._lines(complete)
         words = last.split()
         if words and not last[-1].isspace():
             return tokens + words[:-1], words[-1]
@@ -82,7 +93,7 @@ class SpaceTokenizer:
         return "\n" if token == EOS else token + " "
 
 
-class MecabTokenizer:
+class MecabTokenizer(_WordsPerLine):
     """Japanese words from MeCab with the unidic-lite dictionary; line ends become `<eos>`."""
 
     name = "mecab"
@@ -96,21 +107,9 @@ class MecabTokenizer:
             return []
         return self._tagger.parse(line).split()
 
-    def tokenize(self, text: str) -> list[str]:
-        tokens: list[str] = []
-        for line in text.split("\n"):
-            tokens.extend(self._words(line))
-            tokens.append(EOS)
-        tokens.pop()  # a line end follows every line but the last
-        return tokens
-
     def split_prefix(self, text: str) -> tuple[list[str], str]:
-        lines = text.split("\n")
-        tokens: list[str] = []
-        for line in lines[:-1]:
-            tokens.extend(self._words(line))
-            tokens.append(EOS)
-        last = lines[-1]
+        *complete, last = text.split("\n")
+        tokens = self._lines(complete)
         words = self._words(last)
         # Japanese has no spaces: the last word is still being typed unless the text ends in
         # whitespace or punctuation.

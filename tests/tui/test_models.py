@@ -42,7 +42,7 @@ async def test_runs_are_listed_and_one_loads_into_predict(trained_char_run: Path
         table = screen.query_one(RunTable)
         assert table.row_count == 2
         row = [str(cell) for cell in table.get_row_at(0)]
-        assert row[-1] == "finished"
+        assert row[-2] == "finished"
         index = next(i for i, info in enumerate(screen.runs) if info.folder == word)
         table.move_cursor(row=index)
         await pilot.pause()
@@ -52,6 +52,20 @@ async def test_runs_are_listed_and_one_loads_into_predict(trained_char_run: Path
         predict = pilot.app.screen
         await wait_for(pilot, lambda: predict.live is not None and predict.live.folder == word)
         assert predict.live.level == "word"
+
+
+async def test_a_recorded_eval_is_shown_in_the_table(trained_char_run: Path, held_out: Path, tmp_path: Path) -> None:
+    from lstm_tui.engine.evaluation import evaluate_file, record_report
+
+    root = tmp_path / "checkpoints"
+    run = copy_run(trained_char_run, root, "evaluated")
+    report = evaluate_file(run, held_out, max_tokens=500, ksr_chars=120, baselines=False)
+    record_report(report, run)
+    async with LstmTuiApp(model=run, checkpoints=root).run_test(size=(160, 30)) as pilot:
+        screen = await open_models(pilot)
+        row = [str(cell) for cell in screen.query_one(RunTable).get_row_at(0)]
+        cell = row[-1]
+        assert cell == f"ppl {report.lstm.perplexity:.2f} · top-1 {report.lstm.top1:.1%} · KSR {report.typing.ksr:.1%}"
 
 
 async def test_delete_asks_first_and_removes_the_folder(trained_char_run: Path, tmp_path: Path) -> None:

@@ -7,6 +7,8 @@ import time
 
 from pathlib import Path
 
+import pytest
+
 from lstm_tui.engine.predictor import Predictor
 from lstm_tui.engine.textfile import visible_token
 from lstm_tui.tui.app import LstmTuiApp
@@ -75,31 +77,21 @@ async def test_whitespace_tokens_are_shown_as_glyphs(trained_char_run: Path, tmp
         assert "\n" not in "".join(screen.query_one(SuggestionsPanel).rows())
 
 
-async def test_tab_accepts_the_top_suggestion(trained_char_run: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("key", "rank", "typed"), [("tab", 1, "KING RICHARD:\nAnd"), ("alt+3", 3, "First Cit")])
+async def test_tab_and_alt_digit_accept_the_kth_suggestion(key: str, rank: int, typed: str, trained_char_run: Path, tmp_path: Path) -> None:
     reference = Predictor.load(trained_char_run)
     async with make_app(trained_char_run, tmp_path).run_test(size=SIZE) as pilot:
         screen = await ready(pilot)
-        await type_text(pilot, "KING RICHARD:\nAnd")
-        top = reference.suggest("KING RICHARD:\nAnd", 5).items[0]
-        await pilot.press("tab")
+        await type_text(pilot, typed)
+        item = reference.suggest(typed, 5).items[rank - 1]
+        await pilot.press(key)
         await pilot.pause()
-        expected = "KING RICHARD:\nAnd" + top.insert
+        expected = typed + item.insert
         assert screen.query_one(GhostEditor).text == expected
         assert shown(screen) == reference.suggest(expected, 5)
-
-
-async def test_alt_digit_picks_the_kth_suggestion(trained_char_run: Path, tmp_path: Path) -> None:
-    reference = Predictor.load(trained_char_run)
-    async with make_app(trained_char_run, tmp_path).run_test(size=SIZE) as pilot:
-        screen = await ready(pilot)
-        await type_text(pilot, "First Cit")
-        third = reference.suggest("First Cit", 5).items[2]
-        await pilot.press("alt+3")
-        await pilot.pause()
-        assert screen.query_one(GhostEditor).text == "First Cit" + third.insert
         await pilot.press("alt+9")  # beyond k = 5: nothing happens (a bell)
         await pilot.pause()
-        assert screen.query_one(GhostEditor).text == "First Cit" + third.insert
+        assert screen.query_one(GhostEditor).text == expected
 
 
 async def test_backspace_and_mid_text_edit_match_fresh_typing(trained_char_run: Path, tmp_path: Path) -> None:

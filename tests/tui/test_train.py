@@ -53,6 +53,15 @@ def fill(screen: TrainScreen, **values: str) -> None:
         form.set_value(name, value)
 
 
+async def start_small_training(pilot, corpus: Path, max_steps: int, out: str) -> TrainScreen:
+    """Open the train screen, pick `corpus`, set a tiny model and press F5."""
+    screen = await open_train_screen(pilot)
+    await choose_corpus(pilot, screen, str(corpus))
+    fill(screen, units="32", bptt="16", batch_size="8", max_steps=str(max_steps), out=out)
+    await pilot.press("f5")
+    return screen
+
+
 def test_headless_args_reproduce_the_config_through_the_cli() -> None:
     config = TrainConfig(corpus="x.txt", level="word", tokenizer="space", units=32, embed=16, dropout=0.0, bptt=16,
                          batch_size=8, lr=0.005, epochs=0.5, time_budget=1.5, max_steps=7, device="cpu", seed=4)
@@ -137,10 +146,7 @@ async def test_training_from_the_screen_finishes_and_predict_follows_it(
 ) -> None:
     async with make_app(trained_char_run, tmp_path).run_test(size=SIZE) as pilot:
         app = pilot.app
-        screen = await open_train_screen(pilot)
-        await choose_corpus(pilot, screen, str(shakespeare_30k))
-        fill(screen, units="32", bptt="16", batch_size="8", max_steps="30", out="tiny")
-        await pilot.press("f5")
+        screen = await start_small_training(pilot, shakespeare_30k, max_steps=30, out="tiny")
         await wait_for(pilot, lambda: app.training is not None)
         folder = app.training.folder
         assert folder == tmp_path / "checkpoints" / "tiny"
@@ -166,10 +172,7 @@ async def test_training_from_the_screen_finishes_and_predict_follows_it(
 async def test_stop_saves_a_checkpoint_that_ctrl_l_loads(trained_char_run: Path, tmp_path: Path, shakespeare_30k: Path) -> None:
     async with make_app(trained_char_run, tmp_path).run_test(size=SIZE) as pilot:
         app = pilot.app
-        screen = await open_train_screen(pilot)
-        await choose_corpus(pilot, screen, str(shakespeare_30k))
-        fill(screen, units="32", bptt="16", batch_size="8", max_steps="100000", out="long")
-        await pilot.press("f5")
+        screen = await start_small_training(pilot, shakespeare_30k, max_steps=100000, out="long")
         monitor = screen.query_one(RunMonitor)
         await wait_for(pilot, lambda: monitor.last_progress is not None, timeout=TRAINING_TIMEOUT)
         folder = app.training.folder
@@ -219,10 +222,7 @@ async def test_a_trainer_that_fails_early_shows_its_error(trained_char_run: Path
 async def test_quitting_while_training_can_stop_it(trained_char_run: Path, tmp_path: Path, shakespeare_30k: Path) -> None:
     app = make_app(trained_char_run, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await open_train_screen(pilot)
-        await choose_corpus(pilot, screen, str(shakespeare_30k))
-        fill(screen, units="32", bptt="16", batch_size="8", max_steps="100000", out="quit")
-        await pilot.press("f5")
+        screen = await start_small_training(pilot, shakespeare_30k, max_steps=100000, out="quit")
         monitor = screen.query_one(RunMonitor)
         await wait_for(pilot, lambda: monitor.last_progress is not None, timeout=TRAINING_TIMEOUT)
         process = app.training

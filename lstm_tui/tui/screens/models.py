@@ -26,7 +26,7 @@ from lstm_tui.tui.dialogs.confirm import ConfirmDialog
 from lstm_tui.tui.widgets.run_monitor import RunMonitor, one_line
 
 REFRESH_SECONDS = 2.0
-COLUMNS = ("name", "corpus", "level", "vocab", "params", "valid ppl", "updated", "size", "state")
+COLUMNS = ("name", "corpus", "level", "vocab", "params", "valid ppl", "updated", "size", "state", "held-out eval")
 
 
 def scan(roots: list[Path]) -> list[RunInfo]:
@@ -55,6 +55,21 @@ def corpus_label(corpus: str) -> str:
     return Path(corpus).name if "/" in corpus else corpus
 
 
+def eval_summary(evaluation: dict | None) -> str:
+    """The recorded `lstm-tui eval --record` report in a cell: perplexity, top-1, KSR."""
+    if not evaluation:
+        return "-"
+    try:
+        lstm = evaluation["lstm"]
+        parts = [f"ppl {float(lstm['perplexity']):.2f}", f"top-1 {float(lstm['top1']):.1%}"]
+        typing = evaluation.get("typing")
+        if isinstance(typing, dict):
+            parts.append(f"KSR {float(typing['ksr']):.1%}")
+    except (KeyError, TypeError, ValueError):
+        return "?"
+    return " · ".join(parts)
+
+
 def row_of(info: RunInfo) -> tuple:
     """The table cells of one run (all text neutralised)."""
     state_style = {"running": "bold green", "interrupted": "yellow", "failed": "red"}.get(info.state, "")
@@ -68,6 +83,7 @@ def row_of(info: RunInfo) -> tuple:
         fmt.local_time(info.updated),
         Text(fmt.size(info.size_bytes), justify="right"),
         Text(one_line(info.state), style=state_style),
+        eval_summary(info.evaluation),
     )
 
 
