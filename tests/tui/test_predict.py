@@ -231,6 +231,29 @@ async def test_function_keys_switch_screens(trained_char_run: Path, tmp_path: Pa
             assert type(pilot.app.screen).__name__ == name
 
 
+async def test_typing_new_lines_lays_out_the_screen_only_when_a_scrollbar_comes(trained_char_run: Path, tmp_path: Path) -> None:
+    """A key repaints a few rows; it must not re-arrange the whole screen (~15 ms on two cores).
+
+    Guards the TextArea hook in GhostEditor (`_refresh_size`): if a Textual upgrade bypasses it,
+    every Enter lays the screen out again and this fails before the latency benchmark would.
+    """
+    async with make_app(trained_char_run, tmp_path).run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        editor = screen.query_one(GhostEditor)
+        layouts = []
+        original = screen._refresh_layout
+
+        def counting(*args, **kwargs):
+            layouts.append(editor.show_vertical_scrollbar)
+            return original(*args, **kwargs)
+
+        screen._refresh_layout = counting
+        await type_text(pilot, "ROMEO:\nI will\n\nJULIET:\nNay\n")
+        assert layouts == []
+        await type_text(pilot, "x\n" * editor.content_region.height)  # the text outgrows the box…
+        assert editor.show_vertical_scrollbar and 1 <= len(layouts) <= 2  # …and the scrollbar comes
+
+
 def test_the_text_box_on_a_real_terminal_equals_a_full_redraw(trained_char_run: Path, tmp_path: Path) -> None:
     """The text box repaints only the rows a key changed: after typing, new lines, backspaces
     across lines, cursor moves, deletes, split and wrapped lines and scrolling, the terminal

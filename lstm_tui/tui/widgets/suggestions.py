@@ -73,6 +73,7 @@ class SuggestionsPanel(Widget):
         self._rows = -1  # rows shown; the height follows them
         self._blank = Strip.blank(0)
         self._styles: dict[str | None, Style] | None = None  # looked up once per style change
+        self._rows_content: list[list[tuple[str, str | None]]] | None = None
 
     def watch_suggestions(self) -> None:
         self._changed()
@@ -82,11 +83,18 @@ class SuggestionsPanel(Widget):
 
     def _changed(self) -> None:
         """New content: rebuild the strips; a new number of rows needs a new layout (auto height)."""
-        rows = len(self._content())
+        self._rows_content = self._content()
+        rows = len(self._rows_content)
         self._strips = None
         if rows != self._rows:
             self._rows = rows
             self.refresh(layout=True)
+
+    def _current(self) -> list[list[tuple[str, str | None]]]:
+        """The rows of the content on display (built once per change)."""
+        if self._rows_content is None:
+            self._rows_content = self._content()
+        return self._rows_content
 
     def notify_style_update(self) -> None:
         self._strips = None
@@ -115,11 +123,11 @@ class SuggestionsPanel(Widget):
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         """Auto height: one line per row (the line API has no render() to measure)."""
-        return len(self._content())
+        return len(self._current())
 
     def rows(self) -> list[str]:
         """The panel's lines as plain text (what the user reads; used by tests)."""
-        return ["".join(text for text, _ in row) for row in self._content()]
+        return ["".join(text for text, _ in row) for row in self._current()]
 
     def _build_strips(self, width: int) -> tuple[list[Strip], Strip]:
         """The rows as strips of exactly `width` cells, and the blank strip below them."""
@@ -133,7 +141,7 @@ class SuggestionsPanel(Widget):
         base = styles[None]
         rows = [
             Strip([Segment(text, styles[style]) for text, style in row]).crop_extend(0, width, base)
-            for row in self._content()
+            for row in self._current()
         ]
         return rows, Strip.blank(width, base)
 
