@@ -4,15 +4,7 @@ The LSTM is run exactly as the app runs it (a `Predictor`, one token at a time f
 state). Count-based baselines (`ngram`) are fitted on the model's own training split with the
 model's vocabulary and scored on the same token ids, so the numbers compare like with like.
 
-Keystroke savings rate (KSR): a simulated user types the text character by character. Before
-each keystroke the model offers its top-3 suggestions; if the text one of them would insert is
-exactly what comes next, the user accepts it (one keystroke) instead of typing. KSR =
-1 − keystrokes ÷ characters. The baselines type the same text the same way (`NgramPredictor`
-offers their suggestions through the LSTM predictor's ranking code). Word models offer the top-3 completions of the word being typed, or
-the top-3 next words at a word boundary, each inserting what `Suggestion.insert` inserts (the rest
-of the word and its separator). Character models offer, for each of the three most likely next
-characters, that character followed by the greedy continuation up to and including the first
-whitespace after a non-whitespace character (at most `CONTINUATION_CHARS` characters).
+Keystroke savings (KSR) are simulated in `keystroke_savings`, for the LSTM and each baseline.
 """
 
 from __future__ import annotations
@@ -20,11 +12,9 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 
@@ -34,25 +24,13 @@ from lstm_tui.engine.config import TrainConfig
 from lstm_tui.engine.corpus import load_corpus, read_document
 from lstm_tui.engine.dataset import load_dataset
 from lstm_tui.engine.errors import UserError
+from lstm_tui.engine.keystroke_savings import NgramPredictor, PredictorSuggester, TypingResult, simulate_typing
 from lstm_tui.engine.ngram import CHAR_ORDER, WORD_ORDER, KneserNeyModel, SequenceScores, UnigramModel
-from lstm_tui.engine.predictor import Predictor, SuggestionRanker
-from lstm_tui.engine.tokenizers import Tokenizer
+from lstm_tui.engine.predictor import Predictor
 from lstm_tui.engine.vocabulary import UNK, Vocabulary
 
 KSR_CHARS = 20_000  # characters of the held-out text typed for the keystroke savings rate
-KSR_SUGGESTIONS = 3  # suggestions the simulated user may accept from
-CONTINUATION_CHARS = 24  # character models: the longest suggested continuation
 TOP_K = (1, 3, 5)
-
-
-@dataclass
-class TypingResult:
-    """The outcome of simulated typing with suggestions (see the module docstring)."""
-
-    chars: int
-    keystrokes: int
-    accepted: int  # suggestions accepted (each one keystroke)
-    ksr: float  # 1 − keystrokes ÷ chars
 
 
 @dataclass
@@ -127,7 +105,7 @@ def record_report(report: EvalReport, folder: Path) -> Path:
     data = report.to_dict()
     data["model"] = Path(report.model).name
     data["file"] = report.file if report.split else Path(report.file).name
-    data["recorded"] = datetime.now().isoformat(timespec="seconds")
+    data["recorded"] = datetime.now().astimezone().isoformat(timespec="seconds")
     try:  # which weights it describes: the models screen ignores it once the run saves newer ones
         data["model_updated"] = json.loads((Path(folder) / MODEL_JSON).read_text(encoding="utf-8")).get("updated")
     except (OSError, ValueError, AttributeError):
@@ -171,147 +149,6 @@ def latency_of(times_ns: np.ndarray) -> Latency:
         p99_us=float(np.percentile(micro, 99)),
         mean_us=float(micro.mean()),
     )
-
-
-# keystroke savings --------------------------------------------------------------------------
-class Suggester(Protocol):
-    """What a model offers while a fixed text is typed from its start."""
-
-    def inserts(self, pos: int) -> Sequence[str]:
-        """The text each suggestion would insert after text[:pos] has been typed (best first)."""
-
-
-def simulate_typing(text: str, suggester: Suggester, k: int = KSR_SUGGESTIONS) -> TypingResult:
-    """Type `text`, accepting a top-k suggestion whenever it inserts exactly what comes next."""
-    pos = keystrokes = accepted = 0
-    while pos < len(text):
-        keystrokes += 1
-        for insert in list(suggester.inserts(pos))[:k]:
-            if insert and text.startswith(insert, pos):
-                pos += len(insert)
-                accepted += 1
-                break
-        else:
-            pos += 1
-    chars = len(text)
-    return TypingResult(chars=chars, keystrokes=keystrokes, accepted=accepted, ksr=1.0 - keystrokes / chars if chars else 0.0)
-
-
-class NgramPredictor(SuggestionRanker):
-    """A fitted count model (unigram or Kneser–Ney) behind the calls the typing simulation makes."""
-
-    def __init__(self, model: UnigramModel | KneserNeyModel, vocab: Vocabulary, tokenizer: Tokenizer) -> None:
-        super().__init__(vocab, tokenizer)
-        self.model = model
-        self._context = max(getattr(model, "order", 1) - 1, 0)  # tokens the model conditions on
-        self._ids: list[int] = []
-        self._cache: tuple[tuple[int, ...], np.ndarray] | None = None
-
-    def reset(self) -> None:
-        self._ids.clear()
-
-    def feed(self, token_id: int) -> None:
-        self._ids.append(int(token_id))
-
-    def pop(self, count: int = 1) -> None:
-        del self._ids[max(0, len(self._ids) - count) :]
-
-    def logits(self) -> np.ndarray:
-        """log P(· | context): softmax gives the model's own distribution back."""
-        context = tuple(self._ids[len(self._ids) - self._context :]) if self._context else ()
-        if self._cache is None or self._cache[0] != context:
-            with np.errstate(divide="ignore"):
-                self._cache = context, np.log(self.model.distribution(context)).astype(np.float32)
-        return self._cache[1].copy()
-
-
-class PredictorSuggester:
-    """A `Predictor`'s top-k suggestions while `text` is typed from the start, followed incrementally.
-
-    `Predictor.suggest` re-reads the whole prefix; here only the current line is re-tokenized and
-    only the tokens that changed are fed, so typing a long text stays linear. With `cut` (the
-    default) a character model stops extending a continuation at the first character that differs
-    from the text ahead: such a suggestion can never be accepted, so the KSR is unchanged.
-    """
-
-    def __init__(self, predictor: Predictor | NgramPredictor, text: str, k: int = KSR_SUGGESTIONS, max_chars: int = CONTINUATION_CHARS, cut: bool = True) -> None:
-        self.predictor = predictor
-        self.text = text
-        self.k = k
-        self.max_chars = max_chars
-        self.cut = cut
-        self.vocab = predictor.vocab
-        self.tokenizer = predictor.tokenizer
-        self._unk = self.vocab.id(UNK)
-        self._anchor = 0  # a line start: everything before it is fed for good
-        self._tail: list[int] = []  # ids fed for the text between the anchor and the cursor
-        self._pos = 0
-        predictor.reset()
-
-    def inserts(self, pos: int) -> list[str]:
-        partial = self._follow(pos)
-        if self.predictor.level == "char":
-            ahead = self.text[pos : pos + self.max_chars]
-            return [self._continuation(s.token, ahead) for s in self.predictor.top_k(self.k)]
-        if partial:
-            return [s.insert for s in self.predictor.completions(partial, self.k)]
-        return [s.insert for s in self.predictor.top_k(self.k)]
-
-    def _follow(self, pos: int) -> str:
-        """Make the predictor's context text[:pos]; returns the partial word being typed."""
-        if pos < self._pos:
-            raise ValueError("typing only moves forward")
-        self._pos = pos
-        segment = self.text[self._anchor : pos]
-        newline = segment.rfind("\n")
-        if newline >= 0:  # whole lines are final: feed them and move the anchor past them
-            lines, _ = self.tokenizer.split_prefix(segment[: newline + 1])
-            self._set_tail(self.vocab.encode(lines).tolist())
-            self._tail = []
-            self._anchor += newline + 1
-            segment = segment[newline + 1 :]
-        complete, partial = self.tokenizer.split_prefix(segment)
-        if partial and self.tokenizer.name == "mecab" and partial in self.vocab.index:
-            complete, partial = [*complete, partial], ""  # as Predictor.set_text
-        self._set_tail(self.vocab.encode(complete).tolist())
-        return partial
-
-    def _set_tail(self, ids: list[int]) -> None:
-        common = 0
-        limit = min(len(ids), len(self._tail))
-        while common < limit and ids[common] == self._tail[common]:
-            common += 1
-        if len(self._tail) > common:
-            self.predictor.pop(len(self._tail) - common)
-        for token_id in ids[common:]:
-            self.predictor.feed(token_id)
-        self._tail = ids
-
-    def _continuation(self, first: str, ahead: str) -> str:
-        """`first` then the greedy characters up to and including the end of the next word."""
-        predictor = self.predictor
-        chars = [first]
-        word = not first.isspace()
-        fed = 0
-        try:
-            while len(chars) < self.max_chars and not (word and chars[-1].isspace()):
-                if self.cut and ahead[len(chars) - 1 : len(chars)] != chars[-1]:
-                    break  # differs from the text ahead: can never be accepted
-                predictor.feed(self.vocab.id(chars[-1]))
-                fed += 1
-                logits = predictor.logits()
-                best = int(np.argmax(logits))
-                if best == self._unk:
-                    masked = logits.copy()
-                    masked[self._unk] = -np.inf
-                    best = int(np.argmax(masked))
-                char = self.vocab.tokens[best]
-                word = word or not char.isspace()
-                chars.append(char)
-        finally:
-            if fed:
-                predictor.pop(fed)
-        return "".join(chars)
 
 
 # baselines ----------------------------------------------------------------------------------

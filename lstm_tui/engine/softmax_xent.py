@@ -8,8 +8,6 @@ minus one at the targets, scaled — the same mathematics.
 
 from __future__ import annotations
 
-import numpy as np
-
 from lstm_tui.engine.chainer_compat import chainer
 
 

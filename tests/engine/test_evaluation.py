@@ -14,7 +14,8 @@ from tests.conftest import small_config
 from lstm_tui.engine.chainer_compat import chainer
 from lstm_tui.engine.checkpoints import load_model
 from lstm_tui.engine.errors import UserError
-from lstm_tui.engine.evaluation import NgramPredictor, PredictorSuggester, evaluate_file, simulate_typing
+from lstm_tui.engine.evaluation import evaluate_file
+from lstm_tui.engine.keystroke_savings import NgramPredictor, PredictorSuggester, simulate_typing
 from lstm_tui.engine.ngram import KneserNeyModel
 from lstm_tui.engine.tokenizers import make_tokenizer
 from lstm_tui.engine.predictor import Predictor

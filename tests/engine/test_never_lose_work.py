@@ -4,7 +4,6 @@ NaN stops with the last good checkpoint, a failed save keeps the previous one.""
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
 import subprocess
