@@ -18,13 +18,18 @@ def corpora_dir() -> Path:
     return CORPORA_DIR
 
 
+def shakespeare_head(corpora_dir: Path, tmp_path_factory, chars: int, name: str) -> Path:
+    """The first `chars` characters of Tiny Shakespeare as a file `name` of its own."""
+    text = (corpora_dir / "tinyshakespeare.txt").read_text(encoding="utf-8")[:chars]
+    path = tmp_path_factory.mktemp("corpus") / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 @pytest.fixture(scope="session")
 def shakespeare_100k(corpora_dir: Path, tmp_path_factory) -> Path:
     """The first ~100 kB of Tiny Shakespeare as a file of its own."""
-    text = (corpora_dir / "tinyshakespeare.txt").read_text(encoding="utf-8")[:100_000]
-    path = tmp_path_factory.mktemp("corpus") / "shakespeare100k.txt"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return shakespeare_head(corpora_dir, tmp_path_factory, 100_000, "shakespeare100k.txt")
 
 
 def small_config(corpus: Path | str, **overrides):

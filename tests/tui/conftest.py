@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import small_config
+from tests.conftest import shakespeare_head, small_config
 
 FIXED_TIME = 1_700_000_000.0  # 2023-11-14 22:13:20 UTC
 FIXED_ISO = "2023-11-14T22:13:20+00:00"
@@ -42,10 +42,7 @@ def one_blas_thread():
 @pytest.fixture(scope="session")
 def shakespeare_30k(corpora_dir: Path, tmp_path_factory) -> Path:
     """About 30 kB of Tiny Shakespeare: small enough to train on in seconds."""
-    text = (corpora_dir / "tinyshakespeare.txt").read_text(encoding="utf-8")[:30_000]
-    path = tmp_path_factory.mktemp("corpus30k") / "shakespeare30k.txt"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return shakespeare_head(corpora_dir, tmp_path_factory, 30_000, "shakespeare30k.txt")
 
 
 @pytest.fixture(scope="session")
