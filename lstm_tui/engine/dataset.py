@@ -25,9 +25,9 @@ class Dataset:
     test: np.ndarray
 
 
-def load_dataset(config: TrainConfig, vocab: Vocabulary | None = None, tokenizer: str | None = None) -> Dataset:
-    """Load the corpus of `config`; build the vocabulary from its train split unless given."""
-    corpus = load_corpus(
+def load_config_corpus(config: TrainConfig) -> LoadedCorpus:
+    """The corpus `config` names, read and split as the config says."""
+    return load_corpus(
         config.corpus,
         encoding=config.encoding,
         fmt=config.format,
@@ -35,6 +35,17 @@ def load_dataset(config: TrainConfig, vocab: Vocabulary | None = None, tokenizer
         test=config.test_file,
         split=config.split,
     )
+
+
+def load_dataset(
+    config: TrainConfig,
+    vocab: Vocabulary | None = None,
+    tokenizer: str | None = None,
+    corpus: LoadedCorpus | None = None,
+) -> Dataset:
+    """Load the corpus of `config` (unless already loaded); build the vocabulary from its train
+    split unless given."""
+    corpus = corpus or load_config_corpus(config)
     name = tokenizer or resolve_tokenizer_name(config.level, config.tokenizer, corpus.train)
     if name == "char":
         train_points = codepoints(corpus.train)

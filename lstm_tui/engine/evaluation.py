@@ -21,8 +21,8 @@ import numpy as np
 from lstm_tui.engine.atomic import atomic_open
 from lstm_tui.engine.checkpoints import EVAL_JSON, MODEL_JSON, load_model
 from lstm_tui.engine.config import TrainConfig
-from lstm_tui.engine.corpus import load_corpus, read_document
-from lstm_tui.engine.dataset import load_dataset
+from lstm_tui.engine.corpus import LoadedCorpus, read_document
+from lstm_tui.engine.dataset import load_config_corpus, load_dataset
 from lstm_tui.engine.errors import UserError
 from lstm_tui.engine.keystroke_savings import NgramPredictor, PredictorSuggester, TypingResult, simulate_typing
 from lstm_tui.engine.ngram import CHAR_ORDER, WORD_ORDER, KneserNeyModel, SequenceScores, UnigramModel
@@ -90,6 +90,7 @@ class EvalReport:
     baselines: list[Scores] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     split: str | None = None  # "valid" or "test" when the run's own split was evaluated
+    model_updated: str | None = None  # model.json's `updated`: which weights were evaluated
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -99,17 +100,13 @@ def record_report(report: EvalReport, folder: Path) -> Path:
     """Keep `report` in the run folder as eval.json (atomically), for the models screen.
 
     The model and file are stored by name only: a shipped or copied run folder must not carry
-    the paths of the machine it was evaluated on. It names the weights it describes (model.json's
-    `updated`), so a later checkpoint of the run makes it stale rather than wrong.
+    the paths of the machine it was evaluated on. It names the weights it describes
+    (`model_updated`), so a later checkpoint of the run makes it stale rather than wrong.
     """
     data = report.to_dict()
     data["model"] = Path(report.model).name
     data["file"] = report.file if report.split else Path(report.file).name
     data["recorded"] = datetime.now().astimezone().isoformat(timespec="seconds")
-    try:  # which weights it describes: the models screen ignores it once the run saves newer ones
-        data["model_updated"] = json.loads((Path(folder) / MODEL_JSON).read_text(encoding="utf-8")).get("updated")
-    except (OSError, ValueError, AttributeError):
-        data["model_updated"] = None
     path = Path(folder) / EVAL_JSON
     with atomic_open(path, "w") as handle:
         json.dump(data, handle, ensure_ascii=False, indent=1)
@@ -151,23 +148,51 @@ def latency_of(times_ns: np.ndarray) -> Latency:
     )
 
 
-# baselines ----------------------------------------------------------------------------------
-def training_ids(meta: dict, vocab: Vocabulary, folder: Path) -> tuple[np.ndarray, list[str]]:
-    """The model's training split as ids of its vocabulary (and notes), or a UserError."""
-    hint = "or run with --no-baselines"
+# the run's own corpus ---------------------------------------------------------------------
+HELD_OUT_SPLITS = ("valid", "test")
+
+
+def run_corpus(meta: dict, folder: Path, needed_by: str, hint: str) -> tuple[TrainConfig, LoadedCorpus]:
+    """The corpus a run trained on, read again as its model.json describes it (or a UserError
+    that says what needed it and what to do instead)."""
     train = meta.get("train")
     if not isinstance(train, dict):
-        raise UserError(f"baselines need the training corpus, but {folder / MODEL_JSON} does not record it; {hint}")
+        raise UserError(f"{needed_by} the training corpus, but {folder / MODEL_JSON} does not record it; {hint}")
     try:
         config = TrainConfig.from_dict(train)
-        data = load_dataset(config, vocab=vocab, tokenizer=meta["tokenizer"])
+        return config, load_config_corpus(config)
     except UserError as exc:
-        raise UserError(f"baselines need the training corpus, which is not available here ({exc}); {hint}") from None
+        raise UserError(f"{needed_by} the training corpus, which is not available here ({exc}); {hint}") from None
     except (TypeError, ValueError) as exc:
-        raise UserError(f"baselines need the training corpus, but {folder / MODEL_JSON} describes it badly ({exc}); {hint}") from None
-    notes = []
+        raise UserError(f"{needed_by} the training corpus, but {folder / MODEL_JSON} describes it badly ({exc}); {hint}") from None
+
+
+def corpus_changed(meta: dict, corpus: LoadedCorpus) -> bool:
+    """True when the corpus text differs from the one the run recorded (sha256)."""
     recorded = meta.get("corpus", {}).get("sha256") if isinstance(meta.get("corpus"), dict) else None
-    if recorded and recorded != data.corpus.sha256:
+    return bool(recorded) and recorded != corpus.sha256
+
+
+def split_text(meta: dict, config: TrainConfig, corpus: LoadedCorpus, split: str) -> tuple[str, str]:
+    """A run's own valid or test text, and a name for it (the corpus by its last path part:
+    reports are kept and shipped)."""
+    if split not in HELD_OUT_SPLITS:
+        raise UserError(f"--split must be one of {', '.join(HELD_OUT_SPLITS)}, got {split!r}")
+    if corpus_changed(meta, corpus):
+        raise UserError(f"the corpus {config.corpus!r} has changed since the model was trained, so its {split} split is not the one held out; evaluate a FILE instead")
+    text = corpus.valid if split == "valid" else corpus.test
+    if not text.strip():
+        other = "valid" if split == "test" else "test"
+        raise UserError(f"this run held out no {split} text (its split gives it none); try --split {other}, or evaluate a FILE")
+    return text, f"the {split} split of {Path(config.corpus).name}"
+
+
+# baselines ----------------------------------------------------------------------------------
+def training_ids(meta: dict, vocab: Vocabulary, config: TrainConfig, corpus: LoadedCorpus) -> tuple[np.ndarray, list[str]]:
+    """The run's training split as ids of its vocabulary, and notes for the report."""
+    data = load_dataset(config, vocab=vocab, tokenizer=meta["tokenizer"], corpus=corpus)
+    notes = []
+    if corpus_changed(meta, corpus):
         notes.append(f"the training corpus {config.corpus!r} has changed since the model was trained; baselines use the current text")
     return data.train, notes
 
@@ -179,33 +204,6 @@ def baseline_models(level: str, vocab_size: int) -> list:
 
 
 # the whole evaluation -----------------------------------------------------------------------
-HELD_OUT_SPLITS = ("valid", "test")
-
-
-def run_split_text(meta: dict, split: str, folder: Path) -> tuple[str, str]:
-    """A run's own valid or test split, loaded again from the corpus model.json names, and a
-    name for it (the corpus by its last path part: reports are kept and shipped)."""
-    if split not in HELD_OUT_SPLITS:
-        raise UserError(f"--split must be one of {', '.join(HELD_OUT_SPLITS)}, got {split!r}")
-    train = meta.get("train")
-    if not isinstance(train, dict):
-        raise UserError(f"{folder / MODEL_JSON} does not record its corpus; evaluate a FILE instead of --split")
-    try:
-        config = TrainConfig.from_dict(train)
-        corpus = load_corpus(config.corpus, encoding=config.encoding, fmt=config.format,
-                             valid=config.valid_file, test=config.test_file, split=config.split)
-    except (TypeError, ValueError) as exc:
-        raise UserError(f"{folder / MODEL_JSON} describes its corpus badly ({exc}); evaluate a FILE instead of --split") from None
-    recorded = (meta.get("corpus") or {}).get("sha256") if isinstance(meta.get("corpus"), dict) else None
-    if recorded and recorded != corpus.sha256:
-        raise UserError(f"the corpus {config.corpus!r} has changed since the model was trained, so its {split} split is not the one held out; evaluate a FILE instead")
-    text = corpus.valid if split == "valid" else corpus.test
-    if not text.strip():
-        other = "valid" if split == "test" else "test"
-        raise UserError(f"this run held out no {split} text (its split gives it none); try --split {other}, or evaluate a FILE")
-    return text, f"the {split} split of {Path(config.corpus).name}"
-
-
 def evaluate_file(
     model_folder: Path,
     path: Path | None,
@@ -226,8 +224,10 @@ def evaluate_file(
     saved = load_model(model_folder)
     predictor = Predictor.from_saved(saved)
     level = predictor.level
+    run = None  # (config, corpus) of the run, read once for --split and the baselines
     if split is not None:
-        text, source = run_split_text(saved.meta, split, saved.folder)
+        run = run_corpus(saved.meta, saved.folder, "--split needs", "evaluate a FILE instead")
+        text, source = split_text(saved.meta, *run, split)
     else:
         text, source = read_document(Path(path)).text, str(path)
     ids = saved.vocab.encode(predictor.tokenizer.tokenize(text))
@@ -238,15 +238,16 @@ def evaluate_file(
     notes: list[str] = []
     train_ids = None
     if baselines:
-        train_ids, notes = training_ids(saved.meta, saved.vocab, saved.folder)
+        run = run or run_corpus(saved.meta, saved.folder, "baselines need", "or run with --no-baselines")
+        train_ids, notes = training_ids(saved.meta, saved.vocab, *run)
 
     started = time.perf_counter()
     sequence, times = score_predictor(predictor, ids)
     lstm = Scores.of("lstm", sequence, level, time.perf_counter() - started)
 
+    typed = text[:ksr_chars]  # what the simulated user types, with each model in turn
     typing = None
-    if ksr_chars > 0:
-        typed = text[:ksr_chars]
+    if typed:
         typing = simulate_typing(typed, PredictorSuggester(predictor, typed))
         predictor.reset()
 
@@ -256,8 +257,7 @@ def evaluate_file(
             started = time.perf_counter()
             model.fit(train_ids)
             scores = Scores.of(model.name, model.score(ids), level, time.perf_counter() - started)
-            if ksr_chars > 0:
-                typed = text[:ksr_chars]
+            if typed:
                 scores.typing = simulate_typing(typed, PredictorSuggester(NgramPredictor(model, saved.vocab, predictor.tokenizer), typed))
             scored.append(scores)
 
@@ -266,6 +266,7 @@ def evaluate_file(
         model=str(saved.folder),
         file=source,
         split=split,
+        model_updated=saved.meta.get("updated"),
         level=level,
         tokenizer=predictor.tokenizer.name,
         tokens=len(ids) - 1,

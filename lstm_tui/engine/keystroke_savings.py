@@ -83,12 +83,13 @@ class NgramPredictor(SuggestionRanker):
         del self._ids[max(0, len(self._ids) - count) :]
 
     def logits(self) -> np.ndarray:
-        """log P(· | context): softmax gives the model's own distribution back."""
+        """log P(· | context): softmax gives the model's own distribution back (kept for the
+        context; like `Predictor.logits`, callers read it and do not change it)."""
         context = tuple(self._ids[len(self._ids) - self._context :]) if self._context else ()
         if self._cache is None or self._cache[0] != context:
             with np.errstate(divide="ignore"):
                 self._cache = context, np.log(self.model.distribution(context)).astype(np.float32)
-        return self._cache[1].copy()
+        return self._cache[1]
 
 
 class PredictorSuggester:

@@ -39,6 +39,5 @@ class ConfirmDialog(ModalScreen[bool]):
                 yield Button(self.yes, variant="error" if self.danger else "primary", id="yes")
                 yield Button(self.no, id="no")
 
-
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")

@@ -37,6 +37,5 @@ class ErrorDialog(ModalScreen[None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("OK", variant="primary", id="ok")
 
-
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(None)

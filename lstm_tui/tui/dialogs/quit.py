@@ -41,6 +41,5 @@ class QuitDialog(ModalScreen[str]):
                 yield Button("Keep running", variant="primary", id="keep")
                 yield Button("Cancel", id="cancel")
 
-
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id or "cancel")

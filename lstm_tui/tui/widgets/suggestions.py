@@ -70,10 +70,9 @@ class SuggestionsPanel(Widget):
         super().__init__(**kwargs)
         self._strips: list[Strip] | None = None
         self._strips_width = 0
-        self._rows = -1  # rows shown; the height follows them
         self._blank = Strip.blank(0)
         self._styles: dict[str | None, Style] | None = None  # looked up once per style change
-        self._rows_content: list[list[tuple[str, str | None]]] | None = None
+        self._rows_content: list[list[tuple[str, str | None]]] | None = None  # the rows shown; the height follows them
 
     def watch_suggestions(self) -> None:
         self._changed()
@@ -83,11 +82,9 @@ class SuggestionsPanel(Widget):
 
     def _changed(self) -> None:
         """New content: rebuild the strips; a new number of rows needs a new layout (auto height)."""
-        self._rows_content = self._content()
-        rows = len(self._rows_content)
+        previous, self._rows_content = self._rows_content, self._content()
         self._strips = None
-        if rows != self._rows:
-            self._rows = rows
+        if previous is None or len(previous) != len(self._rows_content):
             self.refresh(layout=True)
 
     def _current(self) -> list[list[tuple[str, str | None]]]:
