@@ -1,7 +1,9 @@
 """Per-keystroke model latency: one token in, softmax and top-5 out, at batch 1.
 
 Compares Chainer's examples/ptb model called per step (the reference) with the project's
-`Predictor` (plain NumPy over weights copied once from the Chain), for configs a and d.
+`Predictor` (plain NumPy over weights copied once from the Chain, fused cell kernel), for configs
+a and d, each with the BLAS threads the app gives a model of that size (`keystroke_blas_threads`:
+one for a, two for d).
 
     .venv/bin/python benchmarks/keystroke_latency.py [--tokens 2000]
 """
@@ -24,7 +26,7 @@ from lstm_tui.engine.chainer_compat import F, chainer  # noqa: E402
 from lstm_tui.engine.model import LanguageModel, ModelConfig  # noqa: E402
 from lstm_tui.engine.predictor import Predictor  # noqa: E402
 from lstm_tui.engine.tokenizers import CharTokenizer  # noqa: E402
-from lstm_tui.engine.threads import single_threaded_blas  # noqa: E402
+from lstm_tui.engine.threads import keystroke_blas_threads, use_blas_threads  # noqa: E402
 from lstm_tui.engine.vocabulary import UNK, Vocabulary  # noqa: E402
 
 CONFIGS = {"a": (65, 256), "d": (10000, 650)}  # V, H
@@ -34,6 +36,13 @@ TARGET_P99_US = {"a": 150, "d": 2000}
 def percentiles(samples: list[float]) -> tuple[float, float]:
     arr = np.array(samples) * 1e6
     return float(np.percentile(arr, 50)), float(np.percentile(arr, 99))
+
+
+def make_predictor(vocab: int, units: int) -> Predictor:
+    model = LanguageModel(ModelConfig(vocab_size=vocab, units=units, embed=units))
+    model.init_weights(np.random.default_rng(0))
+    words = Vocabulary([UNK] + [f"t{i}" for i in range(vocab - 1)])
+    return Predictor(model, words, CharTokenizer())
 
 
 def reference_latency(vocab: int, units: int, tokens: np.ndarray) -> list[float]:
@@ -50,11 +59,7 @@ def reference_latency(vocab: int, units: int, tokens: np.ndarray) -> list[float]
     return times
 
 
-def project_latency(vocab: int, units: int, tokens: np.ndarray) -> list[float]:
-    model = LanguageModel(ModelConfig(vocab_size=vocab, units=units, embed=units))
-    model.init_weights(np.random.default_rng(0))
-    words = Vocabulary([UNK] + [f"t{i}" for i in range(vocab - 1)])
-    predictor = Predictor(model, words, CharTokenizer())
+def project_latency(predictor: Predictor, tokens: np.ndarray) -> list[float]:
     times = []
     for token in tokens:
         start = time.perf_counter()
@@ -68,15 +73,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tokens", type=int, default=2000)
     args = parser.parse_args()
-    single_threaded_blas()  # as the app and `lstm-tui predict` run (both implementations)
     print(f"machine: {platform.machine()}; python {platform.python_version()}; numpy {np.__version__}")
-    print("| config V/H | reference p50/p99 µs | project p50/p99 µs | speed-up p99 | target p99 |")
-    print("|---|---|---|---|---|")
+    print("| config V/H | BLAS threads | reference p50/p99 µs | project p50/p99 µs | speed-up p99 | target p99 |")
+    print("|---|---|---|---|---|---|")
     for name, (vocab, units) in CONFIGS.items():
         tokens = np.random.default_rng(1).integers(1, vocab, args.tokens)
-        ref = percentiles(reference_latency(vocab, units, tokens)[50:])
-        mine = percentiles(project_latency(vocab, units, tokens)[50:])
-        print(f"| {name}: {vocab}/{units} | {ref[0]:,.0f} / {ref[1]:,.0f} | {mine[0]:,.0f} / {mine[1]:,.0f} | "
+        predictor = make_predictor(vocab, units)
+        # Both implementations get the thread count the app gives this model's size.
+        threads = keystroke_blas_threads(predictor.step_bytes)
+        with use_blas_threads(threads):
+            ref = percentiles(reference_latency(vocab, units, tokens)[50:])
+            mine = percentiles(project_latency(predictor, tokens)[50:])
+        print(f"| {name}: {vocab}/{units} | {threads} | {ref[0]:,.0f} / {ref[1]:,.0f} | {mine[0]:,.0f} / {mine[1]:,.0f} | "
               f"{ref[1] / mine[1]:.1f}× | ≤ {TARGET_P99_US[name]:,} |")
 
 

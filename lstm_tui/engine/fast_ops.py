@@ -5,7 +5,7 @@
   per distinct id with one sort and `np.add.reduceat`.
 - `FastAdam`: Chainer's Adam allocates several parameter-sized temporaries per update; for a
   10,000-word model that is hundreds of MB of fresh pages per step. This rule does the same
-  arithmetic in place with one scratch buffer per parameter. State names (`m`, `v`) and the
+  arithmetic in place, in one pass over each parameter (`cpu_kernels.adam_update`). State names (`m`, `v`) and the
   serialised form are Chainer's, so snapshots stay compatible.
 On a GPU both defer to Chainer's own implementations.
 """
@@ -15,6 +15,11 @@ from __future__ import annotations
 import numpy as np
 
 from lstm_tui.engine.chainer_compat import chainer, optimizers
+
+
+def uses_cpu_kernels(xp, dtype) -> bool:
+    """True where the fused Numba kernels (`cpu_kernels`) apply: float32 NumPy arrays."""
+    return xp is np and dtype == np.float32
 
 
 class EmbedLookup(chainer.FunctionNode):
@@ -56,29 +61,15 @@ class _InPlaceAdamRule(optimizers.adam.AdamRule):
     def update_core_cpu(self, param):
         grad = param.grad
         hp = self.hyperparam
-        if grad is None or hp.amsgrad or hp.adabound or param.dtype != np.float32:
+        if grad is None or hp.amsgrad or hp.adabound or not uses_cpu_kernels(np, param.dtype):
             return super().update_core_cpu(param)
-        m, v = self.state["m"], self.state["v"]
-        scratch = self.__dict__.get("_scratch")
-        if scratch is None or scratch.shape != grad.shape:
-            scratch = self._scratch = np.empty_like(grad)
-        one = np.float32(1)
-        # m += (1 - beta1) (g - m);  v += (1 - beta2) (g² - v)
-        np.subtract(grad, m, out=scratch)
-        scratch *= np.float32(1 - hp.beta1)
-        m += scratch
-        np.multiply(grad, grad, out=scratch)
-        scratch -= v
-        scratch *= np.float32(1 - hp.beta2)
-        v += scratch
-        # param = (1 - eta·wd)·param − eta·alpha_t·m / (sqrt(v) + eps)
-        np.sqrt(v, out=scratch)
-        scratch += np.float32(hp.eps)
-        np.divide(m, scratch, out=scratch)
-        scratch *= np.float32(hp.eta * self.alpha_t)
-        if hp.weight_decay_rate:
-            param.data *= one - np.float32(hp.eta * hp.weight_decay_rate)
-        param.data -= scratch
+        from lstm_tui.engine.cpu_kernels import adam_update
+
+        f32 = np.float32
+        adam_update(
+            param.data, grad, self.state["m"], self.state["v"], f32(hp.beta1), f32(hp.beta2), f32(hp.eps),
+            f32(hp.eta * self.alpha_t), f32(1 - hp.eta * hp.weight_decay_rate),
+        )
 
 
 class FastAdam(optimizers.Adam):

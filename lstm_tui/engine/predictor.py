@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lstm_tui.engine.activations import sigmoid_, tanh_
+from lstm_tui.engine.cpu_kernels import lstm_cell_forward
 from lstm_tui.engine.checkpoints import SavedModel, load_model
 from lstm_tui.engine.model import LanguageModel
 from lstm_tui.engine.tokenizers import EOS, Tokenizer, make_tokenizer
@@ -208,13 +208,22 @@ class Predictor(SuggestionRanker):
         self._zero = np.zeros((4, units), dtype=np.float32)
         self._gates = np.empty(4 * units, dtype=np.float32)
         self._hh = np.empty(2 * units, dtype=np.float32)
-        self._tmp = np.empty(units, dtype=np.float32)
+        self._x = np.empty(4 * units, dtype=np.float32)  # layer 1's input projection when there is no table
+        self._tanh_c = np.empty((1, units), dtype=np.float32)
         self._logits = np.empty(len(vocab), dtype=np.float32)
         self._stack = _StateStack(units)
         self._ids: list[int] = []
         self._followed: str | None = None  # the text set_text last followed (None: fed directly)
         self._line_starts: list[int] = [0]  # word level: where each line of that text starts
         self._line_tokens: list[int] = [0]  # and how many tokens come before it
+        self._step(0, self._zero, np.empty((4, units), dtype=np.float32))  # compile or load the cell kernel now, not on the first key
+
+    @property
+    def step_bytes(self) -> int:
+        """Bytes of weights one keystroke reads (the BLAS thread policy depends on it)."""
+        w = self.w
+        layer1 = w.w_h1t.nbytes + (w.table1[0].nbytes if w.table1 is not None else w.w_x1t.nbytes)
+        return layer1 + w.w2t.nbytes + w.w_outt.nbytes
 
     # construction -------------------------------------------------------------------------
     @classmethod
@@ -236,27 +245,16 @@ class Predictor(SuggestionRanker):
         w, units, g = self.w, self.units, self._gates
         np.matmul(prev[0], w.w_h1t, out=g)
         if w.table1 is not None:
-            g += w.table1[token_id]
+            x = w.table1[token_id]
         else:
-            g += w.embed[token_id] @ w.w_x1t
-            g += w.b1
-        self._cell(g, prev[1], out[0], out[1])
+            x = self._x
+            np.matmul(w.embed[token_id], w.w_x1t, out=x)
+            x += w.b1
+        lstm_cell_forward(x[None], g[None], prev[1:2], out[1:2], self._tanh_c, out[0:1])
         self._hh[:units] = out[0]
         self._hh[units:] = prev[2]
         np.matmul(self._hh, w.w2t, out=g)
-        g += w.b2
-        self._cell(g, prev[3], out[2], out[3])
-
-    def _cell(self, g: np.ndarray, c_prev: np.ndarray, h_out: np.ndarray, c_out: np.ndarray) -> None:
-        units = self.units
-        a = g[:units]
-        tanh_(a)
-        sigmoid_(g[units:])
-        np.multiply(a, g[units : 2 * units], out=c_out)
-        np.multiply(g[2 * units : 3 * units], c_prev, out=self._tmp)
-        c_out += self._tmp
-        tanh_(c_out, out=h_out)
-        h_out *= g[3 * units :]
+        lstm_cell_forward(w.b2[None], g[None], prev[3:4], out[3:4], self._tanh_c, out[2:3])
 
     def feed(self, token_id: int) -> None:
         """Advance the state by one token."""

@@ -3,11 +3,15 @@
 Chainer's `F.softmax_cross_entropy` builds the log-softmax with several temporaries and
 recomputes the exponentials in backward. Here forward computes the softmax once into one
 buffer (max, subtract, exp, sum, divide: all in place) and keeps it; backward is that buffer
-minus one at the targets, scaled — the same mathematics.
+minus one at the targets, scaled — the same mathematics. For float32 NumPy arrays the forward is
+one fused kernel (`cpu_kernels`), about half the time of the array calls.
 """
 
 from __future__ import annotations
 
+import numpy as np
+
+from lstm_tui.engine import fast_ops
 from lstm_tui.engine.chainer_compat import chainer
 
 
@@ -17,6 +21,13 @@ class SoftmaxCrossEntropy(chainer.FunctionNode):
     def forward(self, inputs):
         logits, targets = inputs
         xp = chainer.backend.get_array_module(logits)
+        self._targets = targets
+        if fast_ops.uses_cpu_kernels(xp, logits.dtype):
+            from lstm_tui.engine.cpu_kernels import softmax_cross_entropy_rows
+
+            self._probs = np.empty_like(logits)
+            total = softmax_cross_entropy_rows(np.ascontiguousarray(logits), targets, self._probs)
+            return np.asarray(total / len(targets), dtype=logits.dtype),
         rows = xp.arange(len(targets))
         probs = logits - logits.max(axis=1, keepdims=True)
         shifted_target = probs[rows, targets]
@@ -25,7 +36,6 @@ class SoftmaxCrossEntropy(chainer.FunctionNode):
         probs /= sums
         loss = (xp.log(sums[:, 0]) - shifted_target).mean(dtype=logits.dtype)
         self._probs = probs
-        self._targets = targets
         return xp.asarray(loss, dtype=logits.dtype),
 
     def backward(self, indexes, grad_outputs):

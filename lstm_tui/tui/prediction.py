@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lstm_tui.engine.predictor import Predictor, Suggestions, common_prefix_length
+from lstm_tui.engine.threads import keystroke_blas_threads, use_blas_threads
 
 GHOST_TOKENS = 4  # tokens of greedy continuation shown as ghost text
 INLINE_CHARS = 2_000  # new characters past the common prefix followed inline; more go to a worker
@@ -48,7 +49,9 @@ class LiveModel:
     def load(cls, folder: Path) -> "LiveModel":
         """Read a run folder (raises the engine's UserError when it is not a usable model)."""
         folder = Path(folder).expanduser().resolve()
-        return cls(Predictor.load(folder), folder)
+        predictor = Predictor.load(folder)
+        use_blas_threads(keystroke_blas_threads(predictor.step_bytes))  # one, or both cores for a big model
+        return cls(predictor, folder)
 
     def new_chars(self, text: str) -> int:
         """Characters of `text` past what the predictor already follows."""

@@ -106,3 +106,62 @@ def test_fast_adam_equals_chainer_adam() -> None:
     a, b = train(optimizers.Adam), train(FastAdam)
     for name in a:
         np.testing.assert_allclose(a[name], b[name], rtol=1e-5, atol=1e-6, err_msg=name)
+
+
+def _lstm_sequence_run(fused: bool, monkeypatch, arrays, grads):
+    """Forward and backward of one LSTMSequence on copies, through the kernels or the array code."""
+    from lstm_tui.engine import fast_ops
+
+    monkeypatch.setattr(fast_ops, "uses_cpu_kernels", lambda xp, dtype: fused)
+    variables = [chainer.Variable(a.copy()) for a in arrays]
+    hs, c_last = lstm_sequence(*variables)
+    outputs = (hs.array.copy(), c_last.array.copy())
+    F = chainer.functions
+    loss = F.sum(hs * grads[0]) + F.sum(c_last * grads[1])  # d loss / d outputs = grads
+    loss.backward()
+    return outputs, [v.grad for v in variables]
+
+
+def test_fused_lstm_kernels_equal_the_array_code(monkeypatch) -> None:
+    """float32: the Numba cell kernels give the array code's outputs and gradients (a width that
+    is not a multiple of the vector length, and pre-activations large enough to saturate)."""
+    rng = np.random.default_rng(7)
+    steps, batch, units = 5, 3, 37
+    arrays = (
+        rng.normal(scale=4.0, size=(steps, batch, 4 * units)).astype(np.float32),
+        rng.normal(scale=0.3, size=(4 * units, units)).astype(np.float32),
+        rng.normal(size=(batch, units)).astype(np.float32),
+        rng.normal(size=(batch, units)).astype(np.float32),
+    )
+    grads = (rng.normal(size=(steps, batch, units)).astype(np.float32), rng.normal(size=(batch, units)).astype(np.float32))
+    out_kernel, grad_kernel = _lstm_sequence_run(True, monkeypatch, arrays, grads)
+    out_array, grad_array = _lstm_sequence_run(False, monkeypatch, arrays, grads)
+    for mine, expected in zip(out_kernel + tuple(grad_kernel), out_array + tuple(grad_array)):
+        np.testing.assert_allclose(mine, expected, rtol=1e-5, atol=1e-5 * np.abs(expected).max())
+
+
+def test_fused_softmax_cross_entropy_equals_the_array_code(monkeypatch) -> None:
+    from lstm_tui.engine import fast_ops
+
+    rng = np.random.default_rng(8)
+    logits = rng.normal(scale=5.0, size=(6, 1003)).astype(np.float32)
+    logits[0, 3] = 120.0  # a row whose other entries underflow e^z
+    targets = rng.integers(0, 1003, 6).astype(np.int32)
+    results = {}
+    for fused in (True, False):
+        monkeypatch.setattr(fast_ops, "uses_cpu_kernels", lambda xp, dtype, fused=fused: fused)
+        x = chainer.Variable(logits.copy())
+        loss = softmax_cross_entropy(x, targets)
+        loss.backward()
+        results[fused] = (float(loss.array), x.grad.copy())
+    assert results[True][0] == pytest.approx(results[False][0], rel=1e-6)
+    np.testing.assert_allclose(results[True][1], results[False][1], rtol=1e-5, atol=1e-8)
+
+
+def test_kernel_tanh_is_accurate_to_float32() -> None:
+    from lstm_tui.engine.cpu_kernels import tanh_inplace
+
+    x = np.linspace(-20, 20, 400_001, dtype=np.float32)
+    y = x.copy()
+    tanh_inplace(y)
+    assert np.abs(y - np.tanh(x.astype(np.float64))).max() < 5e-7

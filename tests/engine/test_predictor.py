@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +32,21 @@ def test_predictor_matches_the_chainer_model(trained_char_run: Path) -> None:
         logits = saved.model.forward(ids.reshape(-1, 1)).array[-1]
     predictor.set_text(text)
     np.testing.assert_allclose(predictor.logits(), logits, rtol=1e-4, atol=1e-4)
+
+
+def test_only_models_too_big_for_one_core_get_two_blas_threads(trained_char_run: Path) -> None:
+    from lstm_tui.engine.model import LanguageModel, ModelConfig
+    from lstm_tui.engine.threads import keystroke_blas_threads
+    from lstm_tui.engine.vocabulary import UNK, Vocabulary
+
+    small = Predictor.load(trained_char_run)
+    assert keystroke_blas_threads(small.step_bytes) == 1
+    # the speed issue's config d: 650 units, 10,000 words; a step reads the layers and the output matrix
+    model = LanguageModel(ModelConfig(vocab_size=10000, units=650, embed=650))
+    big = Predictor(model, Vocabulary([UNK] + [f"w{i}" for i in range(9999)]), SpaceTokenizer())
+    # W_h1, one row of the precomputed layer-1 input table, layer 2's [W_x; W_h], the output matrix
+    assert big.step_bytes == 4 * (650 * 2600 + 2600 + 2 * 650 * 2600 + 650 * 10000)
+    assert keystroke_blas_threads(big.step_bytes) == min(2, os.cpu_count())
 
 
 def test_checkpoint_round_trip_gives_identical_predictions(trained_char_run: Path) -> None:
