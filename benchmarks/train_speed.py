@@ -1,6 +1,8 @@
 """Training throughput: the project's trainer vs Chainer's examples/ptb style, configs a–d.
 
 Each (implementation, config) runs in its own process, so its peak memory (max RSS) is its own.
+The two implementations alternate for `--rounds` rounds and the table shows the medians: on a noisy
+2-core VM one run of each, back to back, can differ by ±20 % from a slow spell alone.
 A step is forward + backward + Adam update with gradient clipping 5, dropout off, on one BPTT
 window of random tokens; tokens/s = B·T / median step time over `--steps` timed steps (after
 one warm-up step).
@@ -99,6 +101,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--configs", nargs="+", default=["a", "b", "c", "d"], choices=list(CONFIGS))
     parser.add_argument("--steps", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="alternate reference and project this many times per config; report the medians")
     parser.add_argument("--device", default="cpu", help="cpu or a Chainer device such as @cupy:0")
     parser.add_argument("--impls", nargs="+", default=["reference", "project"], choices=["reference", "project"])
     parser.add_argument("--json", help="also write the results to this file")
@@ -109,25 +113,36 @@ def main() -> None:
         return
     results = []
     for config in args.configs:
-        for impl in args.impls:
-            proc = subprocess.run(
-                [sys.executable, __file__, "--one", impl, config, "--steps", str(args.steps), "--device", args.device],
-                capture_output=True, text=True, check=True,
-            )
-            results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
-            print(f"  measured {impl} {config}: {results[-1]['tokens_per_second']:,.0f} tokens/s", file=sys.stderr)
-    print(f"\nmachine: {platform.machine()}, {platform.processor() or '?'}; python {platform.python_version()}; device {args.device}")
-    print("| config V/H/B/T | reference tok/s | project tok/s | ratio | PyTorch ratio (target) | reference peak MB | project peak MB | memory ratio |")
-    print("|---|---|---|---|---|---|---|---|")
+        for round_ in range(args.rounds):  # alternating, so a slow spell of a noisy machine hits both
+            for impl in args.impls:
+                proc = subprocess.run(
+                    [sys.executable, __file__, "--one", impl, config, "--steps", str(args.steps), "--device", args.device],
+                    capture_output=True, text=True, check=True,
+                )
+                results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+                print(f"  round {round_ + 1}: {impl} {config}: {results[-1]['tokens_per_second']:,.0f} tokens/s", file=sys.stderr)
+    summary = {}
+    for r in results:
+        summary.setdefault((r["impl"], r["config"]), []).append(r)
+    medians = {
+        key: {"tokens_per_second": statistics.median(x["tokens_per_second"] for x in runs),
+              "peak_rss_mb": max(x["peak_rss_mb"] for x in runs), "all": [round(x["tokens_per_second"]) for x in runs]}
+        for key, runs in summary.items()
+    }
+    print(f"\nmachine: {platform.machine()}, {platform.processor() or '?'}; python {platform.python_version()}; device {args.device}; "
+          f"median of {args.rounds} alternating rounds, each the median of {args.steps} steps")
+    print("| config V/H/B/T | reference tok/s | project tok/s | ratio | ratio per round | PyTorch ratio (target) | reference peak MB | project peak MB | memory ratio |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for config in args.configs:
-        by = {r["impl"]: r for r in results if r["config"] == config}
+        by = {impl: medians[(impl, c)] for (impl, c) in medians if c == config}
         if "reference" not in by or "project" not in by:
             continue
         ref, mine = by["reference"], by["project"]
         v, h, b, t = CONFIGS[config]
         print(
             f"| {config}: {v}/{h}/{b}/{t} | {ref['tokens_per_second']:,.0f} | {mine['tokens_per_second']:,.0f} | "
-            f"{mine['tokens_per_second'] / ref['tokens_per_second']:.2f}× | {PYTORCH_RATIO[config]}× | "
+            f"{mine['tokens_per_second'] / ref['tokens_per_second']:.2f}× | "
+            f"{' / '.join(f'{p / r:.2f}' for p, r in zip(mine['all'], ref['all']))} | {PYTORCH_RATIO[config]}× | "
             f"{ref['peak_rss_mb']:,.0f} | {mine['peak_rss_mb']:,.0f} | {mine['peak_rss_mb'] / ref['peak_rss_mb']:.2f}× |"
         )
     if args.json:
