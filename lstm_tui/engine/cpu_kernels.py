@@ -1,4 +1,4 @@
-"""Fused float32 CPU kernels (Numba) for the LSTM cell and the Adam update.
+"""Fused float32 CPU kernels (Numba) for the LSTM cell, softmax, top-k and the Adam update.
 
 Written as NumPy ufunc calls, one LSTM time step is ~25 passes over small arrays and Adam is ~12
 passes over every parameter; on two cores those passes, not the matrix products, were half of a
@@ -146,6 +146,27 @@ def softmax_cross_entropy_rows(logits, targets, probs):
             p[j] *= inverse
         total += np.log(total_row) - (x[targets[n]] - top)
     return total
+
+
+@njit(**_OPTIONS)
+def top_k_select(probs, banned, k, out):
+    """out[:n] ← the n ≤ k most probable ids not banned, most probable first (ties: lower id
+    first); returns n. One pass keeping a sorted list of k, instead of a partition and a sort."""
+    n = 0
+    for j in range(probs.shape[0]):
+        if banned[j]:
+            continue
+        p = probs[j]
+        if n == k and not p > probs[out[k - 1]]:
+            continue
+        pos = n if n < k else k - 1
+        while pos > 0 and probs[out[pos - 1]] < p:
+            out[pos] = out[pos - 1]
+            pos -= 1
+        out[pos] = j
+        if n < k:
+            n += 1
+    return n
 
 
 @njit(**_OPTIONS)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lstm_tui.engine.cpu_kernels import lstm_cell_forward
+from lstm_tui.engine.cpu_kernels import lstm_cell_forward, softmax_cross_entropy_rows, top_k_select
 from lstm_tui.engine.checkpoints import SavedModel, load_model
 from lstm_tui.engine.model import LanguageModel
 from lstm_tui.engine.tokenizers import EOS, Tokenizer, make_tokenizer
@@ -150,6 +150,7 @@ class SuggestionRanker:
         self.level = tokenizer.level
         self._banned = np.zeros(len(vocab), dtype=bool)
         self._banned[vocab.id(UNK)] = True
+        self._no_target = np.zeros(1, dtype=np.int32)  # the fused softmax's (unused) target
         words = sorted((t, i) for i, t in enumerate(vocab.tokens) if t not in (UNK, EOS))
         self._sorted_words = [t for t, _ in words]
         self._sorted_ids = np.array([i for _, i in words], dtype=np.int64)
@@ -159,9 +160,15 @@ class SuggestionRanker:
         raise NotImplementedError
 
     def probabilities(self, temperature: float = 1.0) -> np.ndarray:
+        """The next-token distribution at `temperature` (a new array; the caller may change it)."""
         logits = self.logits()
-        scaled = logits / np.float32(max(temperature, 1e-3))
-        scaled -= scaled.max()
+        if temperature != 1.0:
+            logits = logits / np.float32(max(temperature, 1e-3))
+        if logits.dtype == np.float32:  # one fused pass instead of five array calls (a keystroke's budget)
+            probs = np.empty((1, len(logits)), dtype=np.float32)
+            softmax_cross_entropy_rows(logits[None], self._no_target, probs)
+            return probs[0]
+        scaled = logits - logits.max()
         np.exp(scaled, out=scaled)
         scaled /= scaled.sum()
         return scaled
@@ -169,11 +176,9 @@ class SuggestionRanker:
     def top_k(self, k: int = 5, temperature: float = 1.0) -> list[Suggestion]:
         """The k most likely next tokens (`<unk>` excluded), most likely first."""
         probs = self.probabilities(temperature)
-        probs[self._banned] = 0.0
-        k = max(1, min(k, len(probs)))
-        top = np.argpartition(-probs, k - 1)[:k]
-        top = top[np.argsort(-probs[top], kind="stable")]
-        return [self._suggestion(int(i), float(probs[i]), "") for i in top]
+        top = np.empty(max(1, min(k, len(probs))), dtype=np.int64)
+        count = top_k_select(probs, self._banned, len(top), top)
+        return [self._suggestion(int(i), float(probs[i]), "") for i in top[:count]]
 
     def completions(self, partial: str, k: int = 5, temperature: float = 1.0) -> list[Suggestion]:
         """In-vocabulary words starting with `partial`, probabilities renormalised over them."""
@@ -216,7 +221,9 @@ class Predictor(SuggestionRanker):
         self._followed: str | None = None  # the text set_text last followed (None: fed directly)
         self._line_starts: list[int] = [0]  # word level: where each line of that text starts
         self._line_tokens: list[int] = [0]  # and how many tokens come before it
-        self._step(0, self._zero, np.empty((4, units), dtype=np.float32))  # compile or load the cell kernel now, not on the first key
+        # Compile or load the kernels now, not on the first key.
+        self._step(0, self._zero, np.empty((4, units), dtype=np.float32))
+        self.top_k(1)
 
     @property
     def step_bytes(self) -> int:

@@ -23,6 +23,26 @@ def test_top_k_sorted_and_sums_to_at_most_one(trained_char_run: Path) -> None:
     assert len({s.token for s in items}) == 5
 
 
+def test_top_k_equals_a_float64_softmax_and_a_stable_sort(trained_char_run: Path) -> None:
+    predictor = Predictor.load(trained_char_run)
+    predictor.set_text("ROMEO:\nWhat say")
+    logits = predictor.logits().copy()
+    logits[7:12] = logits.max()  # a five-way tie at the top: lower ids first
+    logits[predictor.vocab.id("<unk>")] = logits.max() + 5  # banned, however likely
+    predictor.logits = lambda: logits
+    for temperature in (1.0, 0.5):
+        scaled = logits.astype(np.float64) / temperature
+        expected = np.exp(scaled - scaled.max())
+        expected /= expected.sum()
+        np.testing.assert_allclose(predictor.probabilities(temperature), expected, rtol=1e-5, atol=1e-9)
+        allowed = expected.copy()
+        allowed[predictor.vocab.id("<unk>")] = -1.0
+        order = np.argsort(-allowed, kind="stable")[:8]
+        items = predictor.top_k(8, temperature)
+        assert [predictor.vocab.id(s.token) for s in items] == order.tolist()
+        np.testing.assert_allclose([s.prob for s in items], expected[order], rtol=1e-5)
+
+
 def test_predictor_matches_the_chainer_model(trained_char_run: Path) -> None:
     saved = load_model(trained_char_run)
     predictor = Predictor.from_saved(saved)
