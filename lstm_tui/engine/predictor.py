@@ -295,6 +295,11 @@ class Predictor(SuggestionRanker):
     def context_ids(self) -> list[int]:
         return list(self._ids)
 
+    @property
+    def followed(self) -> str:
+        """The text `set_text` last followed ("" once the context was fed token by token)."""
+        return self._followed or ""
+
     def set_ids(self, ids: list[int]) -> None:
         """Make the context exactly `ids`, recomputing only after the first difference."""
         self._followed = None  # the context no longer follows a text

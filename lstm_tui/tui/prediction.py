@@ -34,15 +34,13 @@ class Prediction:
 
 
 class LiveModel:
-    """A loaded predictor, where it came from, and what it last followed."""
+    """A loaded predictor, where it came from, and a lock so one thread at a time uses it."""
 
     def __init__(self, predictor: Predictor, folder: Path) -> None:
         self.predictor = predictor
         """The engine's predictor (weights copied to NumPy)."""
         self.folder = folder
         """The run folder the weights were loaded from."""
-        self.followed = ""
-        """The text the predictor's state currently follows."""
         self._lock = threading.Lock()
 
     @classmethod
@@ -55,7 +53,7 @@ class LiveModel:
 
     def new_chars(self, text: str) -> int:
         """Characters of `text` past what the predictor already follows."""
-        return len(text) - common_prefix_length(text, self.followed)
+        return len(text) - common_prefix_length(text, self.predictor.followed)
 
     def needs_worker(self, text: str) -> bool:
         """True when following `text` could take long enough to freeze the UI."""
@@ -71,7 +69,6 @@ class LiveModel:
             suggestions = self.predictor.suggest(text, k, temperature)
             ghost = self.predictor.greedy(tokens=GHOST_TOKENS, partial=suggestions.partial)
             elapsed = (time.perf_counter() - start) * 1000.0
-            self.followed = text
         return Prediction(text, suggestions, ghost, elapsed, k, temperature)
 
     # facts for the status bar -------------------------------------------------------------
