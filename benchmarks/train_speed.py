@@ -7,6 +7,11 @@ A step is forward + backward + Adam update with gradient clipping 5, dropout off
 window of random tokens; tokens/s = B·T / median step time over `--steps` timed steps (after
 one warm-up step).
 
+A third row per config, "products", times only the matrix products of one project step (the same
+shapes, NumPy's BLAS, nothing else): the most any arrangement of those products could reach on
+this machine, however small the rest of the step. When its ratio to the reference is below a
+target, that target needs fewer operations or a faster BLAS, not less overhead.
+
     .venv/bin/python benchmarks/train_speed.py            # all configs, 5 timed steps each
     .venv/bin/python benchmarks/train_speed.py --configs a b --steps 3
 """
@@ -36,8 +41,54 @@ CONFIGS = {  # V, H, B, T
 PYTORCH_RATIO = {"a": 2.9, "b": 2.0, "c": 4.6, "d": 4.9}  # PyTorch nn.LSTM / reference, measured in the issue (not for ptb)
 
 
+def step_products(vocab: int, units: int, batch: int, bptt: int) -> list[tuple[int, int, int, int]]:
+    """(repeats, M, K, N) of every matrix product in one project step (embedding = units)."""
+    n, h, g = batch * bptt, units, 4 * units
+    table = vocab < n  # layer 1's input projection through a V-row table (engine/embed_projection)
+    rows1 = vocab if table else n
+    return [
+        (1, rows1, h, g), (bptt, batch, h, g), (1, n, h, g), (bptt, batch, h, g), (1, n, h, vocab),  # forward
+        (1, n, vocab, h), (1, vocab, n, h),  # output: dh, dW
+        (bptt, batch, g, h), (1, g, n, h), (1, n, g, h), (1, g, n, h),  # layer 2: dh_prev, dW_h, dx, dW_x
+        (bptt, batch, g, h), (1, g, n, h), (1, rows1, g, h), (1, g, rows1, h),  # layer 1: dh_prev, dW_h, dx/gE, dW_x
+    ]
+
+
+def measure_products(config: str, steps: int) -> dict:
+    """Tokens/s of the matrix products of a project step alone (see the module docstring)."""
+    import numpy as np
+
+    vocab, units, batch, bptt = CONFIGS[config]
+    rng = np.random.default_rng(0)
+    work = []
+    for repeats, m, k, n in step_products(vocab, units, batch, bptt):
+        a, b = rng.standard_normal((m, k), dtype=np.float32), rng.standard_normal((k, n), dtype=np.float32)
+        work.append((repeats, a, b, np.empty((m, n), dtype=np.float32)))
+    flops = sum(2 * r * a.shape[0] * a.shape[1] * b.shape[1] for r, a, b, _ in work)
+    times = []
+    for i in range(steps + 1):
+        start = time.perf_counter()
+        for repeats, a, b, out in work:
+            for _ in range(repeats):
+                np.matmul(a, b, out=out)
+        if i > 0:
+            times.append(time.perf_counter() - start)
+    median = statistics.median(times)
+    return {
+        "impl": "products",
+        "config": config,
+        "tokens_per_second": batch * bptt / median,
+        "median_step_s": median,
+        "gflops": flops / median / 1e9,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
 def measure(impl: str, config: str, steps: int, device: str) -> dict:
     import numpy as np
+
+    if impl == "products":
+        return measure_products(config, steps)
 
     from lstm_tui.engine.chainer_compat import chainer, optimizer_hooks, optimizers
 
@@ -104,7 +155,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3,
                         help="alternate reference and project this many times per config; report the medians")
     parser.add_argument("--device", default="cpu", help="cpu or a Chainer device such as @cupy:0")
-    parser.add_argument("--impls", nargs="+", default=["reference", "project"], choices=["reference", "project"])
+    parser.add_argument("--impls", nargs="+", default=["reference", "project", "products"], choices=["reference", "project", "products"])
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--one", nargs=2, metavar=("IMPL", "CONFIG"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -115,6 +166,8 @@ def main() -> None:
     for config in args.configs:
         for round_ in range(args.rounds):  # alternating, so a slow spell of a noisy machine hits both
             for impl in args.impls:
+                if impl == "products" and args.device != "cpu":
+                    continue
                 proc = subprocess.run(
                     [sys.executable, __file__, "--one", impl, config, "--steps", str(args.steps), "--device", args.device],
                     capture_output=True, text=True, check=True,
@@ -126,13 +179,14 @@ def main() -> None:
         summary.setdefault((r["impl"], r["config"]), []).append(r)
     medians = {
         key: {"tokens_per_second": statistics.median(x["tokens_per_second"] for x in runs),
-              "peak_rss_mb": max(x["peak_rss_mb"] for x in runs), "all": [round(x["tokens_per_second"]) for x in runs]}
+              "peak_rss_mb": max(x["peak_rss_mb"] for x in runs), "all": [round(x["tokens_per_second"]) for x in runs],
+              "gflops": statistics.median(x.get("gflops", 0.0) for x in runs)}
         for key, runs in summary.items()
     }
     print(f"\nmachine: {platform.machine()}, {platform.processor() or '?'}; python {platform.python_version()}; device {args.device}; "
           f"median of {args.rounds} alternating rounds, each the median of {args.steps} steps")
-    print("| config V/H/B/T | reference tok/s | project tok/s | ratio | ratio per round | PyTorch ratio (target) | reference peak MB | project peak MB | memory ratio |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| config V/H/B/T | reference tok/s | project tok/s | ratio | ratio per round | PyTorch ratio (target) | reference peak MB | project peak MB | memory ratio | products alone tok/s (GFLOP/s) | products ÷ reference |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for config in args.configs:
         by = {impl: medians[(impl, c)] for (impl, c) in medians if c == config}
         if "reference" not in by or "project" not in by:
@@ -144,7 +198,9 @@ def main() -> None:
             f"| {config}: {v}/{h}/{b}/{t} | {ref['tokens_per_second']:,.0f} | {mine['tokens_per_second']:,.0f} | "
             f"{mine['tokens_per_second'] / ref['tokens_per_second']:.2f}× | "
             f"{' / '.join(f'{p / r:.2f}' for p, r in zip(mine['all'], ref['all']))} | {target} | "
-            f"{ref['peak_rss_mb']:,.0f} | {mine['peak_rss_mb']:,.0f} | {mine['peak_rss_mb'] / ref['peak_rss_mb']:.2f}× |"
+            f"{ref['peak_rss_mb']:,.0f} | {mine['peak_rss_mb']:,.0f} | {mine['peak_rss_mb'] / ref['peak_rss_mb']:.2f}× | "
+            + (f"{by['products']['tokens_per_second']:,.0f} ({by['products']['gflops']:.0f}) | "
+               f"{by['products']['tokens_per_second'] / ref['tokens_per_second']:.2f}× |" if "products" in by else "— | — |")
         )
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))

@@ -62,6 +62,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     model.add_argument("--units", type=int, help=f"LSTM units per layer (default {d.units})")
     model.add_argument("--embed", type=int, help="embedding size (default = units)")
     model.add_argument("--dropout", type=float, help=f"dropout on embedding, between layers and before output (default {d.dropout})")
+    model.add_argument("--embed-dropout", type=float, help="dropout on the embedding alone (default: --dropout)")
     model.add_argument("--tie-weights", action="store_true", default=None, help="share embedding and output weights (needs embed = units)")
     train = parser.add_argument_group("training")
     train.add_argument("--bptt", type=int, help=f"truncated BPTT length (default {d.bptt})")

@@ -129,7 +129,7 @@ def _validate_meta(meta: object, path: Path) -> None:
         raise bad(str(exc)) from None
     if config.vocab_size != len(meta["vocab"]):
         raise bad(f"vocab_size {config.vocab_size} but {len(meta['vocab'])} vocabulary entries")
-    if min(config.units, config.embed, config.vocab_size) < 1 or not 0 <= config.dropout < 1:
+    if min(config.units, config.embed, config.vocab_size) < 1 or not 0 <= config.dropout < 1 or not 0 <= config.effective_embed_dropout < 1:
         raise bad("impossible model sizes")
 
 

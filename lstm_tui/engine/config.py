@@ -27,6 +27,7 @@ class TrainConfig:
     units: int = 256
     embed: int | None = None  # default: = units
     dropout: float = 0.1
+    embed_dropout: float | None = None  # default: = dropout
     tie_weights: bool = False
     bptt: int = 64
     batch_size: int = 32
@@ -90,8 +91,12 @@ class TrainConfig:
             positive(name, getattr(self, name))
         if self.vocab_size is not None and (not isinstance(self.vocab_size, int) or self.vocab_size < 2):
             raise UserError(f"--vocab-size must be at least 2, got {self.vocab_size!r}")
-        if not isinstance(self.dropout, (int, float)) or math.isnan(self.dropout) or not 0.0 <= self.dropout < 1.0:
-            raise UserError(f"--dropout must be in [0, 1), got {self.dropout!r}")
+        for name in ("dropout", "embed_dropout"):
+            value = getattr(self, name)
+            if name == "embed_dropout" and value is None:
+                continue
+            if not isinstance(value, (int, float)) or math.isnan(value) or not 0.0 <= value < 1.0:
+                raise UserError(f"--{name.replace('_', '-')} must be in [0, 1), got {value!r}")
         if not isinstance(self.anneal, (int, float)) or math.isnan(self.anneal) or not 0.0 <= self.anneal <= 1.0:
             raise UserError(f"--anneal must be in [0, 1], got {self.anneal!r}")
         if not 0.0 < self.lr_decay <= 1.0:

@@ -118,34 +118,49 @@ def lstm_cell_backward(g, tanh_c, c_prev, dh, dc):
             d_c[j] *= fj
 
 
+@njit(inline="always", **_OPTIONS)
+def _softmax_row(x, p, bits, target):
+    """p ← softmax(x) for one row; returns logsumexp(x) − x[target]. bits: int32 scratch (V,)."""
+    vocab = x.shape[0]
+    scale = bits.view(np.float32)
+    top = x[0]
+    for j in range(vocab):
+        top = max(top, x[j])
+    for j in range(vocab):  # range reduction; p holds r for now
+        z = max(x[j] - top, _EXP_LO)
+        k = np.float32(np.floor(z * _LOG2E + _HALF))
+        p[j] = (z - k * _LN2_HI) - k * _LN2_LO
+        bits[j] = (np.int32(k) + np.int32(127)) << np.int32(23)
+    total_row = np.float32(0.0)
+    for j in range(vocab):
+        r = p[j]
+        e = (((((_C6 * r + _C5) * r + _C4) * r + _C3) * r + _C2) * r * r + r + _ONE) * scale[j]
+        p[j] = e
+        total_row += e
+    inverse = _ONE / total_row
+    for j in range(vocab):
+        p[j] *= inverse
+    return np.log(total_row) - (x[target] - top)
+
+
 @njit(**_OPTIONS)
 def softmax_cross_entropy_rows(logits, targets, probs):
     """probs ← softmax of each row of logits (N, V); returns Σ_n (logsumexp(x_n) − x_n[t_n])."""
-    rows, vocab = logits.shape
-    bits = np.empty(vocab, dtype=np.int32)
-    scale = bits.view(np.float32)
+    bits = np.empty(logits.shape[1], dtype=np.int32)
     total = 0.0
-    for n in range(rows):
-        x, p = logits[n], probs[n]
-        top = x[0]
-        for j in range(vocab):
-            top = max(top, x[j])
-        for j in range(vocab):  # range reduction; p holds r for now
-            z = max(x[j] - top, _EXP_LO)
-            k = np.float32(np.floor(z * _LOG2E + _HALF))
-            p[j] = (z - k * _LN2_HI) - k * _LN2_LO
-            bits[j] = (np.int32(k) + np.int32(127)) << np.int32(23)
-        total_row = np.float32(0.0)
-        for j in range(vocab):
-            r = p[j]
-            e = (((((_C6 * r + _C5) * r + _C4) * r + _C3) * r + _C2) * r * r + r + _ONE) * scale[j]
-            p[j] = e
-            total_row += e
-        inverse = _ONE / total_row
-        for j in range(vocab):
-            p[j] *= inverse
-        total += np.log(total_row) - (x[targets[n]] - top)
+    for n in range(logits.shape[0]):
+        total += _softmax_row(logits[n], probs[n], bits, targets[n])
     return total
+
+
+@njit(**_OPTIONS)
+def softmax_cross_entropy_grad(probs, targets, scale):
+    """probs ← (probs − onehot(targets)) · scale, in place, in one pass."""
+    for n in range(probs.shape[0]):
+        row = probs[n]
+        for j in range(row.shape[0]):
+            row[j] *= scale
+        row[targets[n]] -= scale
 
 
 @njit(**_OPTIONS)
@@ -182,3 +197,13 @@ def adam_update(param, grad, m, v, beta1, beta2, eps, step, decay):
         mm[j] = mj
         vv[j] = vj
         p[j] = decay * p[j] - step * mj / (np.sqrt(vj) + eps)
+
+
+@njit(**_OPTIONS)
+def scatter_add_rows(ids, rows, out):
+    """out[ids[n]] += rows[n] for every n (ids (N,), rows (N, D), out (V, D), all C-contiguous)."""
+    for n in range(ids.shape[0]):
+        dst = out[ids[n]]
+        src = rows[n]
+        for j in range(src.shape[0]):
+            dst[j] += src[j]

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from lstm_tui.engine.chainer_compat import F, L, chainer
+from lstm_tui.engine.embed_projection import embed_projection, table_is_cheaper
 from lstm_tui.engine.fast_ops import embed_lookup
 from lstm_tui.engine.lstm_sequence import lstm_sequence
 from lstm_tui.engine.softmax_xent import softmax_cross_entropy
@@ -28,6 +29,11 @@ class ModelConfig:
     embed: int = 256
     dropout: float = 0.0
     tie_weights: bool = False
+    embed_dropout: float | None = None  # dropout on the embedding; None: the same as `dropout`
+
+    @property
+    def effective_embed_dropout(self) -> float:
+        return self.dropout if self.embed_dropout is None else self.embed_dropout
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -40,6 +46,7 @@ class ModelConfig:
             embed=int(data["embed"]),
             dropout=float(data["dropout"]),
             tie_weights=bool(data["tie_weights"]),
+            embed_dropout=None if data.get("embed_dropout") is None else float(data["embed_dropout"]),
         )
 
 
@@ -64,12 +71,16 @@ class LSTMLayer(chainer.Link):
     def forward(self, x):
         """x: (T, B, in) → hs: (T, B, units)."""
         steps, batch, _ = x.shape
+        xw = F.linear(F.reshape(x, (steps * batch, self.in_size)), self.W_x, self.b)
+        return self.recur(F.reshape(xw, (steps, batch, 4 * self.units)))
+
+    def recur(self, xw):
+        """The recurrence over an input projection xw: (T, B, 4·units) → hs: (T, B, units)."""
+        batch = xw.shape[1]
         xp = self.xp
         if self.h is None:
             self.h = xp.zeros((batch, self.units), dtype=np.float32)
             self.c = xp.zeros((batch, self.units), dtype=np.float32)
-        xw = F.linear(F.reshape(x, (steps * batch, self.in_size)), self.W_x, self.b)
-        xw = F.reshape(xw, (steps, batch, 4 * self.units))
         hs, c_last = lstm_sequence(xw, self.W_h, self.h, self.c)
         self.h = hs.array[-1].copy()
         self.c = c_last.array
@@ -113,9 +124,13 @@ class LanguageModel(chainer.Chain):
             return self.embed.W, self.out_b
         return self.out.W, self.out.b
 
-    def _dropout(self, x, rng: np.random.Generator | None):
-        ratio = self.config.dropout
-        if ratio <= 0.0 or not chainer.config.train or rng is None:
+    @staticmethod
+    def _dropout_active(ratio: float, rng: np.random.Generator | None) -> bool:
+        return ratio > 0.0 and chainer.config.train and rng is not None
+
+    def _dropout(self, x, rng: np.random.Generator | None, ratio: float | None = None):
+        ratio = self.config.dropout if ratio is None else ratio
+        if not self._dropout_active(ratio, rng):
             return x
         keep = (rng.random(x.shape, dtype=np.float32) >= ratio).astype(np.float32)
         keep *= np.float32(1.0 / (1.0 - ratio))
@@ -124,8 +139,12 @@ class LanguageModel(chainer.Chain):
     def forward(self, tokens, rng: np.random.Generator | None = None):
         """tokens: int32 (T, B) → logits (T·B, V); dropout masks drawn from `rng`."""
         steps, batch = tokens.shape
-        x = self._dropout(embed_lookup(tokens, self.embed.W), rng)
-        h = self._dropout(self.lstm1(x), rng)
+        embed_ratio = self.config.effective_embed_dropout
+        if self._dropout_active(embed_ratio, rng) or not table_is_cheaper(self.config.vocab_size, steps * batch):
+            h = self.lstm1(self._dropout(embed_lookup(tokens, self.embed.W), rng, embed_ratio))
+        else:  # the same numbers from a V-row table (see embed_projection)
+            h = self.lstm1.recur(embed_projection(tokens, self.embed.W, self.lstm1.W_x, self.lstm1.b))
+        h = self._dropout(h, rng)
         h = self._dropout(self.lstm2(h), rng)
         w, b = self.output_weights()
         return F.linear(F.reshape(h, (steps * batch, self.config.units)), w, b)

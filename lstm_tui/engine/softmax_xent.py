@@ -43,8 +43,14 @@ class SoftmaxCrossEntropy(chainer.FunctionNode):
         probs, targets = self._probs, self._targets
         xp = chainer.backend.get_array_module(probs)
         grad = probs  # reuse the buffer: this function is backpropagated once
-        grad[xp.arange(len(targets)), targets] -= 1
-        grad *= (gloss.array / len(targets)).astype(grad.dtype)
+        scale = (gloss.array / len(targets)).astype(grad.dtype)
+        if fast_ops.uses_cpu_kernels(xp, grad.dtype):
+            from lstm_tui.engine.cpu_kernels import softmax_cross_entropy_grad
+
+            softmax_cross_entropy_grad(grad, targets, scale[()])
+        else:
+            grad[xp.arange(len(targets)), targets] -= 1
+            grad *= scale
         self._probs = None
         return chainer.Variable(grad), None
 

@@ -168,6 +168,7 @@ class Trainer:
             embed=config.effective_embed,
             dropout=config.dropout,
             tie_weights=config.tie_weights,
+            embed_dropout=config.embed_dropout,
         )
         model = LanguageModel(model_config)
         model.init_weights(np.random.default_rng([config.seed, 1]))

@@ -32,6 +32,7 @@ _FLAGS = {
     "units": "--units",
     "embed": "--embed",
     "dropout": "--dropout",
+    "embed_dropout": "--embed-dropout",
     "tie_weights": "--tie-weights",
     "bptt": "--bptt",
     "batch_size": "--batch-size",

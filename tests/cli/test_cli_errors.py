@@ -73,6 +73,7 @@ def test_bptt_longer_than_corpus(capsys, tmp_path: Path) -> None:
         (["--units", "0"], "--units"),
         (["--batch-size", "-3"], "--batch-size"),
         (["--dropout", "1.0"], "--dropout"),
+        (["--embed-dropout", "-0.1"], "--embed-dropout"),
         (["--lr", "nan"], "--lr"),
         (["--device", "tpu"], "unknown device"),
         (["--vocab-size", "1"], "--vocab-size"),

@@ -42,7 +42,8 @@ def test_softmax_cross_entropy_passes_check_backward() -> None:
     )
 
 
-@pytest.mark.parametrize("vocab, units, batch, steps", [(65, 32, 4, 6), (300, 24, 3, 5)])
+# (20, 16, 4, 8): fewer ids than positions, so layer 1 runs through the V-row table (embed_projection)
+@pytest.mark.parametrize("vocab, units, batch, steps", [(65, 32, 4, 6), (300, 24, 3, 5), (20, 16, 4, 8)])
 def test_loss_and_gradients_equal_the_reference(vocab: int, units: int, batch: int, steps: int) -> None:
     np.random.seed(5)
     reference = RNNForLM(vocab, units)
@@ -83,6 +84,57 @@ def test_embed_lookup_passes_check_backward() -> None:
     weights = rng.normal(size=(7, 3))
     ids = rng.integers(0, 7, (4, 5)).astype(np.int32)
     chainer.gradient_check.check_backward(lambda w: embed_lookup(ids, w), (weights,), (rng.normal(size=(4, 5, 3)),), dtype=np.float64)
+
+
+def test_embed_projection_passes_check_backward() -> None:
+    from lstm_tui.engine.embed_projection import embed_projection
+
+    rng = np.random.default_rng(4)
+    embed, w_x, b = rng.normal(size=(6, 3)), rng.normal(size=(8, 3)), rng.normal(size=(8,))
+    ids = rng.integers(0, 6, (5, 4)).astype(np.int32)
+    chainer.gradient_check.check_backward(
+        lambda e, w, bias: embed_projection(ids, e, w, bias), (embed, w_x, b), (rng.normal(size=(5, 4, 8)),), dtype=np.float64
+    )
+
+
+def test_table_path_trains_like_the_lookup_path(monkeypatch) -> None:
+    """Dropout between the layers and before the output, none on the embedding: the V-row table
+    and the per-position projection give the same loss and gradients for the same masks."""
+    from lstm_tui.engine import model as model_module
+
+    config = ModelConfig(vocab_size=12, units=10, embed=6, dropout=0.5, embed_dropout=0.0)
+    ids = np.random.default_rng(3).integers(0, 12, (7, 4)).astype(np.int32)
+    results = {}
+    for table in (True, False):
+        monkeypatch.setattr(model_module, "table_is_cheaper", lambda vocab, positions, table=table: table)
+        model = LanguageModel(config)
+        model.init_weights(np.random.default_rng(0))
+        loss = model.loss(ids, ids, np.random.default_rng(1))
+        loss.backward()
+        results[table] = (float(loss.array), {name: p.grad.copy() for name, p in model.namedparams()})
+    assert results[True][0] == pytest.approx(results[False][0], rel=1e-6)
+    for name, grad in results[False][1].items():
+        np.testing.assert_allclose(results[True][1][name], grad, rtol=1e-4, atol=1e-6, err_msg=name)
+
+
+def test_embed_projection_kernel_equals_the_array_code(monkeypatch) -> None:
+    """float32: the Numba scatter of gradient rows gives what np.add.at gives (repeated ids)."""
+    from lstm_tui.engine import fast_ops
+    from lstm_tui.engine.embed_projection import embed_projection
+
+    rng = np.random.default_rng(9)
+    arrays = (rng.normal(size=(11, 7)).astype(np.float32), rng.normal(size=(12, 7)).astype(np.float32), rng.normal(size=(12,)).astype(np.float32))
+    ids = rng.integers(0, 11, (9, 5)).astype(np.int32)
+    gy = rng.normal(size=(9, 5, 12)).astype(np.float32)
+    results = {}
+    for fused in (True, False):
+        monkeypatch.setattr(fast_ops, "uses_cpu_kernels", lambda xp, dtype, fused=fused: fused)
+        variables = [chainer.Variable(a.copy()) for a in arrays]
+        y = embed_projection(ids, *variables)
+        chainer.functions.sum(y * gy).backward()
+        results[fused] = [y.array] + [v.grad for v in variables]
+    for mine, expected in zip(results[True], results[False]):
+        np.testing.assert_allclose(mine, expected, rtol=1e-5, atol=1e-5 * np.abs(expected).max())
 
 
 def test_fast_adam_equals_chainer_adam() -> None:
