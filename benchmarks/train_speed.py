@@ -104,7 +104,11 @@ def measure(impl: str, config: str, steps: int, device: str) -> dict:
         def loss_of(x, t):
             return bptt_loss(model, x, t)
     else:
+        from lstm_tui.engine.allocator import keep_freed_memory
         from lstm_tui.engine.model import LanguageModel, ModelConfig
+
+        if device == "cpu":
+            keep_freed_memory()  # as the project's Trainer does on the CPU
 
         model = LanguageModel(ModelConfig(vocab_size=vocab, units=units, embed=units, dropout=0.0))
         model.init_weights(rng)

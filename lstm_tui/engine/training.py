@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from lstm_tui import __version__
+from lstm_tui.engine.allocator import keep_freed_memory
 from lstm_tui.engine.atomic import remove_stale_temps
 from lstm_tui.engine.chainer_compat import chainer, optimizer_hooks, optimizers
 from lstm_tui.engine.checkpoints import (
@@ -118,6 +119,8 @@ class Trainer:
         self.model = model
         self.device = device
         self.dist = dist
+        if not device.is_gpu:
+            keep_freed_memory()  # the step's window-sized arrays come back without page faults
         self.is_main = dist is None or dist.is_main  # rank 0 (or the only process) writes and reports
         self.listeners = list(listeners or []) if self.is_main else []
         self.streams = ParallelStreams(data.train, config.batch_size, config.bptt)
