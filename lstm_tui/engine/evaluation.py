@@ -1,7 +1,7 @@
 """Held-out evaluation of a trained model: perplexity, top-k accuracy, keystroke savings, latency.
 
-The LSTM is run exactly as the app runs it (a `Predictor`, one token at a time from an empty
-state). Count-based baselines (`ngram`) are fitted on the model's own training split with the
+The LSTM is run exactly as the app runs it (a `Predictor`, one token at a time from its start
+state: after a line break, or `<eos>` for words). Count-based baselines (`ngram`) are fitted on the model's own training split with the
 model's vocabulary and scored on the same token ids, so the numbers compare like with like.
 
 Keystroke savings (KSR) are simulated in `keystroke_savings`, for the LSTM and each baseline.
@@ -116,7 +116,7 @@ def record_report(report: EvalReport, folder: Path) -> Path:
 
 # the LSTM ---------------------------------------------------------------------------------
 def score_predictor(predictor: Predictor, ids: np.ndarray) -> tuple[SequenceScores, np.ndarray]:
-    """NLL and rank of every target ids[1:] from an empty state; also nanoseconds per step."""
+    """NLL and rank of every target ids[1:] from the start state; also nanoseconds per step."""
     sequence = [int(i) for i in ids]
     count = max(len(sequence) - 1, 0)
     nll = np.empty(count)

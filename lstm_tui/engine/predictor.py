@@ -223,7 +223,19 @@ class Predictor(SuggestionRanker):
         self._line_tokens: list[int] = [0]  # and how many tokens come before it
         # Compile or load the kernels now, not on the first key.
         self._step(0, self._zero, np.empty((4, units), dtype=np.float32))
+        self._root = self._start_state(vocab)
         self.top_k(1)
+
+    def _start_state(self, vocab: Vocabulary) -> np.ndarray:
+        """The state before the first token: after a line break (`<eos>` for words) where the
+        vocabulary has one. The model learnt every prediction after some token; from the zero
+        state with no input its output is close to uniform, which an empty text box would show."""
+        boundary = EOS if self.level == "word" else "\n"
+        if boundary not in vocab.index:
+            return self._zero
+        state = np.empty((4, self.units), dtype=np.float32)
+        self._step(vocab.id(boundary), self._zero, state)
+        return state
 
     @property
     def step_bytes(self) -> int:
@@ -244,7 +256,7 @@ class Predictor(SuggestionRanker):
     # state --------------------------------------------------------------------------------
     def _state(self) -> np.ndarray:
         if self._stack.length == 0:
-            return self._zero
+            return self._root
         return self._stack.get(self._stack.length - 1)  # type: ignore[return-value]
 
     def _step(self, token_id: int, prev: np.ndarray, out: np.ndarray) -> None:
@@ -287,7 +299,7 @@ class Predictor(SuggestionRanker):
         del self._ids[length:]
         usable = self._stack.truncate(length)
         for position in range(usable, length):  # recompute a thinned stretch
-            prev = self._stack.get(position - 1) if position > 0 else self._zero
+            prev = self._stack.get(position - 1) if position > 0 else self._root
             row = self._stack.push()
             self._step(self._ids[position], prev, row)
 

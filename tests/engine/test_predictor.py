@@ -44,14 +44,32 @@ def test_top_k_equals_a_float64_softmax_and_a_stable_sort(trained_char_run: Path
 
 
 def test_predictor_matches_the_chainer_model(trained_char_run: Path) -> None:
+    """A text box's context starts after a line break: the model fed "\n" + text from zero."""
     saved = load_model(trained_char_run)
     predictor = Predictor.from_saved(saved)
     text = "First Citizen:\nBefore we proceed"
-    ids = saved.vocab.encode(list(text))
+    ids = saved.vocab.encode(list("\n" + text))
     with chainer.using_config("train", False), chainer.no_backprop_mode():
-        logits = saved.model.forward(ids.reshape(-1, 1)).array[-1]
+        logits = saved.model.forward(ids.reshape(-1, 1)).array
     predictor.set_text(text)
-    np.testing.assert_allclose(predictor.logits(), logits, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(predictor.logits(), logits[-1], rtol=1e-4, atol=1e-4)
+    predictor.set_text("")
+    np.testing.assert_allclose(predictor.logits(), logits[0], rtol=1e-4, atol=1e-4)
+
+
+def test_an_empty_text_gets_start_of_line_suggestions(trained_char_run: Path) -> None:
+    """From the zero state with no input the output is near uniform; after a line break (`<eos>`
+    for words) it is what the model learnt to expect at the start of a line."""
+    saved = load_model(trained_char_run)
+    predictor = Predictor.from_saved(saved)
+    predictor.set_text("")
+    probs = predictor.probabilities().astype(np.float64)
+    bias = saved.model.output_weights()[1].array.astype(np.float64)  # zero state: logits = the output bias
+    zero = np.exp(bias - bias.max())
+    zero /= zero.sum()
+    entropy = lambda p: float(-(p * np.log(p)).sum())  # noqa: E731
+    assert entropy(probs) < entropy(zero) - 0.5
+    assert predictor.context_ids == []
 
 
 def test_only_models_too_big_for_one_core_get_two_blas_threads(trained_char_run: Path) -> None:
