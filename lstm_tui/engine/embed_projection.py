@@ -13,10 +13,8 @@ embedding the rows differ per position and the model takes `embed_lookup` + `F.l
 
 from __future__ import annotations
 
-import numpy as np
-
-from lstm_tui.engine import fast_ops
 from lstm_tui.engine.chainer_compat import chainer
+from lstm_tui.engine.fast_ops import add_rows_by_id
 
 
 class EmbedProjection(chainer.FunctionNode):
@@ -34,15 +32,8 @@ class EmbedProjection(chainer.FunctionNode):
         (gy,) = grad_outputs
         gy = gy.array
         xp = chainer.backend.get_array_module(gy)
-        flat_ids = ids.reshape(-1)
-        rows = gy.reshape(flat_ids.size, -1)
-        g_table = xp.zeros((embed.shape[0], rows.shape[1]), dtype=gy.dtype)
-        if fast_ops.uses_cpu_kernels(xp, gy.dtype):
-            from lstm_tui.engine.cpu_kernels import scatter_add_rows
-
-            scatter_add_rows(np.ascontiguousarray(flat_ids), np.ascontiguousarray(rows), g_table)
-        else:
-            xp.add.at(g_table, flat_ids, rows)
+        g_table = xp.zeros((embed.shape[0], gy.shape[-1]), dtype=gy.dtype)
+        add_rows_by_id(g_table, ids, gy)
         grads = {1: g_table @ w_x, 2: g_table.T @ embed, 3: g_table.sum(axis=0)}
         return tuple(None if i == 0 else chainer.Variable(grads[i]) for i in indexes)
 

@@ -2,7 +2,7 @@
 
 - `embed_lookup`: Chainer's `EmbedID` backward on the CPU adds gradient rows in a Python loop,
   one iteration per token (4,096 per step for batch 64 × BPTT 64). Here the rows are summed
-  per distinct id with one sort and `np.add.reduceat`.
+  per id in one pass (`add_rows_by_id`, shared with `embed_projection`).
 - `FastAdam`: Chainer's Adam allocates several parameter-sized temporaries per update; for a
   10,000-word model that is hundreds of MB of fresh pages per step. This rule does the same
   arithmetic in place, in one pass over each parameter (`cpu_kernels.adam_update`). State names (`m`, `v`) and the
@@ -38,16 +38,30 @@ class EmbedLookup(chainer.FunctionNode):
         gy = gy.array
         xp = chainer.backend.get_array_module(gy)
         grad = xp.zeros(self._shape, dtype=gy.dtype)
-        flat_ids = ids.ravel()
-        rows = gy.reshape(flat_ids.size, -1)
-        if xp is np:
-            order = np.argsort(flat_ids, kind="stable")
-            sorted_ids = flat_ids[order]
-            starts = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]])
-            grad[sorted_ids[starts]] = np.add.reduceat(rows[order], starts, axis=0)
-        else:
-            xp.add.at(grad, flat_ids, rows)
+        add_rows_by_id(grad, ids, gy)
         return None, chainer.Variable(grad)
+
+
+def add_rows_by_id(out, ids, rows) -> None:
+    """out[ids[n]] += rows[n] for every position n (ids of any shape, rows of shape ids.shape + (D,)).
+
+    Float32 NumPy: one Numba pass. Other NumPy dtypes: one sort and `np.add.reduceat` (NumPy's
+    `add.at` is a slow per-row loop). CuPy: its `add.at`.
+    """
+    xp = chainer.backend.get_array_module(out)
+    flat_ids = ids.reshape(-1)
+    rows = rows.reshape(flat_ids.size, -1)
+    if uses_cpu_kernels(xp, out.dtype):
+        from lstm_tui.engine.cpu_kernels import scatter_add_rows
+
+        scatter_add_rows(np.ascontiguousarray(flat_ids), np.ascontiguousarray(rows), out)
+    elif xp is np:
+        order = np.argsort(flat_ids, kind="stable")
+        sorted_ids = flat_ids[order]
+        starts = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]])
+        out[sorted_ids[starts]] += np.add.reduceat(rows[order], starts, axis=0)
+    else:
+        xp.add.at(out, flat_ids, rows)
 
 
 def embed_lookup(ids, weights):
