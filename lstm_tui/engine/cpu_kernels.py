@@ -119,15 +119,19 @@ def lstm_cell_backward(g, tanh_c, c_prev, dh, dc):
 
 
 @njit(inline="always", **_OPTIONS)
-def _softmax_row(x, p, bits, target):
-    """p ← softmax(x) for one row; returns logsumexp(x) − x[target]. bits: int32 scratch (V,)."""
+def _softmax_row(x, bias, p, bits, target):
+    """p ← softmax(x + bias) for one row; returns logsumexp(x + bias) − (x + bias)[target].
+    bits: int32 scratch (V,). Adding the bias here saves the output layer a pass over N×V."""
     vocab = x.shape[0]
     scale = bits.view(np.float32)
-    top = x[0]
     for j in range(vocab):
-        top = max(top, x[j])
+        p[j] = x[j] + bias[j]
+    top = p[0]
+    for j in range(vocab):
+        top = max(top, p[j])
+    picked = p[target] - top
     for j in range(vocab):  # range reduction; p holds r for now
-        z = max(x[j] - top, _EXP_LO)
+        z = max(p[j] - top, _EXP_LO)
         k = np.float32(np.floor(z * _LOG2E + _HALF))
         p[j] = (z - k * _LN2_HI) - k * _LN2_LO
         bits[j] = (np.int32(k) + np.int32(127)) << np.int32(23)
@@ -140,27 +144,31 @@ def _softmax_row(x, p, bits, target):
     inverse = _ONE / total_row
     for j in range(vocab):
         p[j] *= inverse
-    return np.log(total_row) - (x[target] - top)
+    return np.log(total_row) - picked
 
 
 @njit(**_OPTIONS)
-def softmax_cross_entropy_rows(logits, targets, probs):
-    """probs ← softmax of each row of logits (N, V); returns Σ_n (logsumexp(x_n) − x_n[t_n])."""
+def softmax_cross_entropy_rows(logits, bias, targets, probs):
+    """probs ← softmax of each row of logits (N, V) plus bias (V,); returns
+    Σ_n (logsumexp(z_n) − z_n[t_n]) for z_n = logits_n + bias."""
     bits = np.empty(logits.shape[1], dtype=np.int32)
     total = 0.0
     for n in range(logits.shape[0]):
-        total += _softmax_row(logits[n], probs[n], bits, targets[n])
+        total += _softmax_row(logits[n], bias, probs[n], bits, targets[n])
     return total
 
 
 @njit(**_OPTIONS)
-def softmax_cross_entropy_grad(probs, targets, scale):
-    """probs ← (probs − onehot(targets)) · scale, in place, in one pass."""
+def softmax_cross_entropy_grad(probs, targets, scale, bias_grad):
+    """probs ← (probs − onehot(targets)) · scale, in place, and bias_grad ← the column sums of
+    the result, in the same pass (bias_grad (V,) enters zeroed)."""
     for n in range(probs.shape[0]):
         row = probs[n]
+        row[targets[n]] -= _ONE
         for j in range(row.shape[0]):
-            row[j] *= scale
-        row[targets[n]] -= scale
+            g = row[j] * scale
+            row[j] = g
+            bias_grad[j] += g
 
 
 @njit(**_OPTIONS)

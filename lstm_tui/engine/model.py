@@ -136,8 +136,8 @@ class LanguageModel(chainer.Chain):
         keep *= np.float32(1.0 / (1.0 - ratio))
         return F.dropout(x, ratio, mask=self.xp.asarray(keep))
 
-    def forward(self, tokens, rng: np.random.Generator | None = None):
-        """tokens: int32 (T, B) → logits (T·B, V); dropout masks drawn from `rng`."""
+    def hidden(self, tokens, rng: np.random.Generator | None = None):
+        """tokens: int32 (T, B) → the top layer's output (T·B, units), after its dropout."""
         steps, batch = tokens.shape
         embed_ratio = self.config.effective_embed_dropout
         if self._dropout_active(embed_ratio, rng) or not table_is_cheaper(self.config.vocab_size, steps * batch):
@@ -146,13 +146,18 @@ class LanguageModel(chainer.Chain):
             h = self.lstm1.recur(embed_projection(tokens, self.embed.W, self.lstm1.W_x, self.lstm1.b))
         h = self._dropout(h, rng)
         h = self._dropout(self.lstm2(h), rng)
+        return F.reshape(h, (steps * batch, self.config.units))
+
+    def forward(self, tokens, rng: np.random.Generator | None = None):
+        """tokens: int32 (T, B) → logits (T·B, V); dropout masks drawn from `rng`."""
         w, b = self.output_weights()
-        return F.linear(F.reshape(h, (steps * batch, self.config.units)), w, b)
+        return F.linear(self.hidden(tokens, rng), w, b)
 
     def loss(self, tokens, targets, rng: np.random.Generator | None = None):
-        """Mean cross-entropy per token (nats) over the window."""
-        logits = self.forward(tokens, rng)
-        return softmax_cross_entropy(logits, targets.reshape(-1))
+        """Mean cross-entropy per token (nats) over the window; the output bias is added inside
+        the loss (one pass over the logits fewer than `F.linear` with its bias)."""
+        w, b = self.output_weights()
+        return softmax_cross_entropy(F.linear(self.hidden(tokens, rng), w), targets.reshape(-1), b)
 
     def parameter_count(self) -> int:
         return int(sum(p.size for p in self.params()))

@@ -151,6 +151,7 @@ class SuggestionRanker:
         self._banned = np.zeros(len(vocab), dtype=bool)
         self._banned[vocab.id(UNK)] = True
         self._no_target = np.zeros(1, dtype=np.int32)  # the fused softmax's (unused) target
+        self._no_bias = np.zeros(len(vocab), dtype=np.float32)  # logits() already holds the bias
         words = sorted((t, i) for i, t in enumerate(vocab.tokens) if t not in (UNK, EOS))
         self._sorted_words = [t for t, _ in words]
         self._sorted_ids = np.array([i for _, i in words], dtype=np.int64)
@@ -166,7 +167,7 @@ class SuggestionRanker:
             logits = logits / np.float32(max(temperature, 1e-3))
         if logits.dtype == np.float32:  # one fused pass instead of five array calls (a keystroke's budget)
             probs = np.empty((1, len(logits)), dtype=np.float32)
-            softmax_cross_entropy_rows(logits[None], self._no_target, probs)
+            softmax_cross_entropy_rows(logits[None], self._no_bias, self._no_target, probs)
             return probs[0]
         scaled = logits - logits.max()
         np.exp(scaled, out=scaled)

@@ -1,10 +1,12 @@
-"""Mean softmax cross-entropy over all T×B positions in one function, with few array passes.
+"""Mean softmax cross-entropy over all T×B positions, with the output bias, in one function.
 
-Chainer's `F.softmax_cross_entropy` builds the log-softmax with several temporaries and
-recomputes the exponentials in backward. Here forward computes the softmax once into one
-buffer (max, subtract, exp, sum, divide: all in place) and keeps it; backward is that buffer
-minus one at the targets, scaled — the same mathematics. For float32 NumPy arrays the forward is
-one fused kernel (`cpu_kernels`), about half the time of the array calls.
+Chainer's `F.linear` adds the bias in a pass over the N×V logits and sums the gradient over
+them for the bias in another; `F.softmax_cross_entropy` builds the log-softmax with several
+temporaries and recomputes the exponentials in backward. Here the caller does only the matrix
+product; forward adds the bias and computes the softmax into one buffer, which it keeps; backward
+turns that buffer into (softmax − onehot) · scale and sums it for the bias gradient — the same
+mathematics. For float32 NumPy arrays each direction is one fused kernel pass per row
+(`cpu_kernels`).
 """
 
 from __future__ import annotations
@@ -16,20 +18,21 @@ from lstm_tui.engine.chainer_compat import chainer
 
 
 class SoftmaxCrossEntropy(chainer.FunctionNode):
-    """loss = mean_n( logsumexp(x_n) − x_n[t_n] ) for logits x (N, V) and int targets t (N,)."""
+    """loss = mean_n( logsumexp(z_n) − z_n[t_n] ), z = x + b, for x (N, V), b (V,), int t (N,)."""
 
     def forward(self, inputs):
-        logits, targets = inputs
+        logits, bias, targets = inputs
         xp = chainer.backend.get_array_module(logits)
         self._targets = targets
-        if fast_ops.uses_cpu_kernels(xp, logits.dtype):
+        if fast_ops.uses_cpu_kernels(xp, logits.dtype) and bias.dtype == logits.dtype:
             from lstm_tui.engine.cpu_kernels import softmax_cross_entropy_rows
 
             self._probs = np.empty_like(logits)
-            total = softmax_cross_entropy_rows(np.ascontiguousarray(logits), targets, self._probs)
+            total = softmax_cross_entropy_rows(np.ascontiguousarray(logits), np.ascontiguousarray(bias), targets, self._probs)
             return np.asarray(total / len(targets), dtype=logits.dtype),
         rows = xp.arange(len(targets))
-        probs = logits - logits.max(axis=1, keepdims=True)
+        probs = logits + bias
+        probs -= probs.max(axis=1, keepdims=True)
         shifted_target = probs[rows, targets]
         xp.exp(probs, out=probs)
         sums = probs.sum(axis=1, keepdims=True)
@@ -47,14 +50,19 @@ class SoftmaxCrossEntropy(chainer.FunctionNode):
         if fast_ops.uses_cpu_kernels(xp, grad.dtype):
             from lstm_tui.engine.cpu_kernels import softmax_cross_entropy_grad
 
-            softmax_cross_entropy_grad(grad, targets, scale[()])
+            bias_grad = np.zeros(grad.shape[1], dtype=grad.dtype)
+            softmax_cross_entropy_grad(grad, targets, scale[()], bias_grad)
         else:
             grad[xp.arange(len(targets)), targets] -= 1
             grad *= scale
+            bias_grad = grad.sum(axis=0)
         self._probs = None
-        return chainer.Variable(grad), None
+        return chainer.Variable(grad), chainer.Variable(bias_grad), None
 
 
-def softmax_cross_entropy(logits, targets):
-    """Mean cross-entropy (nats per position) of `logits` (N, V) against `targets` (N,)."""
-    return SoftmaxCrossEntropy().apply((logits, targets))[0]
+def softmax_cross_entropy(logits, targets, bias=None):
+    """Mean cross-entropy (nats per position) of `logits` (N, V) + `bias` (V,) against `targets` (N,)."""
+    if bias is None:
+        xp = chainer.backend.get_array_module(logits)
+        bias = xp.zeros(logits.shape[1], dtype=logits.dtype)
+    return SoftmaxCrossEntropy().apply((logits, bias, targets))[0]

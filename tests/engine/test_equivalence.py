@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lstm_tui.engine.chainer_compat import chainer
+from lstm_tui.engine.chainer_compat import F, chainer
 from lstm_tui.engine.lstm_sequence import lstm_sequence
 from lstm_tui.engine.model import LanguageModel, ModelConfig
 from lstm_tui.engine.softmax_xent import softmax_cross_entropy
@@ -36,9 +36,11 @@ def test_lstm_sequence_passes_check_backward() -> None:
 def test_softmax_cross_entropy_passes_check_backward() -> None:
     rng = np.random.default_rng(1)
     logits = rng.normal(size=(9, 7))
+    bias = rng.normal(size=(7,))
     targets = rng.integers(0, 7, 9).astype(np.int32)
     chainer.gradient_check.check_backward(
-        lambda x: softmax_cross_entropy(x, targets), (logits,), (np.array(0.7),), dtype=np.float64, atol=1e-5, rtol=1e-4
+        lambda x, b: softmax_cross_entropy(x, targets, b), (logits, bias), (np.array(0.7),), dtype=np.float64,
+        atol=1e-5, rtol=1e-4,
     )
 
 
@@ -198,16 +200,38 @@ def test_fused_softmax_cross_entropy_equals_the_array_code(monkeypatch) -> None:
     rng = np.random.default_rng(8)
     logits = rng.normal(scale=5.0, size=(6, 1003)).astype(np.float32)
     logits[0, 3] = 120.0  # a row whose other entries underflow e^z
+    bias = rng.normal(size=1003).astype(np.float32)
     targets = rng.integers(0, 1003, 6).astype(np.int32)
     results = {}
     for fused in (True, False):
         monkeypatch.setattr(fast_ops, "uses_cpu_kernels", lambda xp, dtype, fused=fused: fused)
-        x = chainer.Variable(logits.copy())
-        loss = softmax_cross_entropy(x, targets)
+        x, b = chainer.Variable(logits.copy()), chainer.Variable(bias.copy())
+        loss = softmax_cross_entropy(x, targets, b)
         loss.backward()
-        results[fused] = (float(loss.array), x.grad.copy())
+        results[fused] = (float(loss.array), x.grad.copy(), b.grad.copy())
     assert results[True][0] == pytest.approx(results[False][0], rel=1e-6)
     np.testing.assert_allclose(results[True][1], results[False][1], rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(results[True][2], results[False][2], rtol=1e-5, atol=1e-7)
+
+
+def test_the_loss_with_its_bias_equals_chainers_linear_and_softmax_cross_entropy() -> None:
+    rng = np.random.default_rng(9)
+    h = rng.normal(size=(12, 5)).astype(np.float32)
+    w = rng.normal(size=(40, 5)).astype(np.float32)
+    bias = rng.normal(size=40).astype(np.float32)
+    targets = rng.integers(0, 40, 12).astype(np.int32)
+    grads = []
+    for ours in (True, False):
+        hv, wv, bv = (chainer.Variable(a.copy()) for a in (h, w, bias))
+        if ours:
+            loss = softmax_cross_entropy(F.linear(hv, wv), targets, bv)
+        else:
+            loss = F.softmax_cross_entropy(F.linear(hv, wv, bv), targets)
+        loss.backward()
+        grads.append((float(loss.array), hv.grad, wv.grad, bv.grad))
+    assert grads[0][0] == pytest.approx(grads[1][0], rel=1e-6)
+    for mine, expected in zip(grads[0][1:], grads[1][1:]):
+        np.testing.assert_allclose(mine, expected, rtol=1e-5, atol=1e-7)
 
 
 def test_kernel_tanh_is_accurate_to_float32() -> None:
