@@ -64,6 +64,9 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     model.add_argument("--dropout", type=float, help=f"dropout on embedding, between layers and before output (default {d.dropout})")
     model.add_argument("--embed-dropout", type=float, help="dropout on the embedding alone (default: --dropout)")
     model.add_argument("--tie-weights", action="store_true", default=None, help="share embedding and output weights (needs embed = units)")
+    model.add_argument("--cache-size", type=int, help="predict with a continuous cache over this many recent tokens (0: off, the default; see README)")
+    model.add_argument("--cache-theta", type=float, help=f"the cache's sharpness θ (default {d.cache_theta})")
+    model.add_argument("--cache-mix", type=float, help=f"the cache's share λ of the prediction (default {d.cache_mix})")
     train = parser.add_argument_group("training")
     train.add_argument("--bptt", type=int, help=f"truncated BPTT length (default {d.bptt})")
     train.add_argument("--batch-size", type=int, help=f"parallel streams (default {d.batch_size})")
@@ -174,6 +177,10 @@ def _sub_parser(command: str) -> argparse.ArgumentParser:
         parser.add_argument("--record", action="store_true", help="also keep the report in the run folder (eval.json): the models screen shows it")
         parser.add_argument("--split", choices=("valid", "test"), default=None,
                             help="evaluate the run's own held-out split of its training corpus instead of a FILE")
+        parser.add_argument("--cache-size", type=int, default=None,
+                            help="continuous cache over this many recent tokens (0: off; default: the run's setting)")
+        parser.add_argument("--cache-theta", type=float, default=None, help="the cache's sharpness θ (default: the run's, else 0.3)")
+        parser.add_argument("--cache-mix", type=float, default=None, help="the cache's share λ of the mixture (default: the run's, else 0.15)")
         parser.add_argument("file", nargs="?", default=None, help="held-out text file (or use --split)")
     return parser
 
@@ -219,6 +226,7 @@ def run_subcommand(command: str, argv: list[str]) -> int:
             max_tokens=args.max_tokens,
             baselines=not args.no_baselines,
             ksr_chars=KSR_CHARS if args.ksr_chars is None else args.ksr_chars,
+            cache=_cache_override(model, args),
         )
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1) if args.json else _eval_table(report))
         if args.record:
@@ -257,6 +265,25 @@ def run_subcommand(command: str, argv: list[str]) -> int:
     return 2
 
 
+def _cache_override(model: Path, args: argparse.Namespace):
+    """The cache settings eval's flags ask for (the run's own filled in), or None for the run's."""
+    given = {name: getattr(args, f"cache_{name}") for name in ("size", "theta", "mix")}
+    given = {name: value for name, value in given.items() if value is not None}
+    if not given:
+        return None
+    import dataclasses
+
+    from lstm_tui.engine.checkpoints import read_meta
+    from lstm_tui.engine.neural_cache import CacheSettings
+
+    recorded = CacheSettings.from_train(read_meta(model).get("train"))
+    settings = dataclasses.replace(recorded, **given)
+    if "size" not in given and settings.size == 0:
+        raise UserError("this run has no cache; give --cache-size N to turn one on")
+    settings.validate()
+    return settings
+
+
 def _eval_table(report) -> str:
     """The eval report as a small table: the LSTM against the baselines."""
     char = report.level == "char"
@@ -267,7 +294,8 @@ def _eval_table(report) -> str:
         "",
         head,
     ]
-    for scores in [report.lstm, *report.baselines]:
+    alone = [report.lstm_alone] if report.lstm_alone else []
+    for scores in [report.lstm, *alone, *report.baselines]:
         is_lstm = scores is report.lstm
         row = f"{scores.name:<12}{scores.perplexity:>11.3f}"
         if char:
@@ -280,6 +308,9 @@ def _eval_table(report) -> str:
     if report.typing:
         t = report.typing
         lines += ["", f"KSR: {t.keystrokes:,} keystrokes for {t.chars:,} characters ({t.accepted:,} top-3 suggestions accepted)"]
+    if report.cache:
+        c = report.cache
+        lines.append(f"lstm: with the continuous cache over the last {c['size']:,} tokens (θ {c['theta']:g}, λ {c['mix']:g}); lstm alone: without it")
     lines += [f"note: {note}" for note in report.notes]
     return "\n".join(lines)
 

@@ -6,6 +6,7 @@ import math
 from dataclasses import asdict, dataclass, fields
 
 from lstm_tui.engine.errors import UserError
+from lstm_tui.engine.neural_cache import CacheSettings
 from lstm_tui.engine.tokenizers import LEVELS, TOKENIZERS
 
 OPTIMIZERS = ("adam", "sgd")
@@ -46,6 +47,10 @@ class TrainConfig:
     device: str = "auto"
     distributed: bool = False  # data-parallel over MPI ranks (mpiexec); batch_size is the global batch
     communicator: str | None = None  # naive (CPU) or pure_nccl (GPUs); default follows the device
+    # The predictor's continuous cache (`neural_cache`): recorded with the run, used by the app and eval.
+    cache_size: int = 0  # recent tokens it holds; 0: off
+    cache_theta: float = 0.3
+    cache_mix: float = 0.15
 
     @property
     def effective_embed(self) -> int:
@@ -103,6 +108,7 @@ class TrainConfig:
             raise UserError(f"--lr-decay must be in (0, 1], got {self.lr_decay!r}")
         if self.tie_weights and self.effective_embed != self.units:
             raise UserError("--tie-weights needs --embed equal to --units")
+        CacheSettings(self.cache_size, self.cache_theta, self.cache_mix).validate()
         if self.communicator not in (None, "naive", "pure_nccl"):
             raise UserError(f"unknown communicator {self.communicator!r}; use naive (CPU) or pure_nccl (GPUs)")
 

@@ -1,7 +1,8 @@
 """Held-out evaluation of a trained model: perplexity, top-k accuracy, keystroke savings, latency.
 
 The LSTM is run exactly as the app runs it (a `Predictor`, one token at a time from its start
-state: after a line break, or `<eos>` for words). Count-based baselines (`ngram`) are fitted on the model's own training split with the
+state: after a line break, or `<eos>` for words), with the continuous cache where the run enables
+it (`neural_cache`); the model alone is then scored too. Count-based baselines (`ngram`) are fitted on the model's own training split with the
 model's vocabulary and scored on the same token ids, so the numbers compare like with like.
 
 Keystroke savings (KSR) are simulated in `keystroke_savings`, for the LSTM and each baseline.
@@ -19,12 +20,13 @@ from pathlib import Path
 import numpy as np
 
 from lstm_tui.engine.atomic import atomic_open
-from lstm_tui.engine.checkpoints import EVAL_JSON, MODEL_JSON, load_model
+from lstm_tui.engine.checkpoints import EVAL_JSON, MODEL_JSON, SavedModel, load_model
 from lstm_tui.engine.config import TrainConfig
 from lstm_tui.engine.corpus import LoadedCorpus, read_document
 from lstm_tui.engine.dataset import load_config_corpus, load_dataset
 from lstm_tui.engine.errors import UserError
 from lstm_tui.engine.keystroke_savings import NgramPredictor, PredictorSuggester, TypingResult, simulate_typing
+from lstm_tui.engine.neural_cache import CacheSettings
 from lstm_tui.engine.ngram import CHAR_ORDER, WORD_ORDER, KneserNeyModel, SequenceScores, UnigramModel
 from lstm_tui.engine.predictor import Predictor
 from lstm_tui.engine.vocabulary import UNK, Vocabulary
@@ -66,7 +68,8 @@ class Scores:
 
 @dataclass
 class Latency:
-    """Time of one `Predictor.feed` plus `Predictor.logits`, over every held-out token."""
+    """Time of one `Predictor.feed` plus `Predictor.probabilities` (softmax, and the cache where it
+    is on: what a keystroke costs before ranking), over every held-out token."""
 
     tokens: int
     p50_us: float
@@ -91,6 +94,8 @@ class EvalReport:
     notes: list[str] = field(default_factory=list)
     split: str | None = None  # "valid" or "test" when the run's own split was evaluated
     model_updated: str | None = None  # model.json's `updated`: which weights were evaluated
+    cache: dict | None = None  # the continuous cache's settings when it was on (`lstm` includes it)
+    lstm_alone: Scores | None = None  # the model without the cache, when the cache was on
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -116,7 +121,8 @@ def record_report(report: EvalReport, folder: Path) -> Path:
 
 # the LSTM ---------------------------------------------------------------------------------
 def score_predictor(predictor: Predictor, ids: np.ndarray) -> tuple[SequenceScores, np.ndarray]:
-    """NLL and rank of every target ids[1:] from the start state; also nanoseconds per step."""
+    """NLL and rank of every target ids[1:] from the start state, under the distribution the app
+    ranks (`probabilities`: with the cache where it is on); also nanoseconds per step."""
     sequence = [int(i) for i in ids]
     count = max(len(sequence) - 1, 0)
     nll = np.empty(count)
@@ -127,13 +133,11 @@ def score_predictor(predictor: Predictor, ids: np.ndarray) -> tuple[SequenceScor
     for i in range(count):
         start = clock()
         predictor.feed(sequence[i])
-        logits = predictor.logits()
+        probs = predictor.probabilities()
         times[i] = clock() - start
         target = sequence[i + 1]
-        rank[i] = np.count_nonzero(logits > logits[target])
-        wide = logits.astype(np.float64)
-        top = wide.max()
-        nll[i] = top + math.log(np.exp(wide - top).sum()) - wide[target]
+        rank[i] = np.count_nonzero(probs > probs[target])
+        nll[i] = -math.log(max(float(probs[target]), 1e-45))
     predictor.reset()
     return SequenceScores(nll=nll, rank=rank), times
 
@@ -203,28 +207,14 @@ def baseline_models(level: str, vocab_size: int) -> list:
     return [UnigramModel(vocab_size), KneserNeyModel(order, vocab_size)]
 
 
-# the whole evaluation -----------------------------------------------------------------------
-def evaluate_file(
-    model_folder: Path,
-    path: Path | None,
-    *,
-    split: str | None = None,
-    max_tokens: int | None = None,
-    baselines: bool = True,
-    ksr_chars: int = KSR_CHARS,
-) -> EvalReport:
-    """Evaluate the model in `model_folder` on the text file `path`, or on its own `split`
-    ("valid" or "test": the held-out part of its training corpus); see the module docstring."""
-    if max_tokens is not None and max_tokens < 1:
-        raise UserError(f"--max-tokens must be at least 1, got {max_tokens}")
-    if ksr_chars < 0:
-        raise UserError(f"--ksr-chars must be 0 (no KSR) or more, got {ksr_chars}")
+def held_out_ids(saved: SavedModel, predictor: Predictor, path: Path | None, split: str | None,
+                 max_tokens: int | None = None) -> tuple[str, np.ndarray, str, tuple | None]:
+    """The held-out text (a FILE or the run's own `split`), its ids under the model's tokenizer
+    and vocabulary (cut to `max_tokens` targets), a name for it, and the run's (config, corpus)
+    when they were read for the split (None otherwise)."""
     if (path is None) == (split is None):
         raise UserError("evaluate either a FILE or the run's own --split valid|test (one of them)")
-    saved = load_model(model_folder)
-    predictor = Predictor.from_saved(saved)
-    level = predictor.level
-    run = None  # (config, corpus) of the run, read once for --split and the baselines
+    run = None
     if split is not None:
         run = run_corpus(saved.meta, saved.folder, "--split needs", "evaluate a FILE instead")
         text, source = split_text(saved.meta, *run, split)
@@ -235,6 +225,31 @@ def evaluate_file(
         ids = ids[: max_tokens + 1]
     if len(ids) < 2:
         raise UserError(f"{source} has fewer than two tokens; there is nothing to predict")
+    return text, ids, source, run
+
+
+# the whole evaluation -----------------------------------------------------------------------
+def evaluate_file(
+    model_folder: Path,
+    path: Path | None,
+    *,
+    split: str | None = None,
+    max_tokens: int | None = None,
+    baselines: bool = True,
+    ksr_chars: int = KSR_CHARS,
+    cache: CacheSettings | None = None,
+) -> EvalReport:
+    """Evaluate the model in `model_folder` on the text file `path`, or on its own `split`
+    ("valid" or "test": the held-out part of its training corpus); see the module docstring.
+    `cache` overrides the run's recorded cache settings."""
+    if max_tokens is not None and max_tokens < 1:
+        raise UserError(f"--max-tokens must be at least 1, got {max_tokens}")
+    if ksr_chars < 0:
+        raise UserError(f"--ksr-chars must be 0 (no KSR) or more, got {ksr_chars}")
+    saved = load_model(model_folder)
+    predictor = Predictor.from_saved(saved, cache)
+    level = predictor.level
+    text, ids, source, run = held_out_ids(saved, predictor, path, split, max_tokens)
     notes: list[str] = []
     train_ids = None
     if baselines:
@@ -244,6 +259,11 @@ def evaluate_file(
     started = time.perf_counter()
     sequence, times = score_predictor(predictor, ids)
     lstm = Scores.of("lstm", sequence, level, time.perf_counter() - started)
+    lstm_alone = None
+    if predictor.cache.active:
+        started = time.perf_counter()
+        alone = Predictor.from_saved(saved, CacheSettings(size=0))
+        lstm_alone = Scores.of("lstm alone", score_predictor(alone, ids)[0], level, time.perf_counter() - started)
 
     typed = text[:ksr_chars]  # what the simulated user types, with each model in turn
     typing = None
@@ -276,4 +296,6 @@ def evaluate_file(
         typing=typing,
         baselines=scored,
         notes=notes,
+        cache=asdict(predictor.cache) if predictor.cache.active else None,
+        lstm_alone=lstm_alone,
     )

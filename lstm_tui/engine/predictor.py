@@ -4,7 +4,8 @@ No Variables and no graph: each token costs one table lookup (or one matrix-vect
 for layer 1, one for layer 2, and the output projection when suggestions are asked for. The
 state after every token is kept on a stack, so backspace costs nothing and an edit recomputes
 only from the edit point. States far behind the cursor are thinned to one per chunk (an edit
-there recomputes at most one chunk) so a long paste does not hold gigabytes.
+there recomputes at most one chunk) so a long paste does not hold gigabytes. The recent states
+in full also feed the continuous cache (`neural_cache`) where the run enables it.
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ import numpy as np
 from lstm_tui.engine.cpu_kernels import lstm_cell_forward, softmax_cross_entropy_rows, top_k_select
 from lstm_tui.engine.checkpoints import SavedModel, load_model
 from lstm_tui.engine.model import LanguageModel
+from lstm_tui.engine.neural_cache import MAX_SIZE, CacheSettings, mix_cache
 from lstm_tui.engine.tokenizers import EOS, Tokenizer, make_tokenizer
 from lstm_tui.engine.vocabulary import UNK, Vocabulary
 
 CHUNK = 256  # states per chunk of the stack
 FULL_WINDOW = 16  # chunks behind the cursor kept in full; older chunks keep their first state
+assert (FULL_WINDOW - 1) * CHUNK >= MAX_SIZE, "the cache reads states the stack keeps in full"
 TABLE_LIMIT = 128 << 20  # bytes: precompute embedding × W_x + b for layer 1 up to this size
 
 
@@ -118,6 +121,22 @@ class _StateStack:
         chunk = self.chunks[index]
         return chunk[row] if row < chunk.shape[0] else None
 
+    def h2_blocks(self, start: int, stop: int) -> tuple[list[np.ndarray], int]:
+        """Layer 2's outputs after tokens start..stop-1 that are still held, as row views, and the
+        first position they cover (a stretch thinned away before an edit far back is skipped)."""
+        blocks: list[np.ndarray] = []
+        first = stop
+        for index in range(start // CHUNK, -(-stop // CHUNK)):
+            chunk = self.chunks[index]
+            lo, hi = max(start - index * CHUNK, 0), min(stop - index * CHUNK, CHUNK)
+            if chunk.shape[0] < CHUNK:  # thinned: its states are gone
+                blocks, first = [], stop
+                continue
+            if not blocks:
+                first = index * CHUNK + lo
+            blocks.append(chunk[lo:hi, 2])
+        return blocks, first
+
     def truncate(self, length: int) -> int:
         """Keep states for the first `length` tokens; returns how many are directly usable."""
         self.length = min(self.length, length)
@@ -204,9 +223,12 @@ class SuggestionRanker:
 class Predictor(SuggestionRanker):
     """Feeds tokens through the model one at a time and suggests the next ones."""
 
-    def __init__(self, model: LanguageModel, vocab: Vocabulary, tokenizer: Tokenizer, meta: dict | None = None) -> None:
+    def __init__(self, model: LanguageModel, vocab: Vocabulary, tokenizer: Tokenizer, meta: dict | None = None,
+                 cache: CacheSettings | None = None) -> None:
         super().__init__(vocab, tokenizer)
         self.meta = meta or {}
+        self.cache = cache if cache is not None else CacheSettings.from_train(self.meta.get("train"))
+        self.cache.validate()
         self.w = _Weights(model)
         units = self.w.units
         self.units = units
@@ -247,12 +269,13 @@ class Predictor(SuggestionRanker):
 
     # construction -------------------------------------------------------------------------
     @classmethod
-    def from_saved(cls, saved: SavedModel) -> "Predictor":
-        return cls(saved.model, saved.vocab, make_tokenizer(saved.meta["tokenizer"]), saved.meta)
+    def from_saved(cls, saved: SavedModel, cache: CacheSettings | None = None) -> "Predictor":
+        """`cache`: override the run's recorded cache settings (None: use them)."""
+        return cls(saved.model, saved.vocab, make_tokenizer(saved.meta["tokenizer"]), saved.meta, cache)
 
     @classmethod
-    def load(cls, folder: Path | str) -> "Predictor":
-        return cls.from_saved(load_model(folder))
+    def load(cls, folder: Path | str, cache: CacheSettings | None = None) -> "Predictor":
+        return cls.from_saved(load_model(folder), cache)
 
     # state --------------------------------------------------------------------------------
     def _state(self) -> np.ndarray:
@@ -380,6 +403,18 @@ class Predictor(SuggestionRanker):
         self._followed = text
         return partial
 
+    def outputs(self, ids: np.ndarray) -> np.ndarray:
+        """Layer 2's output after each of `ids`, fed from the start state (the context is left
+        empty): what the cache stores, for choosing its settings (`neural_cache.grid_scores`)."""
+        self.reset()
+        result = np.empty((len(ids), self.units), dtype=np.float32)
+        state, prev = np.empty((4, self.units), dtype=np.float32), self._root.copy()
+        for t, token_id in enumerate(ids):
+            self._step(int(token_id), prev, state)
+            result[t] = state[2]
+            prev, state = state, prev
+        return result
+
     # distributions ------------------------------------------------------------------------
     def logits(self) -> np.ndarray:
         """Next-token logits after the current context (a view, overwritten next call)."""
@@ -387,6 +422,17 @@ class Predictor(SuggestionRanker):
         np.matmul(h2, self.w.w_outt, out=self._logits)
         self._logits += self.w.b_out
         return self._logits
+
+    def probabilities(self, temperature: float = 1.0) -> np.ndarray:
+        """The model's next-token distribution, mixed with the continuous cache when it is on."""
+        probs = super().probabilities(temperature)
+        length = self._stack.length
+        if self.cache.active and length > 1:
+            # Position i (state after token i) is followed by token i + 1; the newest is length − 2.
+            blocks, first = self._stack.h2_blocks(max(0, length - 1 - self.cache.size), length - 1)
+            next_ids = np.asarray(self._ids[first + 1 : length], dtype=np.intp)
+            mix_cache(probs, self._state()[2], blocks, next_ids, self.cache)
+        return probs
 
     def suggest(self, text: str, k: int = 5, temperature: float = 1.0) -> Suggestions:
         """Follow `text` and return next tokens, or completions of the word being typed."""
@@ -408,8 +454,8 @@ class Predictor(SuggestionRanker):
                 pieces.append(best[0].insert)
                 self._push(self.vocab.id(best[0].token))
             for _ in range(tokens):
-                probs = self.logits().copy()
-                probs[self._banned] = -np.inf
+                probs = self.probabilities()
+                probs[self._banned] = -1.0
                 token_id = int(np.argmax(probs))
                 token = self.vocab.tokens[token_id]
                 pieces.append(self.tokenizer.render(token))

@@ -98,6 +98,11 @@ class LiveModel:
         return self.predictor.parameters
 
     @property
+    def cache_size(self) -> int:
+        """Recent tokens the continuous cache draws on (0: no cache)."""
+        return self.predictor.cache.size if self.predictor.cache.active else 0
+
+    @property
     def valid_perplexity(self) -> float | None:
         """Validation perplexity recorded in model.json, if any."""
         return self.predictor.valid_perplexity

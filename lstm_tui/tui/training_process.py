@@ -48,6 +48,9 @@ _FLAGS = {
     "checkpoint_minutes": "--checkpoint-minutes",
     "seed": "--seed",
     "device": "--device",
+    "cache_size": "--cache-size",
+    "cache_theta": "--cache-theta",
+    "cache_mix": "--cache-mix",
 }
 LOG_EVERY = "5"  # seconds between the child's plain progress lines (they go to its log only)
 

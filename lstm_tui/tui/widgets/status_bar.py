@@ -59,6 +59,8 @@ class ModelStatus(Widget):
             [("valid ppl ", label), (fmt.number(model.valid_perplexity), base)],
             [("device ", label), ("cpu", base)],
         ]
+        if model.cache_size:  # suggestions also draw on the recent text (neural_cache)
+            parts.insert(5, [("cache ", label), (fmt.count(model.cache_size), base)])
         segments: list[Segment] = []
         for part in parts:
             segments += [Segment(text, style) for text, style in part] + [Segment(SEPARATOR, base)]
