@@ -6,7 +6,7 @@ Choose on the run's valid split, then report the chosen setting with `lstm-tui e
 (or on another file): choosing and reporting on the same text flatters the cache.
 
     .venv/bin/python benchmarks/cache_sweep.py --model checkpoints/RUN --split valid \
-        [--sizes 500 1000 2000] [--thetas 0.1 0.3 0.5] [--mixes 0.1 0.15 0.2] [--max-tokens N]
+        [--sizes 500,1000,2000] [--thetas 0.1,0.3,0.5] [--mixes 0.1,0.15,0.2] [--max-tokens N] [FILE]
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import argparse
 import itertools
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -29,16 +30,29 @@ from lstm_tui.engine.neural_cache import CacheSettings, grid_scores  # noqa: E40
 from lstm_tui.engine.predictor import Predictor  # noqa: E402
 
 
-def main() -> int:
+def _listed(kind: type) -> Callable[[str], list]:
+    """An argparse type for a comma-separated list ("500,1000"): a list option cannot swallow FILE."""
+
+    def parse(text: str) -> list:
+        try:
+            return [kind(part) for part in text.split(",") if part.strip()]
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") from None
+
+    return parse
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path, required=True, help="run folder")
     parser.add_argument("--split", choices=("valid", "test"), default=None, help="the run's own held-out split")
-    parser.add_argument("--sizes", type=int, nargs="+", default=[500, 1000, 2000])
-    parser.add_argument("--thetas", type=float, nargs="+", default=[0.1, 0.2, 0.3, 0.5])
-    parser.add_argument("--mixes", type=float, nargs="+", default=[0.05, 0.1, 0.15, 0.2, 0.3])
+    parser.add_argument("--sizes", type=_listed(int), default=[500, 1000, 2000], help="comma-separated (default 500,1000,2000)")
+    parser.add_argument("--thetas", type=_listed(float), default=[0.1, 0.2, 0.3, 0.5], help="comma-separated (default 0.1,0.2,0.3,0.5)")
+    parser.add_argument("--mixes", type=_listed(float), default=[0.05, 0.1, 0.15, 0.2, 0.3],
+                        help="comma-separated (default 0.05,0.1,0.15,0.2,0.3)")
     parser.add_argument("--max-tokens", type=int, default=None, help="score only the first N targets")
     parser.add_argument("file", nargs="?", type=Path, default=None, help="held-out text (or use --split)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     try:
         grid = [CacheSettings(0)] + [CacheSettings(size, theta, mix) for size, theta, mix
                                      in itertools.product(args.sizes, args.thetas, args.mixes)]

@@ -3,9 +3,11 @@
 Compares Chainer's examples/ptb model called per step (the reference) with the project's
 `Predictor` (plain NumPy over weights copied once from the Chain, fused cell kernel), for configs
 a and d, each with the BLAS threads the app gives a model of that size (`keystroke_blas_threads`:
-one for a, two for d).
+one for a, two for d). Then the project's predictor again with a continuous cache of each
+`--cache-sizes` N (`neural_cache`; filled with N untimed tokens first, so every timed key reads
+a full cache).
 
-    .venv/bin/python benchmarks/keystroke_latency.py [--tokens 2000]
+    .venv/bin/python benchmarks/keystroke_latency.py [--tokens 2000] [--cache-sizes 1000 3000]
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.reference_ptb import RNNForLM  # noqa: E402
 from lstm_tui.engine.chainer_compat import F, chainer  # noqa: E402
 from lstm_tui.engine.model import LanguageModel, ModelConfig  # noqa: E402
+from lstm_tui.engine.neural_cache import CacheSettings  # noqa: E402
 from lstm_tui.engine.predictor import Predictor  # noqa: E402
 from lstm_tui.engine.tokenizers import CharTokenizer  # noqa: E402
 from lstm_tui.engine.threads import keystroke_blas_threads, use_blas_threads  # noqa: E402
@@ -38,11 +41,11 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return float(np.percentile(arr, 50)), float(np.percentile(arr, 99))
 
 
-def make_predictor(vocab: int, units: int) -> Predictor:
+def make_predictor(vocab: int, units: int, cache: CacheSettings | None = None) -> Predictor:
     model = LanguageModel(ModelConfig(vocab_size=vocab, units=units, embed=units))
     model.init_weights(np.random.default_rng(0))
     words = Vocabulary([UNK] + [f"t{i}" for i in range(vocab - 1)])
-    return Predictor(model, words, CharTokenizer())
+    return Predictor(model, words, CharTokenizer(), cache=cache or CacheSettings(0))
 
 
 def reference_latency(vocab: int, units: int, tokens: np.ndarray) -> list[float]:
@@ -72,6 +75,7 @@ def project_latency(predictor: Predictor, tokens: np.ndarray) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tokens", type=int, default=2000)
+    parser.add_argument("--cache-sizes", type=int, nargs="*", default=[1000, 3000], help="also time the predictor with these caches")
     args = parser.parse_args()
     print(f"machine: {platform.machine()}; python {platform.python_version()}; numpy {np.__version__}")
     print("| config V/H | BLAS threads | reference p50/p99 µs | project p50/p99 µs | speed-up p99 | target p99 |")
@@ -84,9 +88,14 @@ def main() -> None:
         with use_blas_threads(threads):
             ref = percentiles(reference_latency(vocab, units, tokens)[50:])
             mine = percentiles(project_latency(predictor, tokens)[50:])
-        print(f"| {name}: {vocab}/{units} | {threads} | {ref[0]:,.0f} / {ref[1]:,.0f} | {mine[0]:,.0f} / {mine[1]:,.0f} | "
-              f"{ref[1] / mine[1]:.1f}× | ≤ {TARGET_P99_US[name]:,} |")
-
+            print(f"| {name}: {vocab}/{units} | {threads} | {ref[0]:,.0f} / {ref[1]:,.0f} | {mine[0]:,.0f} / {mine[1]:,.0f} | "
+                  f"{ref[1] / mine[1]:.1f}× | ≤ {TARGET_P99_US[name]:,} |")
+            for size in args.cache_sizes:
+                cached = make_predictor(vocab, units, CacheSettings(size=size))
+                for token in np.random.default_rng(2).integers(1, vocab, size):  # fill the cache, untimed
+                    cached.feed(int(token))
+                with_cache = percentiles(project_latency(cached, tokens)[50:])
+                print(f"| {name} + cache {size:,} | {threads} | – | {with_cache[0]:,.0f} / {with_cache[1]:,.0f} | – | – |")
 
 if __name__ == "__main__":
     main()

@@ -25,15 +25,19 @@ class Preset:
 PRESETS: dict[str, Preset] = {
     "shakespeare-char": Preset(
         "shakespeare-char",
-        "char level for Tiny-Shakespeare-sized English (~1 MB): 2×512, dropout 0.2, batch 32, BPTT 100, 30 min, annealed",
+        "char level for Tiny-Shakespeare-sized English (~1 MB): 2×512, dropout 0.2, batch 32, BPTT 100, 30 min, annealed; "
+        "predicts with a continuous cache over the last 3,000 characters",
         dict(corpus="tinyshakespeare", level="char", units=512, embed=128, dropout=0.2, bptt=100, batch_size=32,
-             optimizer="adam", lr=2e-3, grad_clip=5.0, time_budget=30.0, anneal=0.3, split=(0.9, 0.1, 0.0), eval_every=400),
+             optimizer="adam", lr=2e-3, grad_clip=5.0, time_budget=30.0, anneal=0.3, split=(0.9, 0.1, 0.0), eval_every=400,
+             cache_size=3000, cache_theta=0.3, cache_mix=0.2),
     ),
     "small-char": Preset(
         "small-char",
-        "the shakespeare-char recipe at a few MB (2×256, embed 64, batch 64) for the built-in corpus, 12 min: the shipped default model",
+        "the shakespeare-char recipe at a few MB (2×256, embed 64, batch 64) for the built-in corpus, 12 min: the shipped default model; "
+        "cache over the last 3,000 characters",
         dict(corpus="builtin:pydoc", level="char", units=256, embed=64, dropout=0.2, bptt=100, batch_size=64,
-             optimizer="adam", lr=2e-3, grad_clip=5.0, time_budget=12.0, anneal=0.3, eval_every=200),
+             optimizer="adam", lr=2e-3, grad_clip=5.0, time_budget=12.0, anneal=0.3, eval_every=200,
+             cache_size=3000, cache_theta=0.7, cache_mix=0.4),
     ),
     "ptb-word": Preset(
         "ptb-word",

@@ -133,3 +133,19 @@ def test_grid_scores_equal_the_predictor_fed_token_by_token(trained_char_run: Pa
             assert nll[t] == pytest.approx(-np.log(probs[target]), rel=1e-4, abs=1e-5)
             assert abs(int(rank[t]) - int(np.count_nonzero(probs > probs[target]))) <= 1  # float32 ties
         assert predictor.context_ids == ids[:-1].tolist()
+
+
+def test_cache_sweep_ranks_settings_and_rejects_bad_ones(trained_char_run: Path, held_out: Path, capsys) -> None:
+    from benchmarks.cache_sweep import main as sweep
+
+    base = ["--model", str(trained_char_run), "--max-tokens", "300", "--sizes", "50", "--thetas", "0.3"]
+    assert sweep([*base, "--mixes", "0.1,0.2", str(held_out)]) == 0
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if line.startswith("| ") and not line.startswith("| size")]
+    assert [row.split(" | ")[0] for row in rows].count("| off") == 1 and len(rows) == 3
+    losses = [float(row.split(" | ")[3]) for row in rows]
+    assert losses == sorted(losses)  # best first
+    assert "best by NLL: CacheSettings(" in out and "300 targets" in out
+    assert sweep([*base, "--mixes", "1.0", str(held_out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --cache-mix") and err.count("\n") == 1
