@@ -129,6 +129,18 @@ async def test_invalid_form_values_are_flagged_before_start(trained_char_run: Pa
         await pilot.pause()
         assert pilot.app.training is None
         assert "dropout" in str(screen.query_one("#error-dropout", Static).render())
+        fill(screen, dropout="0.1", cache_size="5000")
+        await pilot.press("f5")
+        await pilot.pause()
+        assert pilot.app.training is None
+        assert "3,000" in str(screen.query_one("#error-cache_size", Static).render())
+
+
+async def test_the_cache_size_reaches_the_config(trained_char_run: Path, tmp_path: Path) -> None:
+    async with make_app(trained_char_run, tmp_path).run_test(size=SIZE) as pilot:
+        screen = await open_train_screen(pilot)
+        fill(screen, cache_size="1000")
+        assert screen.query_one(TrainForm).read_config("builtin:pydoc").cache_size == 1000
 
 
 async def test_defaults_come_from_train_config(trained_char_run: Path, tmp_path: Path) -> None:
@@ -137,7 +149,7 @@ async def test_defaults_come_from_train_config(trained_char_run: Path, tmp_path:
         screen = await open_train_screen(pilot)
         form = screen.query_one(TrainForm)
         config = form.read_config("builtin:pydoc")
-        for name in ("level", "tokenizer", "units", "embed", "dropout", "bptt", "batch_size", "lr", "epochs", "max_steps", "time_budget", "device"):
+        for name in ("level", "tokenizer", "units", "embed", "dropout", "bptt", "batch_size", "lr", "epochs", "max_steps", "time_budget", "cache_size", "device"):
             assert getattr(config, name) == getattr(defaults, name), name
 
 

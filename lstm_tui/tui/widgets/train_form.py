@@ -13,6 +13,7 @@ from textual.widgets import Input, Label, Select, Static
 
 from lstm_tui.engine.config import TrainConfig
 from lstm_tui.engine.errors import UserError
+from lstm_tui.engine.neural_cache import MAX_SIZE
 from lstm_tui.engine.tokenizers import LEVELS, TOKENIZERS
 from lstm_tui.engine.textfile import neutralise
 
@@ -52,6 +53,9 @@ def _fields() -> tuple[Field, ...]:
         Field("time_budget", "minutes", "float", "no time limit", True, positive),
         Field("max_steps", "max steps", "int", "no step limit", True, positive_int),
         Field("lr", "learning rate", "float", "2e-3 (adam)", True, positive),
+        # predicting with the continuous cache (`neural_cache`): recorded with the run, no training cost
+        Field("cache_size", "cache size", "int", validators=(
+            Integer(minimum=0, maximum=MAX_SIZE, failure_description=f"0 (off) to {MAX_SIZE:,} recent tokens"),)),
     )
 
 
