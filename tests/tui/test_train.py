@@ -64,7 +64,8 @@ async def start_small_training(pilot, corpus: Path, max_steps: int, out: str) ->
 
 def test_headless_args_reproduce_the_config_through_the_cli() -> None:
     config = TrainConfig(corpus="x.txt", level="word", tokenizer="space", units=32, embed=16, dropout=0.0, embed_dropout=0.05, bptt=16,
-                         batch_size=8, lr=0.005, epochs=0.5, time_budget=1.5, max_steps=7, device="cpu", seed=4)
+                         batch_size=8, lr=0.005, epochs=0.5, time_budget=1.5, max_steps=7, device="cpu", seed=4,
+                         cache_size=500, cache_theta=0.2, cache_mix=0.1)
     args = main_parser().parse_args(["--headless-train", *headless_args(config), "--out", "o"])
     parsed, _ = config_from_args(args)
     assert parsed == config
