@@ -120,26 +120,30 @@ def record_report(report: EvalReport, folder: Path) -> Path:
 
 
 # the LSTM ---------------------------------------------------------------------------------
-def score_predictor(predictor: Predictor, ids: np.ndarray) -> tuple[SequenceScores, np.ndarray]:
+def score_predictor(predictor: Predictor, ids: np.ndarray) -> tuple[SequenceScores, SequenceScores | None, np.ndarray]:
     """NLL and rank of every target ids[1:] from the start state, under the distribution the app
-    ranks (`probabilities`: with the cache where it is on); also nanoseconds per step."""
+    ranks (`probabilities`: with the cache where it is on); the model alone from the same pass
+    when the cache is on (None otherwise); and nanoseconds per step."""
     sequence = [int(i) for i in ids]
     count = max(len(sequence) - 1, 0)
-    nll = np.empty(count)
-    rank = np.empty(count, dtype=np.int64)
+    cached = predictor.cache.active
+    scored = [SequenceScores(nll=np.empty(count), rank=np.empty(count, dtype=np.int64)) for _ in range(1 + cached)]
     times = np.empty(count, dtype=np.int64)
     clock = time.perf_counter_ns
     predictor.reset()
     for i in range(count):
         start = clock()
         predictor.feed(sequence[i])
-        probs = predictor.probabilities()
+        alone = predictor.model_probabilities()
+        mixed = alone.copy() if cached else alone
+        predictor.mix_in_cache(mixed)
         times[i] = clock() - start
         target = sequence[i + 1]
-        rank[i] = np.count_nonzero(probs > probs[target])
-        nll[i] = -math.log(max(float(probs[target]), 1e-45))
+        for scores, probs in zip(scored, (mixed, alone)):
+            scores.rank[i] = np.count_nonzero(probs > probs[target])
+            scores.nll[i] = -math.log(max(float(probs[target]), 1e-45))
     predictor.reset()
-    return SequenceScores(nll=nll, rank=rank), times
+    return scored[0], scored[1] if cached else None, times
 
 
 def latency_of(times_ns: np.ndarray) -> Latency:
@@ -257,13 +261,10 @@ def evaluate_file(
         train_ids, notes = training_ids(saved.meta, saved.vocab, *run)
 
     started = time.perf_counter()
-    sequence, times = score_predictor(predictor, ids)
-    lstm = Scores.of("lstm", sequence, level, time.perf_counter() - started)
-    lstm_alone = None
-    if predictor.cache.active:
-        started = time.perf_counter()
-        alone = Predictor.from_saved(saved, CacheSettings(size=0))
-        lstm_alone = Scores.of("lstm alone", score_predictor(alone, ids)[0], level, time.perf_counter() - started)
+    sequence, alone, times = score_predictor(predictor, ids)
+    took = time.perf_counter() - started  # one pass scores both
+    lstm = Scores.of("lstm", sequence, level, took)
+    lstm_alone = Scores.of("lstm alone", alone, level, took) if alone is not None else None
 
     typed = text[:ksr_chars]  # what the simulated user types, with each model in turn
     typing = None

@@ -425,14 +425,23 @@ class Predictor(SuggestionRanker):
 
     def probabilities(self, temperature: float = 1.0) -> np.ndarray:
         """The model's next-token distribution, mixed with the continuous cache when it is on."""
-        probs = super().probabilities(temperature)
+        probs = self.model_probabilities(temperature)
+        self.mix_in_cache(probs)
+        return probs
+
+    def model_probabilities(self, temperature: float = 1.0) -> np.ndarray:
+        """The model's own next-token distribution, before the cache (a new array)."""
+        return super().probabilities(temperature)
+
+    def mix_in_cache(self, probs: np.ndarray) -> None:
+        """probs (the model's distribution now) ← its mixture with the cache, in place; nothing
+        when the cache is off or holds no position yet."""
         length = self._stack.length
         if self.cache.active and length > 1:
             # Position i (state after token i) is followed by token i + 1; the newest is length − 2.
             blocks, first = self._stack.h2_blocks(max(0, length - 1 - self.cache.size), length - 1)
             next_ids = np.asarray(self._ids[first + 1 : length], dtype=np.intp)
             mix_cache(probs, self._state()[2], blocks, next_ids, self.cache)
-        return probs
 
     def suggest(self, text: str, k: int = 5, temperature: float = 1.0) -> Suggestions:
         """Follow `text` and return next tokens, or completions of the word being typed."""
