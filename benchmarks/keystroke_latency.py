@@ -1,11 +1,13 @@
 """Per-keystroke model latency: one token in, softmax and top-5 out, at batch 1.
 
 Compares Chainer's examples/ptb model called per step (the reference) with the project's
-`Predictor` (plain NumPy over weights copied once from the Chain, fused cell kernel), for configs
-a and d, each with the BLAS threads the app gives a model of that size (`keystroke_blas_threads`:
-one for a, two for d). Then the project's predictor again with a continuous cache of each
-`--cache-sizes` N (`neural_cache`; filled with N untimed tokens first, so every timed key reads
-a full cache).
+`Predictor` (plain arrays over weights copied once from the Chain, fused cell kernels), for
+configs a and d, each with the BLAS threads the app gives a model of that size
+(`keystroke_blas_threads`: one for a, two for d). The "cores" column is how many cores the
+project's step is split over (`split_step`: config a's 3 MB of weights as two halves, each in
+one core's L2; d's 47 MB are streamed by two BLAS threads instead). Then the project's
+predictor again with a continuous cache of each `--cache-sizes` N (`neural_cache`; filled
+with N untimed tokens first, so every timed key reads a full cache).
 
     .venv/bin/python benchmarks/keystroke_latency.py [--tokens 2000] [--cache-sizes 1000 3000]
 """
@@ -78,8 +80,8 @@ def main() -> None:
     parser.add_argument("--cache-sizes", type=int, nargs="*", default=[1000, 3000], help="also time the predictor with these caches")
     args = parser.parse_args()
     print(f"machine: {platform.machine()}; python {platform.python_version()}; numpy {np.__version__}")
-    print("| config V/H | BLAS threads | reference p50/p99 µs | project p50/p99 µs | speed-up p99 | target p99 |")
-    print("|---|---|---|---|---|---|")
+    print("| config V/H | BLAS threads | cores | reference p50/p99 µs | project p50/p99 µs | speed-up p99 | target p99 |")
+    print("|---|---|---|---|---|---|---|")
     for name, (vocab, units) in CONFIGS.items():
         tokens = np.random.default_rng(1).integers(1, vocab, args.tokens)
         predictor = make_predictor(vocab, units)
@@ -88,14 +90,15 @@ def main() -> None:
         with use_blas_threads(threads):
             ref = percentiles(reference_latency(vocab, units, tokens)[50:])
             mine = percentiles(project_latency(predictor, tokens)[50:])
-            print(f"| {name}: {vocab}/{units} | {threads} | {ref[0]:,.0f} / {ref[1]:,.0f} | {mine[0]:,.0f} / {mine[1]:,.0f} | "
+            print(f"| {name}: {vocab}/{units} | {threads} | {predictor.parts} | {ref[0]:,.0f} / {ref[1]:,.0f} | {mine[0]:,.0f} / {mine[1]:,.0f} | "
                   f"{ref[1] / mine[1]:.1f}× | ≤ {TARGET_P99_US[name]:,} |")
             for size in args.cache_sizes:
                 cached = make_predictor(vocab, units, CacheSettings(size=size))
                 for token in np.random.default_rng(2).integers(1, vocab, size):  # fill the cache, untimed
                     cached.feed(int(token))
                 with_cache = percentiles(project_latency(cached, tokens)[50:])
-                print(f"| {name} + cache {size:,} | {threads} | – | {with_cache[0]:,.0f} / {with_cache[1]:,.0f} | – | – |")
+                print(f"| {name} + cache {size:,} | {threads} | {cached.parts} | – | {with_cache[0]:,.0f} / {with_cache[1]:,.0f} | – | – |")
+
 
 if __name__ == "__main__":
     main()

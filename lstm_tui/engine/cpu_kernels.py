@@ -43,7 +43,8 @@ _EXP_LO = np.float32(-87.0)
 
 
 @njit(inline="always", **_OPTIONS)
-def _tanh(x):
+def tanh32(x):
+    """tanh of a float32 scalar (Eigen's rational approximation; inlined into the kernels)."""
     x = min(max(x, -_CLAMP), _CLAMP)
     x2 = x * x
     p = ((((((_A13 * x2 + _A11) * x2 + _A9) * x2 + _A7) * x2 + _A5) * x2 + _A3) * x2 + _A1) * x
@@ -52,8 +53,9 @@ def _tanh(x):
 
 
 @njit(inline="always", **_OPTIONS)
-def _sigmoid(x):
-    return _HALF * _tanh(_HALF * x) + _HALF
+def sigmoid32(x):
+    """σ of a float32 scalar, from `tanh32`."""
+    return _HALF * tanh32(_HALF * x) + _HALF
 
 
 @njit(**_OPTIONS)
@@ -61,7 +63,7 @@ def tanh_inplace(x):
     """x ← tanh(x) for a float32 array of any shape (C-contiguous)."""
     flat = x.reshape(-1)
     for j in range(flat.shape[0]):
-        flat[j] = _tanh(flat[j])
+        flat[j] = tanh32(flat[j])
 
 
 @njit(**_OPTIONS)
@@ -74,17 +76,17 @@ def lstm_cell_forward(hw, g, c_prev, c_out, tanh_c_out, h_out):
         row, h_row = g[b], hw[b]
         a, h_a = row[:units], h_row[:units]
         for j in range(units):
-            a[j] = _tanh(a[j] + h_a[j])
+            a[j] = tanh32(a[j] + h_a[j])
         ifo, h_ifo = row[units:], h_row[units:]
         for j in range(3 * units):
-            ifo[j] = _sigmoid(ifo[j] + h_ifo[j])
+            ifo[j] = sigmoid32(ifo[j] + h_ifo[j])
         i, f, o = row[units : 2 * units], row[2 * units : 3 * units], row[3 * units :]
         c, cp = c_out[b], c_prev[b]
         for j in range(units):
             c[j] = a[j] * i[j] + f[j] * cp[j]
         tc, h = tanh_c_out[b], h_out[b]
         for j in range(units):
-            t = _tanh(c[j])
+            t = tanh32(c[j])
             tc[j] = t
             h[j] = o[j] * t
 

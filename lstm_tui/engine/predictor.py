@@ -15,11 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from numba import config as numba_config, set_num_threads
 
 from lstm_tui.engine.cpu_kernels import lstm_cell_forward, softmax_cross_entropy_rows, top_k_select
 from lstm_tui.engine.checkpoints import SavedModel, load_model
-from lstm_tui.engine.model import LanguageModel
+from lstm_tui.engine.model import LanguageModel, ModelConfig
 from lstm_tui.engine.neural_cache import MAX_SIZE, CacheSettings, mix_cache
+from lstm_tui.engine.split_step import (SplitPacer, by_part, gate_order, layer2_by_part, serial_step, split_parts,
+                                        split_step)
 from lstm_tui.engine.tokenizers import EOS, Tokenizer, make_tokenizer
 from lstm_tui.engine.vocabulary import UNK, Vocabulary
 
@@ -62,30 +65,51 @@ def common_prefix_length(a: str, b: str) -> int:
 
 
 class _Weights:
-    """Float32 NumPy copies of the model's weights, arranged for one step at batch 1."""
+    """Float32 NumPy copies of the model's weights, arranged for one step at batch 1.
 
-    def __init__(self, model: LanguageModel) -> None:
+    With `parts` > 1 the gate columns are grouped by part and each part's weights stored
+    contiguously, for `split_step`."""
+
+    def __init__(self, model: LanguageModel, parts: int = 1) -> None:
         def cpu(param) -> np.ndarray:
             return np.ascontiguousarray(_to_cpu(param.array), dtype=np.float32)
 
         cfg = model.config
         self.units = cfg.units
+        self.parts = parts
+        order = gate_order(cfg.units, parts) if parts > 1 else slice(None)
         self.embed = cpu(model.embed.W)
         l1, l2 = model.layers
         w_x1, w_h1, b1 = cpu(l1.W_x), cpu(l1.W_h), cpu(l1.b)
-        if cfg.vocab_size * 4 * cfg.units * 4 <= TABLE_LIMIT:
-            self.table1 = np.ascontiguousarray(self.embed @ w_x1.T + b1)  # (V, 4H)
+        if uses_table(cfg):
+            self.table1 = np.ascontiguousarray((self.embed @ w_x1.T + b1)[:, order])  # (V, 4H)
             self.w_x1t = None
         else:
             self.table1 = None
-            self.w_x1t = np.ascontiguousarray(w_x1.T)
-        self.b1 = b1
-        self.w_h1t = np.ascontiguousarray(w_h1.T)  # (H, 4H)
-        self.w2t = np.ascontiguousarray(np.concatenate([cpu(l2.W_x), cpu(l2.W_h)], axis=1).T)  # (2H, 4H)
+            self.w_x1t = np.ascontiguousarray(w_x1.T[:, order])
+        self.b1 = np.ascontiguousarray(b1[order])
+        w_h1t = w_h1.T[:, order]  # (H, 4H)
+        w2t = np.concatenate([cpu(l2.W_x), cpu(l2.W_h)], axis=1).T  # (2H, 4H)
+        if parts > 1:
+            self.w_h1t, self.w2t = by_part(w_h1t, parts), layer2_by_part(w2t, parts)
+        else:
+            self.w_h1t, self.w2t = np.ascontiguousarray(w_h1t), np.ascontiguousarray(w2t)
         self.b2 = cpu(l2.b)
         w_out, b_out = model.output_weights()
         self.w_outt = np.ascontiguousarray(cpu(w_out).T)  # (H, V)
         self.b_out = cpu(b_out)
+
+
+def uses_table(cfg: ModelConfig) -> bool:
+    """True when layer 1's input projection is precomputed per token (a V × 4H table)."""
+    return cfg.vocab_size * 4 * cfg.units * 4 <= TABLE_LIMIT
+
+
+def step_bytes(cfg: ModelConfig) -> int:
+    """Bytes of weights one keystroke reads: layer 1 (a table row, or W_x) and W_h, layer 2, the output."""
+    gates = 4 * cfg.units
+    layer1 = cfg.units * gates + (gates if uses_table(cfg) else cfg.embed * gates)
+    return 4 * (layer1 + 2 * cfg.units * gates + cfg.units * cfg.vocab_size)
 
 
 def _to_cpu(array) -> np.ndarray:
@@ -171,6 +195,7 @@ class SuggestionRanker:
         self._banned[vocab.id(UNK)] = True
         self._no_target = np.zeros(1, dtype=np.int32)  # the fused softmax's (unused) target
         self._no_bias = np.zeros(len(vocab), dtype=np.float32)  # logits() already holds the bias
+        self._rendered = [tokenizer.render(t) for t in vocab.tokens]  # once, not per suggestion per key
         words = sorted((t, i) for i, t in enumerate(vocab.tokens) if t not in (UNK, EOS))
         self._sorted_words = [t for t, _ in words]
         self._sorted_ids = np.array([i for _, i in words], dtype=np.int64)
@@ -215,21 +240,26 @@ class SuggestionRanker:
         return [self._suggestion(int(ids[j]), float(probs[j] / total), partial) for j in order]
 
     def _suggestion(self, token_id: int, prob: float, partial: str) -> Suggestion:
-        token = self.vocab.tokens[token_id]
-        rendered = self.tokenizer.render(token)
-        return Suggestion(token=token, prob=prob, insert=rendered[len(partial):] if partial else rendered)
+        rendered = self._rendered[token_id]
+        return Suggestion(self.vocab.tokens[token_id], prob, rendered[len(partial):] if partial else rendered)
 
 
 class Predictor(SuggestionRanker):
     """Feeds tokens through the model one at a time and suggests the next ones."""
 
     def __init__(self, model: LanguageModel, vocab: Vocabulary, tokenizer: Tokenizer, meta: dict | None = None,
-                 cache: CacheSettings | None = None) -> None:
+                 cache: CacheSettings | None = None, parts: int | None = None) -> None:
+        """`parts`: cores to split each step over (None: `split_parts` decides from the model's size)."""
         super().__init__(vocab, tokenizer)
         self.meta = meta or {}
         self.cache = cache if cache is not None else CacheSettings.from_train(self.meta.get("train"))
         self.cache.validate()
-        self.w = _Weights(model)
+        self.config = model.config
+        if parts is None:
+            parts = split_parts(step_bytes(model.config), model.config.units)
+        elif parts < 1 or model.config.units % parts:
+            raise ValueError(f"cannot split {model.config.units} units into {parts} parts")
+        self.w = _Weights(model, parts)
         units = self.w.units
         self.units = units
         self.parameters = model.parameter_count()
@@ -237,6 +267,13 @@ class Predictor(SuggestionRanker):
         self._gates = np.empty(4 * units, dtype=np.float32)
         self._hh = np.empty(2 * units, dtype=np.float32)
         self._x = np.empty(4 * units, dtype=np.float32)  # layer 1's input projection when there is no table
+        # On a machine with more cores than parts, each launch would wake every Numba thread.
+        self._narrow_launches = self.w.parts > 1 and numba_config.NUMBA_NUM_THREADS != self.w.parts
+        self._part_gates = np.empty((self.w.parts, 4 * units // self.w.parts), dtype=np.float32)
+        self._partial = np.empty((self.w.parts, 4 * units), dtype=np.float32)
+        self._part_hh = np.empty((self.w.parts, 2 * units // self.w.parts), dtype=np.float32)
+        self.pacer = SplitPacer()
+        """When a step of a split predictor runs on both cores (a burst) or on one (a lone key)."""
         self._tanh_c = np.empty((1, units), dtype=np.float32)
         self._logits = np.empty(len(vocab), dtype=np.float32)
         self._stack = _StateStack(units)
@@ -244,8 +281,9 @@ class Predictor(SuggestionRanker):
         self._followed: str | None = None  # the text set_text last followed (None: fed directly)
         self._line_starts: list[int] = [0]  # word level: where each line of that text starts
         self._line_tokens: list[int] = [0]  # and how many tokens come before it
-        # Compile or load the kernels now, not on the first key.
-        self._step(0, self._zero, np.empty((4, units), dtype=np.float32))
+        # Compile or load the kernels now, not on the first key (a split predictor has two).
+        for _ in range(self.pacer.burst + 1 if self.w.parts > 1 else 1):
+            self._step(0, self._zero, np.empty((4, units), dtype=np.float32))
         self._root = self._start_state(vocab)
         self.top_k(1)
 
@@ -263,9 +301,12 @@ class Predictor(SuggestionRanker):
     @property
     def step_bytes(self) -> int:
         """Bytes of weights one keystroke reads (the BLAS thread policy depends on it)."""
-        w = self.w
-        layer1 = w.w_h1t.nbytes + (w.table1[0].nbytes if w.table1 is not None else w.w_x1t.nbytes)
-        return layer1 + w.w2t.nbytes + w.w_outt.nbytes
+        return step_bytes(self.config)
+
+    @property
+    def parts(self) -> int:
+        """Cores a step is split over (`split_step`; 1: one core)."""
+        return self.w.parts
 
     # construction -------------------------------------------------------------------------
     @classmethod
@@ -286,13 +327,21 @@ class Predictor(SuggestionRanker):
     def _step(self, token_id: int, prev: np.ndarray, out: np.ndarray) -> None:
         """out[0..3] = (h1, c1, h2, c2) after `token_id` from state `prev`."""
         w, units, g = self.w, self.units, self._gates
-        np.matmul(prev[0], w.w_h1t, out=g)
         if w.table1 is not None:
             x = w.table1[token_id]
         else:
             x = self._x
             np.matmul(w.embed[token_id], w.w_x1t, out=x)
             x += w.b1
+        if w.parts > 1:
+            split = self.pacer.split_now()
+            if split and self._narrow_launches:
+                set_num_threads(w.parts)  # per thread in Numba: a keystroke may come from a worker thread
+            (split_step if split else serial_step)(x.reshape(w.parts, -1), prev, w.w_h1t, w.w2t, w.b2,
+                                                   self._part_gates, self._partial, self._part_hh, out)
+            self.pacer.done(split)
+            return
+        np.matmul(prev[0], w.w_h1t, out=g)
         lstm_cell_forward(x[None], g[None], prev[1:2], out[1:2], self._tanh_c, out[0:1])
         self._hh[:units] = out[0]
         self._hh[units:] = prev[2]
