@@ -75,6 +75,10 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     train.add_argument("--grad-clip", type=float, help=f"gradient norm clip (default {d.grad_clip})")
     train.add_argument("--lr-decay", type=float, help=f"learning-rate factor when validation stops improving (default {d.lr_decay})")
     train.add_argument("--anneal", type=float, help=f"share of the budget at its end over which the learning rate falls linearly to 1/20 (default {d.anneal})")
+    train.add_argument(
+        "--weight-average", type=float,
+        help="validate and save a moving average of the weights with this decay, e.g. 0.998 (default 0: off; see README)",
+    )
     train.add_argument("--epochs", type=float, help="stop after this many epochs (default 10 when no other limit is given)")
     train.add_argument("--max-steps", type=int, help="stop after this many updates")
     train.add_argument("--time-budget", type=float, help="stop after this many minutes of training")

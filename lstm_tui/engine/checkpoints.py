@@ -161,11 +161,14 @@ def load_model(folder: Path | str) -> SavedModel:
     return SavedModel(model=model, meta=meta, vocab=Vocabulary.from_json(meta["vocab"]), folder=folder)
 
 
-def write_trainer_snapshot(folder: Path, model, optimizer, arrays: dict[str, np.ndarray], state: dict) -> None:
-    """One atomic file with everything resume needs: weights, optimizer, LSTM states, position."""
+def write_trainer_snapshot(folder: Path, model, optimizer, arrays: dict[str, np.ndarray], state: dict,
+                           extra: dict[str, np.ndarray] | None = None) -> None:
+    """One atomic file with everything resume needs: weights, optimizer, LSTM states, position
+    (and `extra` arrays under their own keys, e.g. the weight average's)."""
     payload = {f"model/{k}": v for k, v in arrays_of(model).items()}
     payload.update({f"optimizer/{k}": v for k, v in arrays_of(optimizer).items()})
     payload.update({f"state/{k}": v for k, v in arrays.items()})
+    payload.update(extra or {})
     payload["meta"] = np.array(json.dumps(state))
     atomic_write_bytes(folder / TRAINER_NPZ, _npz_bytes(payload))
 

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, fields
 from lstm_tui.engine.errors import UserError
 from lstm_tui.engine.neural_cache import CacheSettings
 from lstm_tui.engine.tokenizers import LEVELS, TOKENIZERS
+from lstm_tui.engine.weight_average import check_decay
 
 OPTIMIZERS = ("adam", "sgd")
 
@@ -37,6 +38,7 @@ class TrainConfig:
     grad_clip: float = 5.0
     lr_decay: float = 0.5  # multiply the learning rate by this when validation stops improving
     anneal: float = 0.0  # share of the budget (time or steps) at its end over which the rate falls linearly to 1/20
+    weight_average: float = 0.0  # decay of the moving average of the weights that is validated and saved; 0: off
     epochs: float | None = None
     max_steps: int | None = None
     time_budget: float | None = None  # minutes
@@ -104,6 +106,7 @@ class TrainConfig:
                 raise UserError(f"--{name.replace('_', '-')} must be in [0, 1), got {value!r}")
         if not isinstance(self.anneal, (int, float)) or math.isnan(self.anneal) or not 0.0 <= self.anneal <= 1.0:
             raise UserError(f"--anneal must be in [0, 1], got {self.anneal!r}")
+        check_decay(self.weight_average)
         if not 0.0 < self.lr_decay <= 1.0:
             raise UserError(f"--lr-decay must be in (0, 1], got {self.lr_decay!r}")
         if self.tie_weights and self.effective_embed != self.units:

@@ -1,4 +1,4 @@
-"""Fused float32 CPU kernels (Numba) for the LSTM cell, softmax, top-k and the Adam update.
+"""Fused float32 CPU kernels (Numba) for the LSTM cell, softmax, top-k, Adam and the weight average.
 
 Written as NumPy ufunc calls, one LSTM time step is ~25 passes over small arrays and Adam is ~12
 passes over every parameter; on two cores those passes, not the matrix products, were half of a
@@ -217,3 +217,10 @@ def scatter_add_rows(ids, rows, out):
         src = rows[n]
         for j in range(src.shape[0]):
             dst[j] += src[j]
+
+
+@njit(**_OPTIONS)
+def lerp_inplace(average, current, weight):
+    """average ← average + weight · (current − average), in one pass (1-D float32 arrays)."""
+    for j in range(average.shape[0]):
+        average[j] += weight * (current[j] - average[j])

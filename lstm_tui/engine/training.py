@@ -45,6 +45,7 @@ from lstm_tui.engine.events import EventLog, Listener
 from lstm_tui.engine.fast_ops import FastAdam
 from lstm_tui.engine.model import LanguageModel, ModelConfig
 from lstm_tui.engine.predictor import Predictor
+from lstm_tui.engine.weight_average import WeightAverage
 from lstm_tui.engine.streams import ParallelStreams, eval_streams
 from lstm_tui.engine.tokenizers import make_tokenizer
 from lstm_tui.engine.vocabulary import Vocabulary
@@ -144,6 +145,8 @@ class Trainer:
         self.stale_validations = 0
         self.created = _now()
         self.name = folder.name
+        self.average = WeightAverage(model, config.weight_average) if config.weight_average > 0 else None
+        """The moving average of the weights that is validated and saved (None: the weights themselves)."""
 
     # construction ---------------------------------------------------------------------------
     @classmethod
@@ -281,6 +284,8 @@ class Trainer:
             "history": self.history,
             "created": self.created,
         }
+        if self.average is not None:
+            state["average_updates"] = self.average.updates
         if self.dist is not None:
             state["rank_rngs"] = self.dist.gather(self.rng.bit_generator.state)  # rank 0: every rank's dropout RNG
         return state
@@ -311,6 +316,8 @@ class Trainer:
             self.created = str(state.get("created", meta.get("created", _now())))
         except (KeyError, TypeError, ValueError) as exc:
             raise UserError(f"{self.folder / TRAINER_NPZ} has an unreadable trainer state ({exc}); it cannot be resumed") from None
+        if self.average is not None and "average_updates" in state:  # else it starts from these weights
+            self.average.restore(arrays, state["average_updates"], self.folder / TRAINER_NPZ)
         xp = self.model.xp
         for name, layer in (("lstm1", self.model.lstm1), ("lstm2", self.model.lstm2)):
             if f"state/{name}_h" in arrays:
@@ -356,8 +363,10 @@ class Trainer:
         error = None
         if self.is_main:
             try:
-                write_trainer_snapshot(self.folder, self.model, self.optimizer, arrays, state)
-                write_model(self.folder, self.model, self.meta(status))
+                averages = self.average.to_arrays() if self.average is not None else {}
+                write_trainer_snapshot(self.folder, self.model, self.optimizer, arrays, state, averages)
+                with self.weights_in_use():
+                    write_model(self.folder, self.model, self.meta(status))
             except OSError as exc:
                 error = SaveError(
                     f"could not save a checkpoint in {self.folder} ({exc.strerror or exc}); the previous checkpoint is intact — "
@@ -381,7 +390,7 @@ class Trainer:
         total = 0.0
         count = 0
         try:
-            with chainer.using_config("train", False), chainer.no_backprop_mode():
+            with chainer.using_config("train", False), chainer.no_backprop_mode(), self.weights_in_use():
                 for x, t in streams.windows():
                     xs, ts = self._my_streams(x, t)
                     if ts.size:
@@ -404,8 +413,13 @@ class Trainer:
         block = self.dist.block(x.shape[1])
         return np.ascontiguousarray(x[:, block]), np.ascontiguousarray(t[:, block])
 
+    def weights_in_use(self):
+        """A context in which the model holds the weights that are validated and saved."""
+        return self.average.swapped_in() if self.average is not None else contextlib.nullcontext()
+
     def sample(self, length: int = 120) -> str:
-        predictor = Predictor(self.model, self.data.vocab, make_tokenizer(self.data.tokenizer))
+        with self.weights_in_use():  # the predictor copies the weights it is given
+            predictor = Predictor(self.model, self.data.vocab, make_tokenizer(self.data.tokenizer))
         return predictor.generate("", length=length if self.config.level == "char" else length // 4, temperature=0.8, seed=self.step)
 
     # the loop -------------------------------------------------------------------------------
@@ -539,6 +553,8 @@ class Trainer:
                     factor = self.dist.mean(factor)  # clocks differ a little between ranks
                 self._apply_lr(self.lr * factor)
             self.updater.update()
+            if self.average is not None:
+                self.average.update()
             self.step += 1
             self.position += x.shape[0]
             self.tokens_seen += int(t.size)

@@ -1,0 +1,81 @@
+"""A moving average of the weights over the last updates: the weights a run validates and saves.
+
+With a fixed time budget the last updates still move the weights by the noise of their
+mini-batches; an exponential moving average of the iterates (Polyak & Juditsky 1992; used by
+Merity et al. 2018 for LSTM language models) sits nearer the middle of where they wander. Training
+itself goes on from the raw weights; validation, test, the samples and `model.npz` use the
+average; `trainer.npz` keeps both, so a resumed run continues exactly.
+
+Early on the average uses a shorter horizon, min(decay, (1 + n) / (10 + n)) after n updates, so a
+short run does not average in its random initial weights.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+
+import numpy as np
+
+from lstm_tui.engine.cpu_kernels import lerp_inplace
+from lstm_tui.engine.errors import UserError
+
+PREFIX = "average/"
+
+
+def check_decay(decay: float) -> None:
+    if not isinstance(decay, (int, float)) or math.isnan(decay) or not 0.0 <= decay < 1.0:
+        raise UserError(f"--weight-average must be in [0, 1) (0: off; e.g. 0.998), got {decay!r}")
+
+
+class WeightAverage:
+    """The average of each parameter of `model`, by its path in the Chain (on the model's device)."""
+
+    def __init__(self, model, decay: float) -> None:
+        check_decay(decay)
+        self.decay = decay
+        self.updates = 0
+        self._params = dict(sorted(model.namedparams()))
+        self.arrays = {name: param.array.copy() for name, param in self._params.items()}
+
+    def update(self) -> None:
+        """Fold in the weights after one more update."""
+        self.updates += 1
+        weight = 1.0 - min(self.decay, (1.0 + self.updates) / (10.0 + self.updates))
+        for name, param in self._params.items():
+            average, current = self.arrays[name], param.array
+            if isinstance(average, np.ndarray) and average.dtype == np.float32:
+                lerp_inplace(average.reshape(-1), current.reshape(-1), np.float32(weight))
+            else:  # CuPy or another dtype: the same arithmetic as array calls
+                average += average.dtype.type(weight) * (current - average)
+
+    @contextlib.contextmanager
+    def swapped_in(self):
+        """The model holds the averaged weights inside the block, its own ones again after it."""
+        raw = {name: param.array.copy() for name, param in self._params.items()}
+        try:
+            for name, param in self._params.items():
+                param.array[...] = self.arrays[name]
+            yield
+        finally:
+            for name, param in self._params.items():
+                param.array[...] = raw[name]
+
+    # snapshots ----------------------------------------------------------------------------
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """For trainer.npz: the averages as NumPy arrays, keys prefixed with `PREFIX`."""
+        return {PREFIX + name.lstrip("/"): _to_numpy(array) for name, array in self.arrays.items()}
+
+    def restore(self, arrays: dict[str, np.ndarray], updates: int, path) -> None:
+        """Take the averages back from a snapshot (`arrays` as `read_trainer_snapshot` gives them)."""
+        for name, average in self.arrays.items():
+            saved = arrays.get(PREFIX + name.lstrip("/"))
+            if saved is None or saved.shape != average.shape:
+                raise UserError(f"{path}: the weight average does not fit the model; it cannot be resumed")
+            average[...] = saved
+        self.updates = int(updates)
+
+
+def _to_numpy(array) -> np.ndarray:
+    get = getattr(array, "get", None)
+    return get() if callable(get) else np.asarray(array)
