@@ -6,8 +6,12 @@ Merity et al. 2018 for LSTM language models) sits nearer the middle of where the
 itself goes on from the raw weights; validation, test, the samples and `model.npz` use the
 average; `trainer.npz` keeps both, so a resumed run continues exactly.
 
-Early on the average uses a shorter horizon, min(decay, (1 + n) / (10 + n)) after n updates, so a
-short run does not average in its random initial weights.
+Update n gets the weight max(1 − decay, 1/n): a plain mean of all the weights so far until n
+reaches 1/(1 − decay), then the exponential average. So the random initial weights never count,
+and the average always spans the whole horizon the decay asks for. (A horizon that grows as n/9,
+TensorFlow's num_updates rule, tried first, spans only ~350 updates at the end of a 3,100-update
+Shakespeare run: valid 1.4134 nats/char, where a plain 0.999 average of another run of the same
+recipe gave 1.4084 and its final weights 1.4188.)
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ class WeightAverage:
     def update(self) -> None:
         """Fold in the weights after one more update."""
         self.updates += 1
-        weight = 1.0 - min(self.decay, (1.0 + self.updates) / (10.0 + self.updates))
+        weight = max(1.0 - self.decay, 1.0 / self.updates)
         for name, param in self._params.items():
             average, current = self.arrays[name], param.array
             if isinstance(average, np.ndarray) and average.dtype == np.float32:
