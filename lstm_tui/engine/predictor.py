@@ -281,11 +281,22 @@ class Predictor(SuggestionRanker):
         self._followed: str | None = None  # the text set_text last followed (None: fed directly)
         self._line_starts: list[int] = [0]  # word level: where each line of that text starts
         self._line_tokens: list[int] = [0]  # and how many tokens come before it
-        # Compile or load the kernels now, not on the first key (a split predictor has two).
-        for _ in range(self.pacer.burst + 1 if self.w.parts > 1 else 1):
-            self._step(0, self._zero, np.empty((4, units), dtype=np.float32))
+        self._warm_up()
         self._root = self._start_state(vocab)
         self.top_k(1)
+
+    def _warm_up(self) -> None:
+        """Compile or load the step's kernels now, not on the first key: a split predictor has two."""
+        out = np.empty((4, self.units), dtype=np.float32)
+        if self.w.parts == 1:
+            self._step(0, self._zero, out)
+            return
+        w = self.w
+        x = (w.table1[0] if w.table1 is not None else w.b1).reshape(w.parts, -1)
+        if self._narrow_launches:
+            set_num_threads(w.parts)
+        for kernel in (serial_step, split_step):
+            kernel(x, self._zero, w.w_h1t, w.w2t, w.b2, self._part_gates, self._partial, self._part_hh, out)
 
     def _start_state(self, vocab: Vocabulary) -> np.ndarray:
         """The state before the first token: after a line break (`<eos>` for words) where the

@@ -21,6 +21,7 @@ import math
 
 import numpy as np
 
+from lstm_tui.engine.chainer_compat import chainer
 from lstm_tui.engine.cpu_kernels import lerp_inplace
 from lstm_tui.engine.errors import UserError
 
@@ -68,18 +69,19 @@ class WeightAverage:
     # snapshots ----------------------------------------------------------------------------
     def to_arrays(self) -> dict[str, np.ndarray]:
         """For trainer.npz: the averages as NumPy arrays, keys prefixed with `PREFIX`."""
-        return {PREFIX + name.lstrip("/"): _to_numpy(array) for name, array in self.arrays.items()}
+        cpu = chainer.backend.CpuDevice()
+        return {_key(name): cpu.send(array) for name, array in self.arrays.items()}
 
     def restore(self, arrays: dict[str, np.ndarray], updates: int, path) -> None:
         """Take the averages back from a snapshot (`arrays` as `read_trainer_snapshot` gives them)."""
         for name, average in self.arrays.items():
-            saved = arrays.get(PREFIX + name.lstrip("/"))
+            saved = arrays.get(_key(name))
             if saved is None or saved.shape != average.shape:
                 raise UserError(f"{path}: the weight average does not fit the model; it cannot be resumed")
             average[...] = saved
         self.updates = int(updates)
 
 
-def _to_numpy(array) -> np.ndarray:
-    get = getattr(array, "get", None)
-    return get() if callable(get) else np.asarray(array)
+def _key(name: str) -> str:
+    """A parameter's key in trainer.npz: "/embed/W" → "average/embed/W"."""
+    return PREFIX + name.lstrip("/")
