@@ -14,6 +14,11 @@ target, that target needs fewer operations or a faster BLAS, not less overhead.
 
     .venv/bin/python benchmarks/train_speed.py            # all configs, 5 timed steps each
     .venv/bin/python benchmarks/train_speed.py --configs a b --steps 3
+    .venv/bin/python benchmarks/train_speed.py --impls reference project pytorch   # needs torch
+
+With `--impls ... pytorch` (PyTorch installed, e.g. `pip install torch` with the CPU build), the
+issue's yardstick itself runs in the same rounds: nn.LSTM with the same sizes, step and optimizer,
+so "at least PyTorch's throughput" is read on this machine instead of through the issue's ratios.
 """
 
 from __future__ import annotations
@@ -84,11 +89,65 @@ def measure_products(config: str, steps: int) -> dict:
     }
 
 
+def measure_pytorch(config: str, steps: int) -> dict:
+    """Tokens/s of PyTorch's nn.LSTM on the same step: the issue's yardstick, measured on this machine.
+
+    Embedding → 2-layer nn.LSTM → Linear → cross-entropy, Adam (1e-3, Chainer's default too),
+    clip_grad_norm_ 5, PyTorch's own thread count (all cores). Needs `pip install torch` (the CPU
+    build); it is not a dependency of the project.
+    """
+    import numpy as np
+    import torch
+
+    torch.manual_seed(0)
+    vocab, units, batch, bptt = CONFIGS[config]
+    rng = np.random.default_rng(0)
+
+    class Model(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.embed = torch.nn.Embedding(vocab, units)
+            self.lstm = torch.nn.LSTM(units, units, num_layers=2)
+            self.out = torch.nn.Linear(units, vocab)
+
+        def forward(self, x, state):
+            h, state = self.lstm(self.embed(x), state)
+            return self.out(h), state
+
+    model = Model()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    state = None
+    times = []
+    for i in range(steps + 1):
+        x = torch.from_numpy(rng.integers(0, vocab, (bptt, batch)).astype(np.int64))
+        t = torch.from_numpy(rng.integers(0, vocab, (bptt, batch)).astype(np.int64))
+        start = time.perf_counter()
+        logits, state = model(x, state)
+        state = tuple(s.detach() for s in state)  # truncated BPTT, as the reference's unchain_backward
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, vocab), t.reshape(-1))
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        optimizer.step()
+        if i > 0:
+            times.append(time.perf_counter() - start)
+    median = statistics.median(times)
+    return {
+        "impl": "pytorch",
+        "config": config,
+        "tokens_per_second": batch * bptt / median,
+        "median_step_s": median,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
 def measure(impl: str, config: str, steps: int, device: str) -> dict:
     import numpy as np
 
     if impl == "products":
         return measure_products(config, steps)
+    if impl == "pytorch":
+        return measure_pytorch(config, steps)
 
     from lstm_tui.engine.chainer_compat import chainer, optimizer_hooks, optimizers
 
@@ -159,7 +218,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3,
                         help="alternate reference and project this many times per config; report the medians")
     parser.add_argument("--device", default="cpu", help="cpu or a Chainer device such as @cupy:0")
-    parser.add_argument("--impls", nargs="+", default=["reference", "project", "products"], choices=["reference", "project", "products"])
+    parser.add_argument("--impls", nargs="+", default=["reference", "project", "products"], choices=["reference", "project", "products", "pytorch"])
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--one", nargs=2, metavar=("IMPL", "CONFIG"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -189,8 +248,11 @@ def main() -> None:
     }
     print(f"\nmachine: {platform.machine()}, {platform.processor() or '?'}; python {platform.python_version()}; device {args.device}; "
           f"median of {args.rounds} alternating rounds, each the median of {args.steps} steps")
-    print("| config V/H/B/T | reference tok/s | project tok/s | ratio | ratio per round | PyTorch ratio (target) | reference peak MB | project peak MB | memory ratio | products alone tok/s (GFLOP/s) | products ÷ reference |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    with_torch = any(impl == "pytorch" for impl, _ in medians)
+    torch_head = " PyTorch tok/s (÷ reference) | project ÷ PyTorch | PyTorch peak MB |" if with_torch else ""
+    print("| config V/H/B/T | reference tok/s | project tok/s | ratio | ratio per round | PyTorch ratio (target) |"
+          + torch_head + " reference peak MB | project peak MB | memory ratio | products alone tok/s (GFLOP/s) | products ÷ reference |")
+    print("|---" * (11 + 3 * with_torch) + "|")
     for config in args.configs:
         by = {impl: medians[(impl, c)] for (impl, c) in medians if c == config}
         if "reference" not in by or "project" not in by:
@@ -198,10 +260,18 @@ def main() -> None:
         ref, mine = by["reference"], by["project"]
         v, h, b, t = CONFIGS[config]
         target = f"{PYTORCH_RATIO[config]}×" if config in PYTORCH_RATIO else "—"
+        torch_cells = ""
+        if with_torch:
+            pt = by.get("pytorch")
+            torch_cells = (
+                f" {pt['tokens_per_second']:,.0f} ({pt['tokens_per_second'] / ref['tokens_per_second']:.2f}×) | "
+                f"{mine['tokens_per_second'] / pt['tokens_per_second']:.2f}× | {pt['peak_rss_mb']:,.0f} |"
+                if pt else " — | — | — |"
+            )
         print(
             f"| {config}: {v}/{h}/{b}/{t} | {ref['tokens_per_second']:,.0f} | {mine['tokens_per_second']:,.0f} | "
             f"{mine['tokens_per_second'] / ref['tokens_per_second']:.2f}× | "
-            f"{' / '.join(f'{p / r:.2f}' for p, r in zip(mine['all'], ref['all']))} | {target} | "
+            f"{' / '.join(f'{p / r:.2f}' for p, r in zip(mine['all'], ref['all']))} | {target} |{torch_cells} "
             f"{ref['peak_rss_mb']:,.0f} | {mine['peak_rss_mb']:,.0f} | {mine['peak_rss_mb'] / ref['peak_rss_mb']:.2f}× | "
             + (f"{by['products']['tokens_per_second']:,.0f} ({by['products']['gflops']:.0f}) | "
                f"{by['products']['tokens_per_second'] / ref['tokens_per_second']:.2f}× |" if "products" in by else "— | — |")
