@@ -60,6 +60,15 @@ def step_products(vocab: int, units: int, batch: int, bptt: int) -> list[tuple[i
     ]
 
 
+def _result(impl: str, config: str, times: list[float], **extra) -> dict:
+    """One measurement's row: tokens/s from the median step time, and this process's peak memory."""
+    _, _, batch, bptt = CONFIGS[config]
+    median = statistics.median(times)
+    return {"impl": impl, "config": config, "tokens_per_second": batch * bptt / median, "median_step_s": median,
+            **{key: value(median) for key, value in extra.items()},
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
 def measure_products(config: str, steps: int) -> dict:
     """Tokens/s of the matrix products of a project step alone (see the module docstring)."""
     import numpy as np
@@ -79,15 +88,7 @@ def measure_products(config: str, steps: int) -> dict:
                 np.matmul(a, b, out=out)
         if i > 0:
             times.append(time.perf_counter() - start)
-    median = statistics.median(times)
-    return {
-        "impl": "products",
-        "config": config,
-        "tokens_per_second": batch * bptt / median,
-        "median_step_s": median,
-        "gflops": flops / median / 1e9,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }
+    return _result("products", config, times, gflops=lambda median: flops / median / 1e9)
 
 
 def measure_pytorch(config: str, steps: int) -> dict:
@@ -132,14 +133,7 @@ def measure_pytorch(config: str, steps: int) -> dict:
         optimizer.step()
         if i > 0:
             times.append(time.perf_counter() - start)
-    median = statistics.median(times)
-    return {
-        "impl": "pytorch",
-        "config": config,
-        "tokens_per_second": batch * bptt / median,
-        "median_step_s": median,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }
+    return _result("pytorch", config, times)
 
 
 def measure(impl: str, config: str, steps: int, device: str) -> dict:
@@ -202,14 +196,7 @@ def measure(impl: str, config: str, steps: int, device: str) -> dict:
             chainer.get_device(device).device.synchronize()
         if i > 0:
             times.append(time.perf_counter() - start)
-    median = statistics.median(times)
-    return {
-        "impl": impl,
-        "config": config,
-        "tokens_per_second": batch * bptt / median,
-        "median_step_s": median,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }
+    return _result(impl, config, times)
 
 
 def main() -> None:
