@@ -60,12 +60,11 @@ def step_products(vocab: int, units: int, batch: int, bptt: int) -> list[tuple[i
     ]
 
 
-def _result(impl: str, config: str, times: list[float], **extra) -> dict:
+def _result(impl: str, config: str, times: list[float]) -> dict:
     """One measurement's row: tokens/s from the median step time, and this process's peak memory."""
     _, _, batch, bptt = CONFIGS[config]
     median = statistics.median(times)
     return {"impl": impl, "config": config, "tokens_per_second": batch * bptt / median, "median_step_s": median,
-            **{key: value(median) for key, value in extra.items()},
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
@@ -88,7 +87,9 @@ def measure_products(config: str, steps: int) -> dict:
                 np.matmul(a, b, out=out)
         if i > 0:
             times.append(time.perf_counter() - start)
-    return _result("products", config, times, gflops=lambda median: flops / median / 1e9)
+    row = _result("products", config, times)
+    row["gflops"] = flops / row["median_step_s"] / 1e9
+    return row
 
 
 def measure_pytorch(config: str, steps: int) -> dict:
