@@ -69,7 +69,7 @@ timeout 170 "$PY" benchmarks/train_speed.py --device "$CHAINER_DEVICE" --configs
 echo "== ptb-word at 2×650 on $DEVICE for $MINUTES min"
 timeout $(( ${MINUTES%.*} * 60 + 150 )) "$PY" -m lstm_tui --headless-train --preset ptb-word \
     --corpus $PTB/ptb.train.txt --valid $PTB/ptb.valid.txt --test $PTB/ptb.test.txt --units 650 --embed 650 \
-    --dropout 0.5 --batch-size 64 --time-budget "$MINUTES" --device "$DEVICE" --out /tmp/gpu-check-runs/ptb650 \
+    --dropout 0.5 --batch-size 64 --weight-average 0 --time-budget "$MINUTES" --device "$DEVICE" --out /tmp/gpu-check-runs/ptb650 \
     2>&1 | tee "$OUT/ptb650.log"
 cp /tmp/gpu-check-runs/ptb650/model.json /tmp/gpu-check-runs/ptb650/events.jsonl "$OUT/" 2>/dev/null
 ls -l "$OUT"
