@@ -19,9 +19,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lstm_tui.engine.ngram import CHAR_ORDER, WORD_ORDER, KneserNeyModel, UnigramModel  # noqa: E402
-from lstm_tui.engine.tokenizers import SpaceTokenizer  # noqa: E402
-from lstm_tui.engine.vocabulary import Vocabulary  # noqa: E402
+from lstm_tui.engine.eval.ngram import CHAR_ORDER, WORD_ORDER, KneserNeyModel, UnigramModel  # noqa: E402
+from lstm_tui.engine.data.tokenizers import SpaceTokenizer  # noqa: E402
+from lstm_tui.engine.data.vocabulary import Vocabulary  # noqa: E402
 
 
 def report(name: str, train_ids: np.ndarray, eval_ids: np.ndarray, vocab: int, order: int, unit: str) -> None:

@@ -23,11 +23,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lstm_tui.engine.checkpoints import load_model  # noqa: E402
+from lstm_tui.engine.runs.checkpoints import load_model  # noqa: E402
 from lstm_tui.engine.errors import UserError  # noqa: E402
-from lstm_tui.engine.evaluation import held_out_ids  # noqa: E402
-from lstm_tui.engine.neural_cache import CacheSettings, grid_scores  # noqa: E402
-from lstm_tui.engine.predictor import Predictor  # noqa: E402
+from lstm_tui.engine.eval.evaluate import held_out_ids  # noqa: E402
+from lstm_tui.engine.infer.neural_cache import CacheSettings, grid_scores  # noqa: E402
+from lstm_tui.engine.infer.predictor import Predictor  # noqa: E402
 
 
 def _listed(kind: type) -> Callable[[str], list]:

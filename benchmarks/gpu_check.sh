@@ -52,7 +52,7 @@ PTB=.device-data/corpora/ptb
     "$PY" - <<'EOF'
 import platform
 import numpy
-from lstm_tui.engine.chainer_compat import chainer
+from lstm_tui.engine.runtime.chainer_compat import chainer
 print("python", platform.python_version(), "numpy", numpy.__version__, "chainer", chainer.__version__)
 from chainer.backends import cuda
 print("chainer cuda available:", cuda.available, getattr(cuda, "_resolution_error", None) or "")

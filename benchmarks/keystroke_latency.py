@@ -26,13 +26,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.reference_ptb import RNNForLM  # noqa: E402
-from lstm_tui.engine.chainer_compat import F, chainer  # noqa: E402
-from lstm_tui.engine.model import LanguageModel, ModelConfig  # noqa: E402
-from lstm_tui.engine.neural_cache import CacheSettings  # noqa: E402
-from lstm_tui.engine.predictor import Predictor  # noqa: E402
-from lstm_tui.engine.tokenizers import CharTokenizer  # noqa: E402
-from lstm_tui.engine.threads import keystroke_blas_threads, use_blas_threads  # noqa: E402
-from lstm_tui.engine.vocabulary import UNK, Vocabulary  # noqa: E402
+from lstm_tui.engine.runtime.chainer_compat import F, chainer  # noqa: E402
+from lstm_tui.engine.model.language_model import LanguageModel, ModelConfig  # noqa: E402
+from lstm_tui.engine.infer.neural_cache import CacheSettings  # noqa: E402
+from lstm_tui.engine.infer.predictor import Predictor  # noqa: E402
+from lstm_tui.engine.data.tokenizers import CharTokenizer  # noqa: E402
+from lstm_tui.engine.runtime.blas_threads import keystroke_blas_threads, use_blas_threads  # noqa: E402
+from lstm_tui.engine.data.vocabulary import UNK, Vocabulary  # noqa: E402
 
 CONFIGS = {"a": (65, 256), "d": (10000, 650)}  # V, H
 TARGET_P99_US = {"a": 150, "d": 2000}

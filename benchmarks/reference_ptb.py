@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lstm_tui.engine.chainer_compat import F, L, chainer
+from lstm_tui.engine.runtime.chainer_compat import F, L, chainer
 
 
 class RNNForLM(chainer.Chain):

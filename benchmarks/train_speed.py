@@ -145,7 +145,7 @@ def measure(impl: str, config: str, steps: int, device: str) -> dict:
     if impl == "pytorch":
         return measure_pytorch(config, steps)
 
-    from lstm_tui.engine.chainer_compat import chainer, optimizer_hooks, optimizers
+    from lstm_tui.engine.runtime.chainer_compat import chainer, optimizer_hooks, optimizers
 
     vocab, units, batch, bptt = CONFIGS[config]
     rng = np.random.default_rng(0)
@@ -159,8 +159,8 @@ def measure(impl: str, config: str, steps: int, device: str) -> dict:
         def loss_of(x, t):
             return bptt_loss(model, x, t)
     else:
-        from lstm_tui.engine.allocator import keep_freed_memory
-        from lstm_tui.engine.model import LanguageModel, ModelConfig
+        from lstm_tui.engine.runtime.malloc_tuning import keep_freed_memory
+        from lstm_tui.engine.model.language_model import LanguageModel, ModelConfig
 
         if device == "cpu":
             keep_freed_memory()  # as the project's Trainer does on the CPU
@@ -176,7 +176,7 @@ def measure(impl: str, config: str, steps: int, device: str) -> dict:
     if impl == "reference":
         optimizer = optimizers.Adam()
     else:
-        from lstm_tui.engine.fast_ops import FastAdam
+        from lstm_tui.engine.train.in_place_adam import FastAdam
 
         optimizer = FastAdam()
     optimizer.setup(model)

@@ -29,8 +29,8 @@ sys.path.insert(0, str(ROOT))
 import lstm_tui.tui  # noqa: E402,F401  - first: it sets the app's frame rate before Textual is imported
 from textual import events  # noqa: E402
 
-from lstm_tui.engine.config import TrainConfig  # noqa: E402
-from lstm_tui.engine.events import read_events  # noqa: E402
+from lstm_tui.engine.train.config import TrainConfig  # noqa: E402
+from lstm_tui.engine.runs.events import read_events  # noqa: E402
 from lstm_tui.paths import checkpoints_dir  # noqa: E402
 from lstm_tui.tui.app import LstmTuiApp, interactive_blas, startup_model  # noqa: E402
 from lstm_tui.tui.screens.predict import PredictScreen  # noqa: E402

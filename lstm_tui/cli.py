@@ -12,9 +12,9 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
-from lstm_tui.engine.config import OPTIMIZERS, TrainConfig
+from lstm_tui.engine.train.config import OPTIMIZERS, TrainConfig
 from lstm_tui.engine.errors import UserError
-from lstm_tui.engine.tokenizers import LEVELS, TOKENIZERS
+from lstm_tui.engine.data.tokenizers import LEVELS, TOKENIZERS
 from lstm_tui.paths import checkpoints_dir, default_model_dir
 
 PROG = "lstm-tui"
@@ -100,7 +100,7 @@ def config_from_args(args: argparse.Namespace) -> tuple[TrainConfig, dict]:
     """A TrainConfig from parsed options; also the options given explicitly (for --resume)."""
     given = {f.name: getattr(args, f.name) for f in fields(TrainConfig) if getattr(args, f.name, None) is not None}
     if getattr(args, "preset", None):
-        from lstm_tui.engine.presets import get_preset
+        from lstm_tui.engine.train.presets import get_preset
 
         values = {**get_preset(args.preset).values, **given}
         config = TrainConfig(**values)
@@ -109,7 +109,7 @@ def config_from_args(args: argparse.Namespace) -> tuple[TrainConfig, dict]:
         return config, given
     config = TrainConfig(**given)
     if args.corpus:
-        from lstm_tui.engine.catalogue import load_catalogue
+        from lstm_tui.engine.data.catalogue import load_catalogue
 
         entry = load_catalogue().get(args.corpus)
         if entry is not None:  # catalogue defaults, unless given
@@ -121,7 +121,7 @@ def config_from_args(args: argparse.Namespace) -> tuple[TrainConfig, dict]:
 
 
 def _presets_help() -> str:
-    from lstm_tui.engine.presets import PRESETS
+    from lstm_tui.engine.train.presets import PRESETS
 
     lines = ["presets (--headless-train --preset NAME):"]
     lines += [f"  {p.name:<18} {p.description}" for p in PRESETS.values()]
@@ -201,7 +201,7 @@ def _positive(name: str, value: float) -> None:
 def run_subcommand(command: str, argv: list[str]) -> int:
     args = _sub_parser(command).parse_args(argv)
     if command == "corpora":
-        from lstm_tui.engine.catalogue import catalogue_folder, load_catalogue
+        from lstm_tui.engine.data.catalogue import catalogue_folder, load_catalogue
 
         for entry in load_catalogue().values():
             mark = "" if entry.available else "  [not available here]"
@@ -209,7 +209,7 @@ def run_subcommand(command: str, argv: list[str]) -> int:
         print(f"\ncatalogue: {catalogue_folder() / 'catalogue.json'} (see corpora/README.md to add one); any text file or folder also works: --corpus PATH")
         return 0
     if command == "models":
-        from lstm_tui.engine.runs import list_runs
+        from lstm_tui.engine.runs.run_list import list_runs
 
         folder = Path(args.folder).resolve() if args.folder else checkpoints_dir()
         runs = list_runs(folder)
@@ -220,7 +220,7 @@ def run_subcommand(command: str, argv: list[str]) -> int:
             print(f"{run.name:<36} {run.state:<12} {run.level:<5} vocab {run.vocab:<6} valid ppl {ppl:<8} {run.folder}")
         return 0
     if command == "eval":
-        from lstm_tui.engine.evaluation import KSR_CHARS, evaluate_file, record_report
+        from lstm_tui.engine.eval.evaluate import KSR_CHARS, evaluate_file, record_report
 
         model = _resolve_model(args.model)
         report = evaluate_file(
@@ -240,7 +240,7 @@ def run_subcommand(command: str, argv: list[str]) -> int:
                 raise UserError(f"could not write the report into {model} ({exc.strerror or exc}); run without --record, or copy the run folder somewhere writable") from None
             print(f"recorded in {path}", file=sys.stderr)
         return 0
-    from lstm_tui.engine.predictor import Predictor
+    from lstm_tui.engine.infer.predictor import Predictor
 
     predictor = Predictor.load(_resolve_model(args.model))
     _positive("temperature", args.temperature)
@@ -251,7 +251,7 @@ def run_subcommand(command: str, argv: list[str]) -> int:
         if args.json:
             print(json.dumps([{"token": s.token, "prob": round(s.prob, 6)} for s in result.items], ensure_ascii=False))
         else:
-            from lstm_tui.engine.textfile import visible_token
+            from lstm_tui.engine.data.textfile import visible_token
 
             if result.partial:
                 print(f"completions of {visible_token(result.partial)!s}:")
@@ -261,7 +261,7 @@ def run_subcommand(command: str, argv: list[str]) -> int:
     if command == "generate":
         if args.length < 1:
             raise UserError(f"--length must be at least 1, got {args.length}")
-        from lstm_tui.engine.textfile import neutralise
+        from lstm_tui.engine.data.textfile import neutralise
 
         text = predictor.generate(args.prime, args.length, args.temperature, args.seed)
         print(neutralise(args.prime + text))
@@ -277,8 +277,8 @@ def _cache_override(model: Path, args: argparse.Namespace):
         return None
     import dataclasses
 
-    from lstm_tui.engine.checkpoints import read_meta
-    from lstm_tui.engine.neural_cache import CacheSettings
+    from lstm_tui.engine.runs.checkpoints import read_meta
+    from lstm_tui.engine.infer.neural_cache import CacheSettings
 
     recorded = CacheSettings.from_train(read_meta(model).get("train"))
     settings = dataclasses.replace(recorded, **given)

@@ -15,8 +15,8 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from lstm_tui.engine.config import TrainConfig
-from lstm_tui.engine.training import RunResult, Trainer, perplexity
+from lstm_tui.engine.train.config import TrainConfig
+from lstm_tui.engine.train.trainer import RunResult, Trainer, perplexity
 
 SIGNALS = tuple(s for s in (getattr(signal, "SIGINT", None), getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if s)
 

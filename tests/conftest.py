@@ -34,7 +34,7 @@ def shakespeare_100k(corpora_dir: Path, tmp_path_factory) -> Path:
 
 def small_config(corpus: Path | str, **overrides):
     """A tiny, fast training configuration for tests."""
-    from lstm_tui.engine.config import TrainConfig
+    from lstm_tui.engine.train.config import TrainConfig
 
     values = dict(
         corpus=str(corpus),
@@ -56,7 +56,7 @@ def small_config(corpus: Path | str, **overrides):
 @pytest.fixture(scope="session")
 def trained_char_run(shakespeare_100k: Path, tmp_path_factory) -> Path:
     """A small char model trained 300 steps on 100 kB of Tiny Shakespeare (shared by tests)."""
-    from lstm_tui.engine.training import Trainer
+    from lstm_tui.engine.train.trainer import Trainer
 
     folder = tmp_path_factory.mktemp("runs") / "shakespeare-char"
     config = small_config(shakespeare_100k, max_steps=300, eval_every=100, lr=5e-3, units=96, split=(0.9, 0.1, 0.0))

@@ -15,11 +15,11 @@ from textual.app import App
 from textual.binding import Binding
 from textual.reactive import reactive
 
-from lstm_tui.engine.checkpoints import EVENTS, MODEL_JSON
-from lstm_tui.engine.config import TrainConfig
-from lstm_tui.engine.events import read_events
-from lstm_tui.engine.runs import list_runs
-from lstm_tui.engine.textfile import neutralise
+from lstm_tui.engine.runs.checkpoints import EVENTS, MODEL_JSON
+from lstm_tui.engine.train.config import TrainConfig
+from lstm_tui.engine.runs.events import read_events
+from lstm_tui.engine.runs.run_list import list_runs
+from lstm_tui.engine.data.textfile import neutralise
 from lstm_tui.paths import checkpoints_dir, default_model_dir
 from lstm_tui.tui.commands import LstmCommands
 from lstm_tui.tui.dialogs.confirm import ConfirmDialog
@@ -275,7 +275,7 @@ class LstmTuiApp(App[int]):
 def interactive_blas() -> None:
     """One BLAS thread: a keystroke is a batch-1 step, and a training child needs the other cores."""
     try:
-        from lstm_tui.engine.threads import single_threaded_blas
+        from lstm_tui.engine.runtime.blas_threads import single_threaded_blas
     except ImportError:  # an engine without thread control: keep the defaults
         return
     single_threaded_blas()

@@ -10,11 +10,11 @@ import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
-from lstm_tui.engine.aozora import looks_like_aozora
-from lstm_tui.engine.builtin_corpora import load_builtin
-from lstm_tui.engine.catalogue import CatalogueEntry
+from lstm_tui.engine.data.aozora import looks_like_aozora
+from lstm_tui.engine.data.builtin_corpora import load_builtin
+from lstm_tui.engine.data.catalogue import CatalogueEntry
 from lstm_tui.engine.errors import UserError
-from lstm_tui.engine.textfile import neutralise, read_text_file
+from lstm_tui.engine.data.textfile import neutralise, read_text_file
 
 PREVIEW_LINES = 20
 PREVIEW_LINE_CHARS = 300

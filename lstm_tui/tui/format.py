@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from lstm_tui.engine.textfile import neutralise
+from lstm_tui.engine.data.textfile import neutralise
 
 
 def seconds(value: float | None) -> str:

@@ -12,8 +12,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from lstm_tui.engine.predictor import Predictor, Suggestions, common_prefix_length
-from lstm_tui.engine.threads import keystroke_blas_threads, use_blas_threads
+from lstm_tui.engine.infer.predictor import Predictor, Suggestions, common_prefix_length
+from lstm_tui.engine.runtime.blas_threads import keystroke_blas_threads, use_blas_threads
 
 GHOST_TOKENS = 4  # tokens of greedy continuation shown as ghost text
 INLINE_CHARS = 2_000  # new characters past the common prefix followed inline; more go to a worker

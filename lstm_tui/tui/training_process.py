@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from lstm_tui.engine.config import TrainConfig
+from lstm_tui.engine.train.config import TrainConfig
 
 # TrainConfig field → command-line flag (the CLI's names; eval_tokens has no flag).
 _FLAGS = {

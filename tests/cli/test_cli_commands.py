@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from lstm_tui.cli import main
-from lstm_tui.engine.predictor import Predictor
+from lstm_tui.engine.infer.predictor import Predictor
 
 
 def test_predict_json_matches_predictor(capsys, trained_char_run: Path) -> None:

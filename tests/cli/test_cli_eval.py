@@ -57,7 +57,7 @@ def test_eval_record_keeps_the_report_in_the_run_folder(capsys, trained_char_run
     listing shows it until the run saves newer weights."""
     import shutil
 
-    from lstm_tui.engine.runs import read_run
+    from lstm_tui.engine.runs.run_list import read_run
 
     run = tmp_path / "run"
     shutil.copytree(trained_char_run, run)
@@ -91,9 +91,9 @@ def test_eval_record_that_cannot_be_written_is_one_line_error(capsys, trained_ch
 def test_eval_split_is_the_runs_own_held_out_text(capsys, trained_char_run: Path, tmp_path: Path) -> None:
     """`--split valid` evaluates the text the run held out, as if it were written to a file (this
     run holds out no test text: asking for it is a one-line error)."""
-    from lstm_tui.engine.checkpoints import load_model
-    from lstm_tui.engine.config import TrainConfig
-    from lstm_tui.engine.corpus import load_corpus
+    from lstm_tui.engine.runs.checkpoints import load_model
+    from lstm_tui.engine.train.config import TrainConfig
+    from lstm_tui.engine.data.corpus import load_corpus
 
     config = TrainConfig.from_dict(load_model(trained_char_run).meta["train"])
     held = tmp_path / "valid-split.txt"

@@ -11,7 +11,7 @@ import pytest
 _PROBE = """
 import resource, sys
 import numpy as np
-from lstm_tui.engine.allocator import keep_freed_memory
+from lstm_tui.engine.runtime.malloc_tuning import keep_freed_memory
 kept = keep_freed_memory() if sys.argv[1] == "keep" else None
 np.ones(7_000_000, np.float32)  # the first window's arrays
 before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from lstm_tui.engine.aozora import clean_aozora, looks_like_aozora
-from lstm_tui.engine.textfile import read_text_file
+from lstm_tui.engine.data.aozora import clean_aozora, looks_like_aozora
+from lstm_tui.engine.data.textfile import read_text_file
 
 RAW_FILES = ["rashomon.sjis.txt", "rashomon.utf8.txt", "wagahaiwa_nekodearu.utf8.txt"]
 PAIRS = [

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lstm_tui.engine.checkpoints import load_model
+from lstm_tui.engine.runs.checkpoints import load_model
 from lstm_tui.engine.errors import UserError
-from lstm_tui.engine.predictor import Predictor
+from lstm_tui.engine.infer.predictor import Predictor
 
 
 @pytest.fixture()
@@ -113,7 +113,7 @@ def test_intact_copy_loads(run_copy: Path) -> None:
 
 def test_a_run_folder_cannot_redirect_writes_outside_itself(run_copy: Path, tmp_path: Path) -> None:
     """events.jsonl as a symlink to a file elsewhere: resuming refuses instead of appending there."""
-    from lstm_tui.engine.training import Trainer
+    from lstm_tui.engine.train.trainer import Trainer
 
     outside = tmp_path / "victim.txt"
     outside.write_text("precious\n")
@@ -128,7 +128,7 @@ def test_a_run_folder_cannot_redirect_writes_outside_itself(run_copy: Path, tmp_
 
 def test_checkpoint_files_replace_a_planted_symlink_instead_of_writing_through_it(run_copy: Path, tmp_path: Path) -> None:
     """model.npz written atomically (temp file + rename) replaces a symlink; the target is untouched."""
-    from lstm_tui.engine.training import Trainer
+    from lstm_tui.engine.train.trainer import Trainer
 
     outside = tmp_path / "victim.npz"
     outside.write_bytes(b"precious")

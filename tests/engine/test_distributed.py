@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lstm_tui.engine.checkpoints import load_model
+from lstm_tui.engine.runs.checkpoints import load_model
 from lstm_tui.engine.errors import UserError
-from lstm_tui.engine.events import read_events
-from lstm_tui.engine.training import Trainer
+from lstm_tui.engine.runs.events import read_events
+from lstm_tui.engine.train.trainer import Trainer
 from tests.conftest import small_config
 
 MPIEXEC = shutil.which("mpiexec")
@@ -130,8 +130,8 @@ def test_a_failing_rank_stops_all_ranks(shakespeare_100k: Path, tmp_path: Path) 
     script = tmp_path / "fail_on_rank_1.py"
     script.write_text(
         "import sys\n"
-        "from lstm_tui.engine.config import TrainConfig\n"
-        "from lstm_tui.engine.training import Trainer\n"
+        "from lstm_tui.engine.train.config import TrainConfig\n"
+        "from lstm_tui.engine.train.trainer import Trainer\n"
         "config = TrainConfig(corpus=sys.argv[1], level='char', units=32, batch_size=8, bptt=16, dropout=0.0,\n"
         "                     max_steps=1000, device='cpu', distributed=True)\n"
         "trainer = Trainer.new(config, sys.argv[2])\n"
@@ -176,7 +176,7 @@ def test_sigusr1_to_mpiexec_stops_every_rank_at_the_same_step(shakespeare_100k: 
 
 
 def test_missing_mpi4py_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    from lstm_tui.engine import distributed
+    from lstm_tui.engine.train import distributed
 
     monkeypatch.setitem(sys.modules, "mpi4py", None)
     monkeypatch.setitem(sys.modules, "mpi4py.MPI", None)
@@ -198,7 +198,7 @@ def test_distributed_flags_reach_the_config() -> None:
 @needs_mpi
 def test_pure_nccl_on_one_gpu(shakespeare_100k: Path, tmp_path: Path) -> None:
     pytest.importorskip("cupy", reason="needs CuPy (pip install 'lstm-tui[gpu]')")
-    from lstm_tui.engine.device import gpu_unavailable_reason
+    from lstm_tui.engine.runtime.device import gpu_unavailable_reason
 
     if gpu_unavailable_reason() is not None:
         pytest.skip(gpu_unavailable_reason())

@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lstm_tui.engine.chainer_compat import F, chainer
-from lstm_tui.engine.lstm_sequence import lstm_sequence
-from lstm_tui.engine.model import LanguageModel, ModelConfig
-from lstm_tui.engine.softmax_xent import softmax_cross_entropy
+from lstm_tui.engine.runtime.chainer_compat import F, chainer
+from lstm_tui.engine.model.lstm_sequence import lstm_sequence
+from lstm_tui.engine.model.language_model import LanguageModel, ModelConfig
+from lstm_tui.engine.model.softmax_xent import softmax_cross_entropy
 
 import chainer.gradient_check  # noqa: E402  (after chainer_compat applied its shims)
 
@@ -80,7 +80,7 @@ def test_loss_and_gradients_equal_the_reference(vocab: int, units: int, batch: i
 
 
 def test_embed_lookup_passes_check_backward() -> None:
-    from lstm_tui.engine.fast_ops import embed_lookup
+    from lstm_tui.engine.model.embed_rows import embed_lookup
 
     rng = np.random.default_rng(3)
     weights = rng.normal(size=(7, 3))
@@ -89,7 +89,7 @@ def test_embed_lookup_passes_check_backward() -> None:
 
 
 def test_embed_projection_passes_check_backward() -> None:
-    from lstm_tui.engine.embed_projection import embed_projection
+    from lstm_tui.engine.model.embed_projection import embed_projection
 
     rng = np.random.default_rng(4)
     embed, w_x, b = rng.normal(size=(6, 3)), rng.normal(size=(8, 3)), rng.normal(size=(8,))
@@ -102,7 +102,7 @@ def test_embed_projection_passes_check_backward() -> None:
 def test_table_path_trains_like_the_lookup_path(monkeypatch) -> None:
     """Dropout between the layers and before the output, none on the embedding: the V-row table
     and the per-position projection give the same loss and gradients for the same masks."""
-    from lstm_tui.engine import model as model_module
+    from lstm_tui.engine.model import language_model as model_module
 
     config = ModelConfig(vocab_size=12, units=10, embed=6, dropout=0.5, embed_dropout=0.0)
     ids = np.random.default_rng(3).integers(0, 12, (7, 4)).astype(np.int32)
@@ -121,8 +121,8 @@ def test_table_path_trains_like_the_lookup_path(monkeypatch) -> None:
 
 def test_embed_projection_kernel_equals_the_array_code(monkeypatch) -> None:
     """float32: the Numba scatter of gradient rows gives what np.add.at gives (repeated ids)."""
-    from lstm_tui.engine import fast_ops
-    from lstm_tui.engine.embed_projection import embed_projection
+    from lstm_tui.engine.model import kernel_dispatch
+    from lstm_tui.engine.model.embed_projection import embed_projection
 
     rng = np.random.default_rng(9)
     arrays = (rng.normal(size=(11, 7)).astype(np.float32), rng.normal(size=(12, 7)).astype(np.float32), rng.normal(size=(12,)).astype(np.float32))
@@ -130,7 +130,7 @@ def test_embed_projection_kernel_equals_the_array_code(monkeypatch) -> None:
     gy = rng.normal(size=(9, 5, 12)).astype(np.float32)
     results = {}
     for fused in (True, False):
-        monkeypatch.setattr(fast_ops, "uses_cpu_kernels", lambda xp, dtype, fused=fused: fused)
+        monkeypatch.setattr(kernel_dispatch, "uses_cpu_kernels", lambda xp, dtype, fused=fused: fused)
         variables = [chainer.Variable(a.copy()) for a in arrays]
         y = embed_projection(ids, *variables)
         chainer.functions.sum(y * gy).backward()
@@ -140,8 +140,8 @@ def test_embed_projection_kernel_equals_the_array_code(monkeypatch) -> None:
 
 
 def test_fast_adam_equals_chainer_adam() -> None:
-    from lstm_tui.engine.chainer_compat import optimizers
-    from lstm_tui.engine.fast_ops import FastAdam
+    from lstm_tui.engine.runtime.chainer_compat import optimizers
+    from lstm_tui.engine.train.in_place_adam import FastAdam
 
     def train(optimizer_class) -> dict[str, np.ndarray]:
         model = LanguageModel(ModelConfig(vocab_size=30, units=8, embed=8))
@@ -164,9 +164,9 @@ def test_fast_adam_equals_chainer_adam() -> None:
 
 def _lstm_sequence_run(fused: bool, monkeypatch, arrays, grads):
     """Forward and backward of one LSTMSequence on copies, through the kernels or the array code."""
-    from lstm_tui.engine import fast_ops
+    from lstm_tui.engine.model import kernel_dispatch
 
-    monkeypatch.setattr(fast_ops, "uses_cpu_kernels", lambda xp, dtype: fused)
+    monkeypatch.setattr(kernel_dispatch, "uses_cpu_kernels", lambda xp, dtype: fused)
     variables = [chainer.Variable(a.copy()) for a in arrays]
     hs, c_last = lstm_sequence(*variables)
     outputs = (hs.array.copy(), c_last.array.copy())
@@ -195,7 +195,7 @@ def test_fused_lstm_kernels_equal_the_array_code(monkeypatch) -> None:
 
 
 def test_fused_softmax_cross_entropy_equals_the_array_code(monkeypatch) -> None:
-    from lstm_tui.engine import fast_ops
+    from lstm_tui.engine.model import kernel_dispatch
 
     rng = np.random.default_rng(8)
     logits = rng.normal(scale=5.0, size=(6, 1003)).astype(np.float32)
@@ -204,7 +204,7 @@ def test_fused_softmax_cross_entropy_equals_the_array_code(monkeypatch) -> None:
     targets = rng.integers(0, 1003, 6).astype(np.int32)
     results = {}
     for fused in (True, False):
-        monkeypatch.setattr(fast_ops, "uses_cpu_kernels", lambda xp, dtype, fused=fused: fused)
+        monkeypatch.setattr(kernel_dispatch, "uses_cpu_kernels", lambda xp, dtype, fused=fused: fused)
         x, b = chainer.Variable(logits.copy()), chainer.Variable(bias.copy())
         loss = softmax_cross_entropy(x, targets, b)
         loss.backward()
@@ -235,7 +235,7 @@ def test_the_loss_with_its_bias_equals_chainers_linear_and_softmax_cross_entropy
 
 
 def test_kernel_tanh_is_accurate_to_float32() -> None:
-    from lstm_tui.engine.cpu_kernels import tanh_inplace
+    from lstm_tui.engine.model.cpu_kernels import tanh_inplace
 
     x = np.linspace(-20, 20, 400_001, dtype=np.float32)
     y = x.copy()

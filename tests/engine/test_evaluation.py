@@ -11,21 +11,21 @@ import numpy as np
 import pytest
 
 from tests.conftest import small_config
-from lstm_tui.engine.chainer_compat import chainer
-from lstm_tui.engine.checkpoints import load_model
+from lstm_tui.engine.runtime.chainer_compat import chainer
+from lstm_tui.engine.runs.checkpoints import load_model
 from lstm_tui.engine.errors import UserError
-from lstm_tui.engine.evaluation import evaluate_file
-from lstm_tui.engine.keystroke_savings import NgramPredictor, PredictorSuggester, simulate_typing
-from lstm_tui.engine.ngram import KneserNeyModel
-from lstm_tui.engine.tokenizers import make_tokenizer
-from lstm_tui.engine.predictor import Predictor
-from lstm_tui.engine.vocabulary import UNK
+from lstm_tui.engine.eval.evaluate import evaluate_file
+from lstm_tui.engine.eval.keystroke_savings import NgramPredictor, PredictorSuggester, simulate_typing
+from lstm_tui.engine.eval.ngram import KneserNeyModel
+from lstm_tui.engine.data.tokenizers import make_tokenizer
+from lstm_tui.engine.infer.predictor import Predictor
+from lstm_tui.engine.data.vocabulary import UNK
 
 
 @pytest.fixture(scope="module")
 def trained_word_run(shakespeare_100k: Path, tmp_path_factory) -> Path:
     """A barely trained word model: enough to exercise word suggestions, not to be good."""
-    from lstm_tui.engine.training import Trainer
+    from lstm_tui.engine.train.trainer import Trainer
 
     folder = tmp_path_factory.mktemp("runs") / "shakespeare-word"
     config = small_config(shakespeare_100k, level="word", tokenizer="space", units=32, max_steps=4, eval_every=4, vocab_size=2_000)

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from lstm_tui.cli import main
-from lstm_tui.engine.config import TrainConfig
+from lstm_tui.engine.train.config import TrainConfig
 from lstm_tui.engine.errors import UserError
-from lstm_tui.engine.evaluation import evaluate_file
-from lstm_tui.engine.neural_cache import MAX_SIZE, CacheSettings
-from lstm_tui.engine.predictor import CHUNK, FULL_WINDOW, Predictor
+from lstm_tui.engine.eval.evaluate import evaluate_file
+from lstm_tui.engine.infer.neural_cache import MAX_SIZE, CacheSettings
+from lstm_tui.engine.infer.predictor import CHUNK, FULL_WINDOW, Predictor
 
 SETTINGS = CacheSettings(size=60, theta=0.5, mix=0.25)
 
@@ -116,7 +116,7 @@ def test_eval_cache_flags_need_a_size_on_a_run_without_one(trained_char_run: Pat
 
 def test_grid_scores_equal_the_predictor_fed_token_by_token(trained_char_run: Path, held_out: Path) -> None:
     """The sweep's batched scores are what `lstm-tui eval` measures for each setting."""
-    from lstm_tui.engine.neural_cache import grid_scores
+    from lstm_tui.engine.infer.neural_cache import grid_scores
 
     grid = [CacheSettings(0), SETTINGS, CacheSettings(size=300, theta=0.2, mix=0.1)]
     plain = Predictor.load(trained_char_run, CacheSettings(0))

@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lstm_tui.engine.checkpoints import load_model, read_trainer_snapshot
-from lstm_tui.engine.events import read_events
-from lstm_tui.engine.training import Trainer
+from lstm_tui.engine.runs.checkpoints import load_model, read_trainer_snapshot
+from lstm_tui.engine.runs.events import read_events
+from lstm_tui.engine.train.trainer import Trainer
 from tests.conftest import small_config
 
 
@@ -123,7 +123,7 @@ def test_failed_save_keeps_previous_checkpoint(shakespeare_100k: Path, tmp_path:
     Trainer.new(small_config(shakespeare_100k, max_steps=10), folder).run()
     before = (folder / "model.npz").read_bytes(), (folder / "trainer.npz").read_bytes()
 
-    import lstm_tui.engine.atomic as atomic
+    import lstm_tui.engine.runs.atomic as atomic
 
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lstm_tui.engine.ngram import KneserNeyModel, UnigramModel, modified_kn_discounts
-from lstm_tui.engine.vocabulary import Vocabulary
+from lstm_tui.engine.eval.ngram import KneserNeyModel, UnigramModel, modified_kn_discounts
+from lstm_tui.engine.data.vocabulary import Vocabulary
 
 
 def brute_force_kn(sequence: list[int], order: int, vocab_size: int):

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lstm_tui.engine.checkpoints import load_model
-from lstm_tui.engine.chainer_compat import chainer
-from lstm_tui.engine.predictor import CHUNK, FULL_WINDOW, Predictor
-from lstm_tui.engine.tokenizers import MecabTokenizer, SpaceTokenizer
+from lstm_tui.engine.runs.checkpoints import load_model
+from lstm_tui.engine.runtime.chainer_compat import chainer
+from lstm_tui.engine.infer.predictor import CHUNK, FULL_WINDOW, Predictor
+from lstm_tui.engine.data.tokenizers import MecabTokenizer, SpaceTokenizer
 
 
 def test_top_k_sorted_and_sums_to_at_most_one(trained_char_run: Path) -> None:
@@ -73,9 +73,9 @@ def test_an_empty_text_gets_start_of_line_suggestions(trained_char_run: Path) ->
 
 
 def test_only_models_too_big_for_one_core_get_two_blas_threads(trained_char_run: Path) -> None:
-    from lstm_tui.engine.model import LanguageModel, ModelConfig
-    from lstm_tui.engine.threads import keystroke_blas_threads
-    from lstm_tui.engine.vocabulary import UNK, Vocabulary
+    from lstm_tui.engine.model.language_model import LanguageModel, ModelConfig
+    from lstm_tui.engine.runtime.blas_threads import keystroke_blas_threads
+    from lstm_tui.engine.data.vocabulary import UNK, Vocabulary
 
     small = Predictor.load(trained_char_run)
     assert keystroke_blas_threads(small.step_bytes) == 1
@@ -153,7 +153,7 @@ def test_mecab_splits_japanese() -> None:
 
 @pytest.fixture(scope="module")
 def ptb_word_run(corpora_dir: Path, tmp_path_factory) -> Path:
-    from lstm_tui.engine.training import Trainer
+    from lstm_tui.engine.train.trainer import Trainer
     from tests.conftest import small_config
 
     sample = tmp_path_factory.mktemp("ptb")

@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lstm_tui.engine import predictor as predictor_module
-from lstm_tui.engine import split_step
-from lstm_tui.engine.model import LanguageModel, ModelConfig
-from lstm_tui.engine.neural_cache import CacheSettings
-from lstm_tui.engine.predictor import Predictor, step_bytes
-from lstm_tui.engine.split_step import SplitPacer
-from lstm_tui.engine.tokenizers import CharTokenizer
-from lstm_tui.engine.vocabulary import UNK, Vocabulary
+from lstm_tui.engine.infer import predictor as predictor_module
+from lstm_tui.engine.infer import split_step
+from lstm_tui.engine.model.language_model import LanguageModel, ModelConfig
+from lstm_tui.engine.infer.neural_cache import CacheSettings
+from lstm_tui.engine.infer.predictor import Predictor, step_bytes
+from lstm_tui.engine.infer.split_step import SplitPacer
+from lstm_tui.engine.data.tokenizers import CharTokenizer
+from lstm_tui.engine.data.vocabulary import UNK, Vocabulary
 
 
 ALWAYS = dict(awake_s=float("inf"), burst=0)  # every step on both cores (split_step)

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lstm_tui.engine.errors import UserError
-from lstm_tui.engine.textfile import DecodedText, decode_bytes, neutralise, read_text_file, visible_token
+from lstm_tui.engine.data.textfile import DecodedText, decode_bytes, neutralise, read_text_file, visible_token
 
 JAPANESE_SAMPLE = "吾輩は猫である。名前はまだ無い。\nどこで生れたかとんと見当がつかぬ。ニャーニャー泣いていた。\n"
 PNG_HEADER = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"

@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lstm_tui.engine.checkpoints import load_model
-from lstm_tui.engine.corpus import load_corpus
+from lstm_tui.engine.runs.checkpoints import load_model
+from lstm_tui.engine.data.corpus import load_corpus
 from lstm_tui.engine.errors import UserError
-from lstm_tui.engine.events import read_events
-from lstm_tui.engine.training import Trainer
+from lstm_tui.engine.runs.events import read_events
+from lstm_tui.engine.train.trainer import Trainer
 from tests.conftest import small_config
 
 
@@ -83,7 +83,7 @@ def test_interrupted_and_resumed_run_matches_uninterrupted(shakespeare_100k: Pat
 def test_second_trainer_on_same_folder_refuses(shakespeare_100k: Path, tmp_path: Path) -> None:
     import pytest
 
-    from lstm_tui.engine.checkpoints import RunLock
+    from lstm_tui.engine.runs.checkpoints import RunLock
     from lstm_tui.engine.errors import UserError
 
     folder = tmp_path / "locked"
@@ -103,8 +103,8 @@ def test_anneal_is_flat_then_falls_linearly_to_a_twentieth() -> None:
     """--anneal 0.3: the full rate for 70 % of the budget, then a straight line down to 1/20."""
     from types import SimpleNamespace
 
-    from lstm_tui.engine.config import TrainConfig
-    from lstm_tui.engine.training import ANNEAL_FLOOR, Trainer
+    from lstm_tui.engine.train.config import TrainConfig
+    from lstm_tui.engine.train.trainer import ANNEAL_FLOOR, Trainer
 
     def factor(step: int, elapsed: float, total: int | None, deadline: float | None, anneal: float = 0.3) -> float:
         fake = SimpleNamespace(config=TrainConfig(anneal=anneal), step=step, elapsed=elapsed)

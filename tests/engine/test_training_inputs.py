@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-import lstm_tui.engine.memory as memory
+import lstm_tui.engine.data.corpus_memory as memory
 from lstm_tui.engine.errors import UserError
-from lstm_tui.engine.training import Trainer
+from lstm_tui.engine.train.trainer import Trainer
 from tests.conftest import small_config
 
 
@@ -28,7 +28,7 @@ def test_file_too_large_for_memory_states_the_need(tmp_path: Path, monkeypatch) 
 
 
 def test_gpu_without_cupy(tmp_path: Path, shakespeare_100k: Path) -> None:
-    from lstm_tui.engine.device import gpu_unavailable_reason
+    from lstm_tui.engine.runtime.device import gpu_unavailable_reason
 
     if gpu_unavailable_reason() is None:
         pytest.skip("a GPU is available here")
@@ -44,7 +44,7 @@ def test_unwritable_output_folder(tmp_path: Path, shakespeare_100k: Path) -> Non
 
 
 def test_mecab_missing_names_the_package(monkeypatch) -> None:
-    from lstm_tui.engine import tokenizers
+    from lstm_tui.engine.data import tokenizers
 
     real_import = builtins.__import__
 
@@ -61,7 +61,7 @@ def test_mecab_missing_names_the_package(monkeypatch) -> None:
 def test_mecab_dictionary_broken_names_the_fix(monkeypatch) -> None:
     import MeCab
 
-    from lstm_tui.engine import tokenizers
+    from lstm_tui.engine.data import tokenizers
 
     def broken(*args, **kwargs):
         raise RuntimeError("[ifs] no such file or directory: /x/unidic/dicdir/mecabrc")
@@ -79,7 +79,7 @@ def test_folder_without_text_files(tmp_path: Path) -> None:
 
 
 def test_folder_of_text_files_is_read_in_order(tmp_path: Path) -> None:
-    from lstm_tui.engine.corpus import load_corpus
+    from lstm_tui.engine.data.corpus import load_corpus
 
     (tmp_path / "corpus").mkdir()
     (tmp_path / "corpus" / "b.txt").write_text("second file\n")
@@ -90,7 +90,7 @@ def test_folder_of_text_files_is_read_in_order(tmp_path: Path) -> None:
 
 def test_cupy_present_but_broken_reports_the_import_error(monkeypatch) -> None:
     """Chainer marks CUDA unavailable when CuPy fails to import; the user is told why and how to fall back."""
-    from lstm_tui.engine import device
+    from lstm_tui.engine.runtime import device
 
     monkeypatch.setattr(device.cuda, "available", False)
     monkeypatch.setattr(device.cuda, "_resolution_error", ImportError("libcudart.so.12: cannot open shared object file"), raising=False)

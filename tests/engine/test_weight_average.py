@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lstm_tui.engine.checkpoints import load_model, read_trainer_snapshot
+from lstm_tui.engine.runs.checkpoints import load_model, read_trainer_snapshot
 from lstm_tui.engine.errors import UserError
-from lstm_tui.engine.model import LanguageModel, ModelConfig
-from lstm_tui.engine.training import Trainer
-from lstm_tui.engine.weight_average import PREFIX, WeightAverage
+from lstm_tui.engine.model.language_model import LanguageModel, ModelConfig
+from lstm_tui.engine.train.trainer import Trainer
+from lstm_tui.engine.train.weight_average import PREFIX, WeightAverage
 from tests.conftest import small_config
 
 

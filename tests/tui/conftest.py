@@ -48,7 +48,7 @@ def shakespeare_30k(corpora_dir: Path, tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def trained_word_run(corpora_dir: Path, tmp_path_factory) -> Path:
     """A tiny word-level (space tokenizer) model on the start of the Penn Treebank."""
-    from lstm_tui.engine.training import Trainer
+    from lstm_tui.engine.train.trainer import Trainer
 
     text = (corpora_dir / "ptb" / "ptb.train.txt").read_text(encoding="utf-8")[:60_000]
     corpus = tmp_path_factory.mktemp("ptb") / "ptb60k.txt"
@@ -99,7 +99,7 @@ def snapshot_run(shakespeare_100k: Path, tmp_path_factory) -> Path:
     """A small char model trained from a fixed seed on one BLAS thread (thread count changes the sums)."""
     from threadpoolctl import threadpool_limits
 
-    from lstm_tui.engine.training import Trainer
+    from lstm_tui.engine.train.trainer import Trainer
 
     folder = tmp_path_factory.mktemp("snapshot-run") / "run"
     config = small_config(shakespeare_100k, max_steps=200, eval_every=200, lr=5e-3, units=64, split=(0.9, 0.1, 0.0), seed=11)

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from rich.cells import cell_len
 
 from lstm_tui.tui import format as fmt
-from lstm_tui.engine.predictor import common_prefix_length
+from lstm_tui.engine.infer.predictor import common_prefix_length
 from lstm_tui.tui.widgets.ghost_editor import ghost_display
 from lstm_tui.tui.widgets.suggestions import BAR_CELLS, bar, clip
 
@@ -36,7 +36,7 @@ def test_bar_is_always_the_same_width(fraction: float) -> None:
 
 @given(st.text(max_size=30))
 def test_clip_fits_the_cells(text: str) -> None:
-    from lstm_tui.engine.textfile import visible_token
+    from lstm_tui.engine.data.textfile import visible_token
 
     shown = clip(visible_token(text), 14)
     assert cell_len(shown) == 14

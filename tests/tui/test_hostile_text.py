@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from lstm_tui.engine.predictor import Predictor
-from lstm_tui.engine.training import Trainer
+from lstm_tui.engine.infer.predictor import Predictor
+from lstm_tui.engine.train.trainer import Trainer
 from tests.conftest import small_config
 from tests.tui.terminal import TerminalApp
 

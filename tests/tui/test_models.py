@@ -7,7 +7,7 @@ import shutil
 import socket
 from pathlib import Path
 
-from lstm_tui.engine.checkpoints import LOCK
+from lstm_tui.engine.runs.checkpoints import LOCK
 from lstm_tui.tui.app import LstmTuiApp
 from lstm_tui.tui.dialogs.confirm import ConfirmDialog
 from lstm_tui.tui.screens.models import ModelsScreen, RunTable
@@ -55,7 +55,7 @@ async def test_runs_are_listed_and_one_loads_into_predict(trained_char_run: Path
 
 
 async def test_a_recorded_eval_is_shown_in_the_table(trained_char_run: Path, held_out: Path, tmp_path: Path) -> None:
-    from lstm_tui.engine.evaluation import evaluate_file, record_report
+    from lstm_tui.engine.eval.evaluate import evaluate_file, record_report
 
     root = tmp_path / "checkpoints"
     run = copy_run(trained_char_run, root, "evaluated")

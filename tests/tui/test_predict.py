@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from lstm_tui.engine.predictor import Predictor
-from lstm_tui.engine.textfile import visible_token
+from lstm_tui.engine.infer.predictor import Predictor
+from lstm_tui.engine.data.textfile import visible_token
 from lstm_tui.tui.app import LstmTuiApp
 from lstm_tui.tui.prediction import GHOST_TOKENS
 from lstm_tui.tui.screens.predict import PredictScreen

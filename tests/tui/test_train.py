@@ -8,9 +8,9 @@ from pathlib import Path
 from textual.widgets import Input, Static
 
 from lstm_tui.cli import config_from_args, main_parser
-from lstm_tui.engine.checkpoints import MODEL_JSON, run_state
-from lstm_tui.engine.config import TrainConfig
-from lstm_tui.engine.predictor import Predictor
+from lstm_tui.engine.runs.checkpoints import MODEL_JSON, run_state
+from lstm_tui.engine.train.config import TrainConfig
+from lstm_tui.engine.infer.predictor import Predictor
 from lstm_tui.tui.app import LstmTuiApp
 from lstm_tui.tui.corpus_facts import describe_corpus
 from lstm_tui.tui.dialogs.error import ErrorDialog

@@ -9,7 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
-from lstm_tui.engine.textfile import neutralise
+from lstm_tui.engine.data.textfile import neutralise
 
 
 class ConfirmDialog(ModalScreen[bool]):

@@ -17,9 +17,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
-from lstm_tui.engine.checkpoints import LOCK, MODEL_JSON, TRAINER_NPZ, run_state
-from lstm_tui.engine.runs import RunInfo, list_runs, read_run
-from lstm_tui.engine.textfile import neutralise
+from lstm_tui.engine.runs.checkpoints import LOCK, MODEL_JSON, TRAINER_NPZ, run_state
+from lstm_tui.engine.runs.run_list import RunInfo, list_runs, read_run
+from lstm_tui.engine.data.textfile import neutralise
 from lstm_tui.paths import default_model_dir
 from lstm_tui.tui import format as fmt
 from lstm_tui.tui.dialogs.confirm import ConfirmDialog

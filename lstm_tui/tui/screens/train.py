@@ -13,11 +13,11 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
-from lstm_tui.engine.catalogue import CatalogueEntry, load_catalogue
-from lstm_tui.engine.checkpoints import TRAINER_NPZ
+from lstm_tui.engine.data.catalogue import CatalogueEntry, load_catalogue
+from lstm_tui.engine.runs.checkpoints import TRAINER_NPZ
 from lstm_tui.engine.errors import UserError
-from lstm_tui.engine.textfile import neutralise
-from lstm_tui.engine.training import default_run_name
+from lstm_tui.engine.data.textfile import neutralise
+from lstm_tui.engine.train.trainer import default_run_name
 from lstm_tui.tui import format as fmt
 from lstm_tui.tui.corpus_facts import CorpusFacts, describe_corpus
 from lstm_tui.tui.widgets.corpus_picker import CorpusPicker

@@ -12,8 +12,8 @@ from textual.widget import Widget
 from textual.widgets import DirectoryTree, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from lstm_tui.engine.catalogue import CatalogueEntry
-from lstm_tui.engine.textfile import neutralise
+from lstm_tui.engine.data.catalogue import CatalogueEntry
+from lstm_tui.engine.data.textfile import neutralise
 
 TEXT_SUFFIXES = (".txt",)
 

@@ -17,7 +17,7 @@ from textual.scroll_view import ScrollView
 from textual.widgets import TextArea
 from textual.widgets.text_area import Edit, EditResult, Selection
 
-from lstm_tui.engine.textfile import neutralise
+from lstm_tui.engine.data.textfile import neutralise
 
 PICK_KEYS = tuple(f"alt+{n}" for n in range(1, 10))
 

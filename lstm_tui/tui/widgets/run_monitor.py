@@ -17,9 +17,9 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Label, ProgressBar, RichLog, Sparkline, Static
 
-from lstm_tui.engine.checkpoints import EVENTS
-from lstm_tui.engine.events import EventFollower
-from lstm_tui.engine.textfile import neutralise
+from lstm_tui.engine.runs.checkpoints import EVENTS
+from lstm_tui.engine.runs.events import EventFollower
+from lstm_tui.engine.data.textfile import neutralise
 from lstm_tui.tui import format as fmt
 
 POLL_SECONDS = 0.25

@@ -8,7 +8,7 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
-from lstm_tui.engine.textfile import neutralise
+from lstm_tui.engine.data.textfile import neutralise
 from lstm_tui.tui import format as fmt
 from lstm_tui.tui.prediction import LiveModel
 

@@ -10,8 +10,8 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
-from lstm_tui.engine.predictor import Suggestions
-from lstm_tui.engine.textfile import visible_token
+from lstm_tui.engine.infer.predictor import Suggestions
+from lstm_tui.engine.data.textfile import visible_token
 
 BAR_CELLS = 12
 TOKEN_CELLS = 14

@@ -11,11 +11,11 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.validation import Function, Integer, Number, Validator
 from textual.widgets import Input, Label, Select, Static
 
-from lstm_tui.engine.config import TrainConfig
+from lstm_tui.engine.train.config import TrainConfig
 from lstm_tui.engine.errors import UserError
-from lstm_tui.engine.neural_cache import MAX_SIZE
-from lstm_tui.engine.tokenizers import LEVELS, TOKENIZERS
-from lstm_tui.engine.textfile import neutralise
+from lstm_tui.engine.infer.neural_cache import MAX_SIZE
+from lstm_tui.engine.data.tokenizers import LEVELS, TOKENIZERS
+from lstm_tui.engine.data.textfile import neutralise
 
 DEVICES = ("auto", "cpu", "gpu")
 CHOICES = {"level": LEVELS, "tokenizer": TOKENIZERS, "device": DEVICES}

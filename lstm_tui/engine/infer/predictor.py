@@ -17,14 +17,14 @@ from pathlib import Path
 import numpy as np
 from numba import config as numba_config, set_num_threads
 
-from lstm_tui.engine.cpu_kernels import lstm_cell_forward, softmax_cross_entropy_rows, top_k_select
-from lstm_tui.engine.checkpoints import SavedModel, load_model
-from lstm_tui.engine.model import LanguageModel, ModelConfig
-from lstm_tui.engine.neural_cache import MAX_SIZE, CacheSettings, mix_cache
-from lstm_tui.engine.split_step import (SplitPacer, by_part, gate_order, layer2_by_part, serial_step, split_parts,
+from lstm_tui.engine.model.cpu_kernels import lstm_cell_forward, softmax_cross_entropy_rows, top_k_select
+from lstm_tui.engine.runs.checkpoints import SavedModel, load_model
+from lstm_tui.engine.model.language_model import LanguageModel, ModelConfig
+from lstm_tui.engine.infer.neural_cache import MAX_SIZE, CacheSettings, mix_cache
+from lstm_tui.engine.infer.split_step import (SplitPacer, by_part, gate_order, layer2_by_part, serial_step, split_parts,
                                         split_step)
-from lstm_tui.engine.tokenizers import EOS, Tokenizer, make_tokenizer
-from lstm_tui.engine.vocabulary import UNK, Vocabulary
+from lstm_tui.engine.data.tokenizers import EOS, Tokenizer, make_tokenizer
+from lstm_tui.engine.data.vocabulary import UNK, Vocabulary
 
 CHUNK = 256  # states per chunk of the stack
 FULL_WINDOW = 16  # chunks behind the cursor kept in full; older chunks keep their first state

@@ -19,17 +19,17 @@ from pathlib import Path
 
 import numpy as np
 
-from lstm_tui.engine.atomic import atomic_open
-from lstm_tui.engine.checkpoints import EVAL_JSON, MODEL_JSON, SavedModel, load_model
-from lstm_tui.engine.config import TrainConfig
-from lstm_tui.engine.corpus import LoadedCorpus, read_document
-from lstm_tui.engine.dataset import load_config_corpus, load_dataset
+from lstm_tui.engine.runs.atomic import atomic_open
+from lstm_tui.engine.runs.checkpoints import EVAL_JSON, MODEL_JSON, SavedModel, load_model
+from lstm_tui.engine.train.config import TrainConfig
+from lstm_tui.engine.data.corpus import LoadedCorpus, read_document
+from lstm_tui.engine.data.dataset import load_config_corpus, load_dataset
 from lstm_tui.engine.errors import UserError
-from lstm_tui.engine.keystroke_savings import NgramPredictor, PredictorSuggester, TypingResult, simulate_typing
-from lstm_tui.engine.neural_cache import CacheSettings
-from lstm_tui.engine.ngram import CHAR_ORDER, WORD_ORDER, KneserNeyModel, SequenceScores, UnigramModel
-from lstm_tui.engine.predictor import Predictor
-from lstm_tui.engine.vocabulary import UNK, Vocabulary
+from lstm_tui.engine.eval.keystroke_savings import NgramPredictor, PredictorSuggester, TypingResult, simulate_typing
+from lstm_tui.engine.infer.neural_cache import CacheSettings
+from lstm_tui.engine.eval.ngram import CHAR_ORDER, WORD_ORDER, KneserNeyModel, SequenceScores, UnigramModel
+from lstm_tui.engine.infer.predictor import Predictor
+from lstm_tui.engine.data.vocabulary import UNK, Vocabulary
 
 KSR_CHARS = 20_000  # characters of the held-out text typed for the keystroke savings rate
 TOP_K = (1, 3, 5)

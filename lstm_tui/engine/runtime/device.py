@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lstm_tui.engine.chainer_compat import chainer, cuda
+from lstm_tui.engine.runtime.chainer_compat import chainer, cuda
 from lstm_tui.engine.errors import UserError
 
 

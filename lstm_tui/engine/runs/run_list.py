@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from lstm_tui.engine.checkpoints import EVAL_JSON, MODEL_JSON, MODEL_NPZ, run_state
+from lstm_tui.engine.runs.checkpoints import EVAL_JSON, MODEL_JSON, MODEL_NPZ, run_state
 
 
 @dataclass(frozen=True)

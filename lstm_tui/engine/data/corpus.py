@@ -11,12 +11,12 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lstm_tui.engine.aozora import clean_aozora, looks_like_aozora
-from lstm_tui.engine.builtin_corpora import DEFAULT_CORPUS, load_builtin
-from lstm_tui.engine.catalogue import CatalogueEntry, load_catalogue
+from lstm_tui.engine.data.aozora import clean_aozora, looks_like_aozora
+from lstm_tui.engine.data.builtin_corpora import DEFAULT_CORPUS, load_builtin
+from lstm_tui.engine.data.catalogue import CatalogueEntry, load_catalogue
 from lstm_tui.engine.errors import UserError
-from lstm_tui.engine.memory import require_memory
-from lstm_tui.engine.textfile import read_text_file
+from lstm_tui.engine.data.corpus_memory import require_memory
+from lstm_tui.engine.data.textfile import read_text_file
 
 FORMATS = ("auto", "plain", "aozora")
 DEFAULT_SPLIT = (0.9, 0.05, 0.05)

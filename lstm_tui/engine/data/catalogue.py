@@ -11,8 +11,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lstm_tui.engine.builtin_corpora import BUILTINS
+from lstm_tui.engine.data.builtin_corpora import BUILTINS
 from lstm_tui.engine.errors import UserError
+from lstm_tui.paths import SOURCE_ROOT
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def catalogue_folder() -> Path:
     env = os.environ.get("LSTM_TUI_CORPORA")
     if env:
         return Path(env).expanduser().resolve()
-    return Path(__file__).resolve().parents[2] / "corpora"
+    return SOURCE_ROOT / "corpora"
 
 
 def load_catalogue(folder: Path | None = None) -> dict[str, CatalogueEntry]:

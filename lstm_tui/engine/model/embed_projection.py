@@ -13,8 +13,8 @@ embedding the rows differ per position and the model takes `embed_lookup` + `F.l
 
 from __future__ import annotations
 
-from lstm_tui.engine.chainer_compat import chainer
-from lstm_tui.engine.fast_ops import add_rows_by_id
+from lstm_tui.engine.runtime.chainer_compat import chainer
+from lstm_tui.engine.model.embed_rows import add_rows_by_id
 
 
 class EmbedProjection(chainer.FunctionNode):

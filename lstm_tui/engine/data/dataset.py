@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lstm_tui.engine.config import TrainConfig
-from lstm_tui.engine.corpus import LoadedCorpus, load_corpus
+from lstm_tui.engine.train.config import TrainConfig
+from lstm_tui.engine.data.corpus import LoadedCorpus, load_corpus
 from lstm_tui.engine.errors import UserError
-from lstm_tui.engine.tokenizers import make_tokenizer, resolve_tokenizer_name
-from lstm_tui.engine.vocabulary import Vocabulary
+from lstm_tui.engine.data.tokenizers import make_tokenizer, resolve_tokenizer_name
+from lstm_tui.engine.data.vocabulary import Vocabulary
 
 
 @dataclass

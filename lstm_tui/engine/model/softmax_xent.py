@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from lstm_tui.engine import fast_ops
-from lstm_tui.engine.chainer_compat import chainer
+from lstm_tui.engine.model import kernel_dispatch
+from lstm_tui.engine.runtime.chainer_compat import chainer
 
 
 class SoftmaxCrossEntropy(chainer.FunctionNode):
@@ -24,8 +24,8 @@ class SoftmaxCrossEntropy(chainer.FunctionNode):
         logits, bias, targets = inputs
         xp = chainer.backend.get_array_module(logits)
         self._targets = targets
-        if fast_ops.uses_cpu_kernels(xp, logits.dtype) and bias.dtype == logits.dtype:
-            from lstm_tui.engine.cpu_kernels import softmax_cross_entropy_rows
+        if kernel_dispatch.uses_cpu_kernels(xp, logits.dtype) and bias.dtype == logits.dtype:
+            from lstm_tui.engine.model.cpu_kernels import softmax_cross_entropy_rows
 
             self._probs = np.empty_like(logits)
             total = softmax_cross_entropy_rows(np.ascontiguousarray(logits), np.ascontiguousarray(bias), targets, self._probs)
@@ -47,8 +47,8 @@ class SoftmaxCrossEntropy(chainer.FunctionNode):
         xp = chainer.backend.get_array_module(probs)
         grad = probs  # reuse the buffer: this function is backpropagated once
         scale = (gloss.array / len(targets)).astype(grad.dtype)
-        if fast_ops.uses_cpu_kernels(xp, grad.dtype):
-            from lstm_tui.engine.cpu_kernels import softmax_cross_entropy_grad
+        if kernel_dispatch.uses_cpu_kernels(xp, grad.dtype):
+            from lstm_tui.engine.model.cpu_kernels import softmax_cross_entropy_grad
 
             bias_grad = np.zeros(grad.shape[1], dtype=grad.dtype)
             softmax_cross_entropy_grad(grad, targets, scale[()], bias_grad)

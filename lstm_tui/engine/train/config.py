@@ -6,9 +6,9 @@ import math
 from dataclasses import asdict, dataclass, fields
 
 from lstm_tui.engine.errors import UserError
-from lstm_tui.engine.neural_cache import CacheSettings
-from lstm_tui.engine.tokenizers import LEVELS, TOKENIZERS
-from lstm_tui.engine.weight_average import check_decay
+from lstm_tui.engine.infer.neural_cache import CacheSettings
+from lstm_tui.engine.data.tokenizers import LEVELS, TOKENIZERS
+from lstm_tui.engine.train.weight_average import check_decay
 
 OPTIMIZERS = ("adam", "sgd")
 

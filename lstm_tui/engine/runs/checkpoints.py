@@ -15,11 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from lstm_tui.engine.atomic import atomic_write_bytes, atomic_write_text
-from lstm_tui.engine.chainer_compat import chainer, serializers
+from lstm_tui.engine.runs.atomic import atomic_write_bytes, atomic_write_text
+from lstm_tui.engine.runtime.chainer_compat import chainer, serializers
 from lstm_tui.engine.errors import UserError
-from lstm_tui.engine.model import LanguageModel, ModelConfig
-from lstm_tui.engine.vocabulary import Vocabulary
+from lstm_tui.engine.model.language_model import LanguageModel, ModelConfig
+from lstm_tui.engine.data.vocabulary import Vocabulary
 
 FORMAT_VERSION = 1
 MODEL_NPZ = "model.npz"

@@ -21,10 +21,10 @@ from typing import Protocol
 
 import numpy as np
 
-from lstm_tui.engine.ngram import KneserNeyModel, UnigramModel
-from lstm_tui.engine.predictor import Predictor, SuggestionRanker
-from lstm_tui.engine.tokenizers import Tokenizer
-from lstm_tui.engine.vocabulary import UNK, Vocabulary
+from lstm_tui.engine.eval.ngram import KneserNeyModel, UnigramModel
+from lstm_tui.engine.infer.predictor import Predictor, SuggestionRanker
+from lstm_tui.engine.data.tokenizers import Tokenizer
+from lstm_tui.engine.data.vocabulary import UNK, Vocabulary
 
 KSR_SUGGESTIONS = 3  # suggestions the simulated user may accept from
 CONTINUATION_CHARS = 24  # character models: the longest suggested continuation

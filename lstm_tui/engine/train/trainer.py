@@ -21,10 +21,10 @@ from pathlib import Path
 import numpy as np
 
 from lstm_tui import __version__
-from lstm_tui.engine.allocator import keep_freed_memory
-from lstm_tui.engine.atomic import remove_stale_temps
-from lstm_tui.engine.chainer_compat import chainer, optimizer_hooks, optimizers
-from lstm_tui.engine.checkpoints import (
+from lstm_tui.engine.runtime.malloc_tuning import keep_freed_memory
+from lstm_tui.engine.runs.atomic import remove_stale_temps
+from lstm_tui.engine.runtime.chainer_compat import chainer, optimizer_hooks, optimizers
+from lstm_tui.engine.runs.checkpoints import (
     EVENTS,
     TRAINER_NPZ,
     RunLock,
@@ -36,19 +36,19 @@ from lstm_tui.engine.checkpoints import (
     write_model,
     write_trainer_snapshot,
 )
-from lstm_tui.engine.config import TrainConfig
-from lstm_tui.engine.dataset import Dataset, load_dataset
-from lstm_tui.engine.device import DeviceChoice, choose_device
-from lstm_tui.engine.distributed import DataParallel
+from lstm_tui.engine.train.config import TrainConfig
+from lstm_tui.engine.data.dataset import Dataset, load_dataset
+from lstm_tui.engine.runtime.device import DeviceChoice, choose_device
+from lstm_tui.engine.train.distributed import DataParallel
 from lstm_tui.engine.errors import UserError
-from lstm_tui.engine.events import EventLog, Listener
-from lstm_tui.engine.fast_ops import FastAdam
-from lstm_tui.engine.model import LanguageModel, ModelConfig
-from lstm_tui.engine.predictor import Predictor
-from lstm_tui.engine.weight_average import WeightAverage
-from lstm_tui.engine.streams import ParallelStreams, eval_streams
-from lstm_tui.engine.tokenizers import make_tokenizer
-from lstm_tui.engine.vocabulary import Vocabulary
+from lstm_tui.engine.runs.events import EventLog, Listener
+from lstm_tui.engine.train.in_place_adam import FastAdam
+from lstm_tui.engine.model.language_model import LanguageModel, ModelConfig
+from lstm_tui.engine.infer.predictor import Predictor
+from lstm_tui.engine.train.weight_average import WeightAverage
+from lstm_tui.engine.data.streams import ParallelStreams, eval_streams
+from lstm_tui.engine.data.tokenizers import make_tokenizer
+from lstm_tui.engine.data.vocabulary import Vocabulary
 
 PROGRESS_SECONDS = 1.0
 PLATEAU_PATIENCE = 2  # validations without improvement before the learning rate decays

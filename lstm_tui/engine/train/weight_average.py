@@ -21,8 +21,8 @@ import math
 
 import numpy as np
 
-from lstm_tui.engine.chainer_compat import chainer
-from lstm_tui.engine.cpu_kernels import lerp_inplace
+from lstm_tui.engine.runtime.chainer_compat import chainer
+from lstm_tui.engine.model.cpu_kernels import lerp_inplace
 from lstm_tui.engine.errors import UserError
 
 PREFIX = "average/"

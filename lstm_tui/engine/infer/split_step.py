@@ -26,8 +26,8 @@ import time
 import numpy as np
 from numba import njit, prange
 
-from lstm_tui.engine.cpu_kernels import sigmoid32, tanh32
-from lstm_tui.engine.threads import BIG_STEP_BYTES
+from lstm_tui.engine.model.cpu_kernels import sigmoid32, tanh32
+from lstm_tui.engine.runtime.blas_threads import BIG_STEP_BYTES
 
 _OPTIONS = dict(fastmath=True, error_model="numpy", nogil=True, cache=True)
 SPLIT_MIN_BYTES = 1 << 20  # weights a key reads below which one core's L2 holds them all: no split

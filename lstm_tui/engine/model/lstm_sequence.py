@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from lstm_tui.engine import fast_ops
-from lstm_tui.engine.activations import sigmoid_, tanh_
-from lstm_tui.engine.chainer_compat import chainer
+from lstm_tui.engine.model import kernel_dispatch
+from lstm_tui.engine.model.activations import sigmoid_, tanh_
+from lstm_tui.engine.runtime.chainer_compat import chainer
 
 
 def _cell_forward(g, xw, c_prev, c, tanh_c, h, scratch) -> None:
@@ -81,7 +81,7 @@ class LSTMSequence(chainer.FunctionNode):
         steps, batch, four_h = xw.shape
         units = four_h // 4
         dtype = xw.dtype
-        fused = fast_ops.uses_cpu_kernels(xp, dtype)
+        fused = kernel_dispatch.uses_cpu_kernels(xp, dtype)
         hs = xp.empty((steps + 1, batch, units), dtype=dtype)
         cs = xp.empty((steps + 1, batch, units), dtype=dtype)
         tanh_c = xp.empty((steps, batch, units), dtype=dtype)
@@ -89,7 +89,7 @@ class LSTMSequence(chainer.FunctionNode):
         cs[0] = c0
         w_h_t = w_h.T
         if fused:
-            from lstm_tui.engine.cpu_kernels import lstm_cell_forward
+            from lstm_tui.engine.model.cpu_kernels import lstm_cell_forward
 
             # The gates overwrite the input projection, whose only consumer is this function
             # (the model's F.linear keeps its inputs, not its output): one window-sized buffer less.
@@ -118,9 +118,9 @@ class LSTMSequence(chainer.FunctionNode):
         steps, batch, four_h = gates.shape
         units = four_h // 4
         dtype = gates.dtype
-        fused = fast_ops.uses_cpu_kernels(xp, dtype)
+        fused = kernel_dispatch.uses_cpu_kernels(xp, dtype)
         if fused:
-            from lstm_tui.engine.cpu_kernels import lstm_cell_backward
+            from lstm_tui.engine.model.cpu_kernels import lstm_cell_backward
         # The fused kernel turns the gates into their gradients in place (backward runs once).
         dgates = gates if fused else xp.empty_like(gates)
         dh_next = xp.zeros((batch, units), dtype=dtype)

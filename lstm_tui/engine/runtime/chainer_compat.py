@@ -5,7 +5,7 @@ notes on Chainer on modern Python): `np.sctypes`, removed in NumPy 2, is read by
 `chainer/functions/array/as_strided.py` at import time; and `chainer/_environment_check.py`
 imports `numpy.distutils.system_info`, which is gone on Python ≥ 3.12 and broken beside recent
 setuptools (it only uses it on macOS). Every other module does
-`from lstm_tui.engine.chainer_compat import chainer, F, L`.
+`from lstm_tui.engine.runtime.chainer_compat import chainer, F, L`.
 """
 
 from __future__ import annotations

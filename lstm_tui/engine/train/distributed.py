@@ -22,8 +22,8 @@ from typing import TypeVar
 
 import numpy as np
 
-from lstm_tui.engine.chainer_compat import chainer, cuda  # noqa: F401 - Chainer's shims before chainermn
-from lstm_tui.engine.device import DeviceChoice, choose_device, gpu_unavailable_reason
+from lstm_tui.engine.runtime.chainer_compat import chainer, cuda  # noqa: F401 - Chainer's shims before chainermn
+from lstm_tui.engine.runtime.device import DeviceChoice, choose_device, gpu_unavailable_reason
 from lstm_tui.engine.errors import UserError
 
 COMMUNICATORS = ("naive", "pure_nccl")

@@ -11,11 +11,11 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from lstm_tui.engine.chainer_compat import F, L, chainer
-from lstm_tui.engine.embed_projection import embed_projection, table_is_cheaper
-from lstm_tui.engine.fast_ops import embed_lookup
-from lstm_tui.engine.lstm_sequence import lstm_sequence
-from lstm_tui.engine.softmax_xent import softmax_cross_entropy
+from lstm_tui.engine.runtime.chainer_compat import F, L, chainer
+from lstm_tui.engine.model.embed_projection import embed_projection, table_is_cheaper
+from lstm_tui.engine.model.embed_rows import embed_lookup
+from lstm_tui.engine.model.lstm_sequence import lstm_sequence
+from lstm_tui.engine.model.softmax_xent import softmax_cross_entropy
 
 INIT_SCALE = 0.1  # uniform ±0.1, as Chainer's examples/ptb
 
