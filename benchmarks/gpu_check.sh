@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
-# The GPU measurements of the speed and quality issues, as one prepared run for a lent GPU
-# machine (the workplace's device tool gives a session ~15 minutes of one GPU, all calls together,
-# and that machine reaches no network).
+# The GPU measurements of the speed and quality issues, as one prepared run for a GPU machine
+# lent for a few minutes with no network: everything it needs is built and copied beforehand.
 #
 #   bash benchmarks/gpu_check.sh --prepare     # here, once per checkout: .whl/ and .device-data/
-#   then, through the device tool, one call:
-#     run(command="bash benchmarks/gpu_check.sh", carry=[".whl", ".device-data"], timeout_s=590)
+#   bash benchmarks/gpu_check.sh               # on the GPU machine, with both folders carried along
+#                                              # (it finishes within ~10 minutes)
 #
 # --prepare builds Chainer 7.8.1's wheel (it ships only as an sdist) and fetches setuptools<81
 # (Chainer imports pkg_resources) into .whl/, and copies the Penn Treebank from ../shared/corpora

@@ -1,8 +1,8 @@
 """Training throughput: the project's trainer vs Chainer's examples/ptb style, configs a–d.
 
 Each (implementation, config) runs in its own process, so its peak memory (max RSS) is its own.
-The two implementations alternate for `--rounds` rounds and the table shows the medians: on a noisy
-2-core VM one run of each, back to back, can differ by ±20 % from a slow spell alone.
+The two implementations alternate for `--rounds` rounds and the table shows the medians: on a
+shared machine a single back-to-back pair can differ by ±20 % from a slow spell alone.
 A step is forward + backward + Adam update with gradient clipping 5, dropout off, on one BPTT
 window of random tokens; tokens/s = B·T / median step time over `--steps` timed steps (after
 one warm-up step).

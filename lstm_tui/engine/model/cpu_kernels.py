@@ -1,13 +1,13 @@
 """Fused float32 CPU kernels (Numba) for the LSTM cell, softmax, top-k, Adam and the weight average.
 
 Written as NumPy ufunc calls, one LSTM time step is ~25 passes over small arrays and Adam is ~12
-passes over every parameter; on two cores those passes, not the matrix products, were half of a
-small model's training step. Each kernel here does its arithmetic in one pass per row.
+passes over every parameter; on a few cores those passes, not the matrix products, are a large
+share of a small model's training step. Each kernel here does its arithmetic in one pass per row.
 
-NumPy's own float32 `exp`/`tanh` are slow on AVX2 machines (~2 ns an element measured here); the
-kernels use the rational tanh approximation of Eigen (`generic_fast_tanh_float`: a 13/6-degree
-odd/even rational function, input clamped to ±7.9053), which LLVM vectorises: absolute error
-< 3e-7 against float64 tanh. σ(x) = ½·tanh(x/2) + ½.
+NumPy's own float32 `exp`/`tanh` are slow on AVX2 machines; the kernels use the rational tanh
+approximation of Eigen (`generic_fast_tanh_float`: a 13/6-degree odd/even rational function,
+input clamped to ±7.9053), which LLVM vectorises: absolute error < 3e-7 against float64 tanh.
+σ(x) = ½·tanh(x/2) + ½.
 
 Loops run from 0 over one-dimensional row slices and touch few arrays each: that is what lets
 LLVM vectorise them (a loop starting elsewhere, or too many possibly-aliasing arrays, stays

@@ -14,7 +14,7 @@ import os
 
 from threadpoolctl import threadpool_limits
 
-BIG_STEP_BYTES = 16 * 2**20  # weights read per keystroke above which two cores pay off (measured)
+BIG_STEP_BYTES = 16 * 2**20  # weights read per keystroke above which two streaming cores beat one
 
 
 def single_threaded_blas():

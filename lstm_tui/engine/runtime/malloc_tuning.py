@@ -2,10 +2,10 @@
 
 Every CPU training step allocates the same window-sized arrays again (logits, softmax, the
 gradients of the output layer: tens of MB for a 10,000-word model). glibc hands blocks that large
-out with `mmap` and returns them to the system when freed, so each step touches fresh pages:
-~1,400 page faults a step for a 2×200 10,000-word model, 6 % of its step time. Raising the mmap
-and trim thresholds keeps the freed blocks in the heap for the next step. The process keeps its
-peak memory for its lifetime, which a training process reaches every step anyway.
+out with `mmap` and returns them to the system when freed, so each step touches fresh pages and
+pays a page fault for each of them. Raising the mmap and trim thresholds keeps the freed blocks in
+the heap for the next step. The process keeps its peak memory for its lifetime, which a training
+process reaches every step anyway.
 """
 
 from __future__ import annotations
