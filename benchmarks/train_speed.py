@@ -163,7 +163,7 @@ def measure(impl: str, config: str, steps: int, device: str) -> dict:
         from lstm_tui.engine.model.language_model import LanguageModel, ModelConfig
 
         if device == "cpu":
-            keep_freed_memory()  # as the project's Trainer does on the CPU
+            keep_freed_memory()  # as headless training does (cli.main)
 
         model = LanguageModel(ModelConfig(vocab_size=vocab, units=units, embed=units, dropout=0.0))
         model.init_weights(rng)

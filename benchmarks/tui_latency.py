@@ -26,13 +26,16 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import lstm_tui.tui  # noqa: E402,F401  - first: it sets the app's frame rate before Textual is imported
+from lstm_tui.tui.entry import configure_app_process  # noqa: E402
+
+configure_app_process()  # as run_app does; first: it sets the app's frame rate before Textual is imported
+
 from textual import events  # noqa: E402
 
 from lstm_tui.engine.train.config import TrainConfig  # noqa: E402
 from lstm_tui.engine.runs.events import read_events  # noqa: E402
 from lstm_tui.paths import checkpoints_dir  # noqa: E402
-from lstm_tui.tui.app import LstmTuiApp, interactive_blas, startup_model  # noqa: E402
+from lstm_tui.tui.app import LstmTuiApp, startup_model  # noqa: E402
 from lstm_tui.tui.screens.predict import PredictScreen  # noqa: E402
 from lstm_tui.tui.training_process import TrainingProcess  # noqa: E402
 from lstm_tui.tui.widgets.status_bar import ModelStatus  # noqa: E402
@@ -159,7 +162,6 @@ def main() -> None:
     model = args.model or startup_model(None, checkpoints_dir())
     if model is None:
         sys.exit("no model: pass --model DIR (e.g. one made with lstm-tui --headless-train --max-steps 200 --out DIR)")
-    interactive_blas()  # as run_app does
     results = asyncio.run(run(model.resolve(), args.keys, args.corpus.resolve(), args.idle_only, tuple(args.intervals)))
     print(f"model: {model.name}; {args.keys} keys per phase; machine: {platform.machine()}, {os.cpu_count()} cores; "
           f"python {platform.python_version()}")

@@ -326,14 +326,16 @@ def main(argv: list[str] | None = None) -> int:
             return run_subcommand(argv[0], argv[1:])
         args = main_parser().parse_args(argv)
         if args.headless_train or args.resume:
+            from lstm_tui.engine.runtime.malloc_tuning import keep_freed_memory
             from lstm_tui.headless import run_headless
 
             config, given = config_from_args(args)
+            keep_freed_memory()  # process-wide, for the whole training (each rank, the app's child too)
             if args.resume:
                 limits = {k: v for k, v in given.items() if k in ("epochs", "max_steps", "time_budget", "device", "checkpoint_minutes", "distributed", "communicator")}
                 return run_headless(None, resume=Path(args.resume), overrides=limits, log_every=args.log_every)
             return run_headless(config, out=Path(args.out) if args.out else None, log_every=args.log_every)
-        from lstm_tui.tui.app import run_app
+        from lstm_tui.tui.entry import run_app
 
         return run_app(model=Path(args.model).resolve() if args.model else None)
     except UserError as exc:

@@ -1,4 +1,4 @@
-"""The lstm-tui app: three modes (predict, train, models), the training child process, and run_app.
+"""The lstm-tui app: three modes (predict, train, models) and the training child process.
 
 The app owns what outlives a screen: which model the predict screen should load
 (`model_request`), the newest checkpoint a followed training wrote (`latest_checkpoint`) and the
@@ -25,7 +25,6 @@ from lstm_tui.tui.commands import LstmCommands
 from lstm_tui.tui.dialogs.confirm import ConfirmDialog
 from lstm_tui.tui.dialogs.error import ErrorDialog
 from lstm_tui.tui.dialogs.quit import QuitDialog
-from lstm_tui.tui.keys import enable_alt_digits
 from lstm_tui.tui.screens.help import HelpScreen
 from lstm_tui.tui.screens.models import ModelsScreen
 from lstm_tui.tui.screens.predict import PredictScreen
@@ -90,7 +89,6 @@ class LstmTuiApp(App[int]):
 
     def __init__(self, model: Path | None = None, checkpoints: Path | None = None, browse_root: Path | None = None) -> None:
         super().__init__()
-        enable_alt_digits()
         self.checkpoints = Path(checkpoints).expanduser().resolve() if checkpoints else checkpoints_dir()
         """The folder of run folders (new runs go here; the models screen lists it)."""
         self.browse_root = Path(browse_root).expanduser().resolve() if browse_root else Path.cwd()
@@ -270,19 +268,3 @@ class LstmTuiApp(App[int]):
     def _wait_and_exit(self, process: TrainingProcess) -> None:
         process.wait(QUIT_WAIT_SECONDS)
         self.call_from_thread(self.exit, 0)
-
-
-def interactive_blas() -> None:
-    """One BLAS thread: a keystroke is a batch-1 step, and a training child needs the other cores."""
-    try:
-        from lstm_tui.engine.runtime.blas_threads import single_threaded_blas
-    except ImportError:  # an engine without thread control: keep the defaults
-        return
-    single_threaded_blas()
-
-
-def run_app(model: Path | None = None) -> int:
-    """Run the app (the `lstm-tui` command without --headless-train or a subcommand)."""
-    interactive_blas()
-    result = LstmTuiApp(model=model).run()
-    return result if isinstance(result, int) else 0

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lstm_tui.engine.infer.predictor import Predictor, Suggestions, common_prefix_length
-from lstm_tui.engine.runtime.blas_threads import keystroke_blas_threads, use_blas_threads
+from lstm_tui.engine.runtime.blas_threads import keystroke_blas_threads
 
 GHOST_TOKENS = 4  # tokens of greedy continuation shown as ghost text
 INLINE_CHARS = 2_000  # new characters past the common prefix followed inline; more go to a worker
@@ -47,9 +47,12 @@ class LiveModel:
     def load(cls, folder: Path) -> "LiveModel":
         """Read a run folder (raises the engine's UserError when it is not a usable model)."""
         folder = Path(folder).expanduser().resolve()
-        predictor = Predictor.load(folder)
-        use_blas_threads(keystroke_blas_threads(predictor.step_bytes))  # one, or both cores for a big model
-        return cls(predictor, folder)
+        return cls(Predictor.load(folder), folder)
+
+    @property
+    def blas_threads(self) -> int:
+        """BLAS threads a keystroke on this model should use: one, or both cores for a big model."""
+        return keystroke_blas_threads(self.predictor.step_bytes)
 
     def new_chars(self, text: str) -> int:
         """Characters of `text` past what the predictor already follows."""

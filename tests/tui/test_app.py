@@ -1,4 +1,4 @@
-"""The app shell: which model opens first, help, the command palette, and the alt+digit keys."""
+"""The app shell: which model opens first, help and the command palette (alt+digit keys: test_textual_hooks)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from textual.command import CommandPalette
 from lstm_tui.tui.app import LstmTuiApp, startup_model
 from lstm_tui.tui.commands import LstmCommands
 from lstm_tui.tui.dialogs.confirm import ConfirmDialog
-from lstm_tui.tui.keys import enable_alt_digits
 from lstm_tui.tui.screens.help import HelpScreen
 from lstm_tui.tui.screens.train import TrainScreen
 from tests.tui.conftest import wait_for
@@ -69,13 +68,3 @@ async def test_command_palette_lists_the_app_commands(trained_char_run: Path, tm
         titles = [title for title, _, _ in LstmCommands(pilot.app.screen)._commands()]
         for wanted in ("Predict screen", "Train screen", "Models screen", "Load model…", "Help", "Quit"):
             assert wanted in titles
-
-
-def test_escape_digit_is_parsed_as_alt_digit() -> None:
-    from textual._xterm_parser import XTermParser
-
-    enable_alt_digits()
-    parser = XTermParser()
-    keys = [event.key for event in parser.feed("\x1b2") if hasattr(event, "key")]
-    keys += [event.key for event in parser.feed("") if hasattr(event, "key")]
-    assert "alt+2" in keys

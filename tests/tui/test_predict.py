@@ -231,32 +231,6 @@ async def test_function_keys_switch_screens(trained_char_run: Path, tmp_path: Pa
             assert type(pilot.app.screen).__name__ == name
 
 
-async def test_typing_new_lines_lays_out_the_screen_only_when_a_scrollbar_comes(trained_char_run: Path, tmp_path: Path) -> None:
-    """A key repaints a few rows; the text box must not ask for a screen layout (~15 ms on two
-    cores) unless its scrollbar appears or goes.
-
-    Guards the TextArea hook in GhostEditor (`_refresh_size`): if a Textual upgrade bypasses it,
-    every Enter asks for a layout again and this fails before the latency benchmark would.
-    (Other widgets may lay the screen out meanwhile, e.g. the "model loaded" notification.)
-    """
-    async with make_app(trained_char_run, tmp_path).run_test(size=SIZE) as pilot:
-        screen = await ready(pilot)
-        editor = screen.query_one(GhostEditor)
-        requests = []
-        original = editor.refresh
-
-        def recording(*regions, layout=False, **kwargs):
-            if layout:
-                requests.append(editor.show_vertical_scrollbar)
-            return original(*regions, layout=layout, **kwargs)
-
-        editor.refresh = recording
-        await type_text(pilot, "ROMEO:\nI will\n\nJULIET:\nNay\n")
-        assert requests == []
-        await type_text(pilot, "x\n" * editor.content_region.height)  # the text outgrows the box…
-        assert editor.show_vertical_scrollbar and 1 <= len(requests) <= 3 and all(requests)  # …the scrollbar comes
-
-
 def test_the_text_box_on_a_real_terminal_equals_a_full_redraw(trained_char_run: Path, tmp_path: Path) -> None:
     """The text box repaints only the rows a key changed: after typing, new lines, backspaces
     across lines, cursor moves, deletes, split and wrapped lines and scrolling, the terminal

@@ -48,6 +48,18 @@ def atomic_write_with(path: Path, write: Callable[[IO[bytes]], None]) -> None:
 
 
 def _umask() -> int:
+    """The process umask, read without changing it where Linux shows it in /proc.
+
+    `os.umask` reads the mask only by setting it: a thread creating a file in between would get
+    a wrong mode, so that is only the fallback.
+    """
+    try:
+        with open("/proc/self/status", encoding="utf-8", errors="replace") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
     mask = os.umask(0)
     os.umask(mask)
     return mask

@@ -28,5 +28,9 @@ def keystroke_blas_threads(step_bytes: int) -> int:
 
 
 def use_blas_threads(count: int):
-    """Set this process's BLAS threads; returns the controller (`.restore_original_limits()`)."""
+    """Set this process's BLAS threads; returns the controller (`.restore_original_limits()`).
+
+    Process-wide: call it from the main thread, at a start or when a model is put in use, not
+    from a worker while another thread may be in a BLAS call.
+    """
     return threadpool_limits(limits=count, user_api="blas")

@@ -5,7 +5,8 @@ gradients of the output layer: tens of MB for a 10,000-word model). glibc hands 
 out with `mmap` and returns them to the system when freed, so each step touches fresh pages and
 pays a page fault for each of them. Raising the mmap and trim thresholds keeps the freed blocks in
 the heap for the next step. The process keeps its peak memory for its lifetime, which a training
-process reaches every step anyway.
+process reaches every step anyway. Process-wide:
+headless training applies it at its start (cli.main); on a GPU run it only keeps host blocks.
 """
 
 from __future__ import annotations

@@ -14,8 +14,9 @@ from textual.worker import Worker, WorkerState
 
 from lstm_tui.engine.errors import UserError
 from lstm_tui.engine.data.textfile import neutralise
-from lstm_tui.tui.frames import flush_repaints
+from lstm_tui.engine.runtime.blas_threads import use_blas_threads
 from lstm_tui.tui.prediction import INLINE_CHARS, LiveModel, Prediction
+from lstm_tui.tui.textual_hooks import flush_repaints
 from lstm_tui.tui.widgets.ghost_editor import GhostEditor
 from lstm_tui.tui.widgets.predict_settings import PredictSettings
 from lstm_tui.tui.widgets.status_bar import ModelStatus
@@ -84,6 +85,7 @@ class PredictScreen(Screen):
         return LiveModel.load(folder)
 
     def _loaded(self, live: LiveModel) -> None:
+        use_blas_threads(live.blas_threads)  # process-wide: set on the UI thread, not in the load worker
         self.live = live
         self._shown_key = None
         status = self.query_one(ModelStatus)

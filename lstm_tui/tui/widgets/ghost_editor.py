@@ -13,11 +13,11 @@ from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import Reactive, reactive
 from textual.strip import Strip
-from textual.scroll_view import ScrollView
 from textual.widgets import TextArea
 from textual.widgets.text_area import Edit, EditResult, Selection
 
 from lstm_tui.engine.data.textfile import neutralise
+from lstm_tui.tui.textual_hooks import TextAreaHooks
 
 PICK_KEYS = tuple(f"alt+{n}" for n in range(1, 10))
 
@@ -28,7 +28,7 @@ def ghost_display(text: str) -> str:
     return neutralise(head).replace("\t", "⇥") + ("↵" if newline else "")
 
 
-class GhostEditor(TextArea):
+class GhostEditor(TextAreaHooks):
     """A multi-line editor with inline ghost text; Tab and alt+1…9 ask to accept suggestions."""
 
     BINDINGS = [
@@ -74,26 +74,25 @@ class GhostEditor(TextArea):
     def render_lines(self, crop: Region) -> list[Strip]:
         """TextArea copies its CSS into its theme before every paint; do it once per style change.
 
-        That copy looked up every component style again on every keystroke's frame (~0.7 ms).
-        The styles it reads change only through `notify_style_update` (focus, app theme) or a
-        new theme, which both make it run again here.
+        That copy looked up every component style again on every keystroke's frame. The styles
+        it reads change only through `notify_style_update` (focus, app theme) or a new theme,
+        which both make it run again here.
         """
-        theme = getattr(self, "_theme", None)
+        theme = self.text_theme
         if theme is None or not hasattr(theme, "apply_css"):
             return super().render_lines(crop)
         if self._styled_theme is not theme:
             theme.apply_css(self)
             self._styled_theme = theme
-        return ScrollView.render_lines(self, crop)
+        return self.render_lines_keeping_theme(crop)
 
-    def _refresh_size(self) -> None:
+    def track_text_extent(self) -> None:
         """Track the text's extent without laying out the whole screen again.
 
         TextArea sets `virtual_size`, a layout reactive: every Enter (or a line that wraps) made
-        Textual re-arrange every widget on the screen, ~15 ms on 2 cores. The box's own size is
-        fixed by its CSS, so only its scrollbars depend on the extent: lay out when one appears
-        or disappears, otherwise just update them. (Overrides a private TextArea hook; if it
-        goes away, TextArea's own behaviour remains.)
+        Textual re-arrange every widget on the screen, most of a keystroke's time. The box's own
+        size is fixed by its CSS, so only its scrollbars depend on the extent: lay out when one
+        appears or disappears, otherwise just update them.
         """
         if self.soft_wrap:
             size = Size(0, self.wrapped_document.height)
@@ -102,11 +101,11 @@ class GhostEditor(TextArea):
             size = Size(width + self.gutter_width + 1, height)
         shown = (self.show_horizontal_scrollbar, self.show_vertical_scrollbar)
         self.set_reactive(TextArea.virtual_size, size)
-        self._refresh_scrollbars()
+        self.refresh_scrollbars()
         if not self.is_mounted or (self.show_horizontal_scrollbar, self.show_vertical_scrollbar) != shown:
             self.refresh(layout=True)
         else:
-            self._scroll_update(size)
+            self.update_scrollbars(size)
 
     def render_line(self, y: int) -> Strip:
         """Rows below the end of the text are blank: hand out one cached strip for them.
@@ -120,19 +119,21 @@ class GhostEditor(TextArea):
             return super().render_line(y)
         width = self.size.width
         if self._blank_row is None or self._blank_row.cell_length != width:
-            theme = getattr(self, "_theme", None)  # TextArea's theme, as its own blank rows use
+            theme = self.text_theme  # as TextArea's own blank rows use
             style = theme.base_style if theme and theme.base_style is not None else self.rich_style
             self._blank_row = Strip.blank(width, style)
         return self._blank_row
 
-    async def _on_key(self, event: events.Key) -> None:
-        """alt+N carries the digit as its character: pick, and never insert the digit."""
+    def on_key(self, event: events.Key) -> None:
+        """alt+N carries the digit as its character: pick, and never insert the digit.
+
+        Runs before TextArea's own key handler, which inserts printable characters;
+        `prevent_default` keeps that one from running.
+        """
         if event.key in PICK_KEYS:
             event.stop()
             event.prevent_default()
             self.action_pick(PICK_KEYS.index(event.key) + 1)
-            return
-        await super()._on_key(event)
 
     def action_pick(self, rank: int) -> None:
         """Ask the screen to insert suggestion `rank`."""
@@ -218,7 +219,7 @@ class GhostEditor(TextArea):
 
     def action_cursor_right(self, select: bool = False) -> None:
         """At a line end with a ghost shown, accept it; otherwise move right as usual."""
-        if not self._has_cursor:
+        if not self.has_usable_cursor:
             self.scroll_right()
             return
         if not select and self._ghost_visible():

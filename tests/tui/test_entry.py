@@ -1,0 +1,36 @@
+"""The app's process-wide settings are applied at its start (not on import), before Textual loads."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+
+def test_the_app_start_sets_frame_rate_keys_and_blas_before_textual_loads() -> None:
+    script = textwrap.dedent(
+        """
+        import os, sys
+        import lstm_tui.cli, lstm_tui.tui, lstm_tui.tui.entry as entry
+        assert "textual" not in sys.modules, "Textual was imported before the app's start"
+        assert "TEXTUAL_FPS" not in os.environ, "set on import"
+        entry.configure_app_process()
+        from textual import constants
+        from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
+        from threadpoolctl import threadpool_info
+        assert constants.MAX_FPS == entry.APP_FPS, constants.MAX_FPS
+        assert not any(s in ANSI_SEQUENCES_KEYS for s in ("\\x1b1", "\\x1b9"))
+        assert all(pool["num_threads"] == 1 for pool in threadpool_info() if pool["user_api"] == "blas")
+        """
+    )
+    env = {key: value for key, value in os.environ.items() if key != "TEXTUAL_FPS"}
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_users_frame_rate_wins() -> None:
+    script = "import lstm_tui.tui.entry as e; e.configure_app_process(); from textual import constants; print(constants.MAX_FPS)"
+    env = {**os.environ, "TEXTUAL_FPS": "30"}
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0 and result.stdout.strip() == "30", result.stderr
