@@ -115,7 +115,7 @@ async def measure(pilot, text: str, keys: int, interval: float = 0.0) -> tuple[l
 
 
 def start_training(corpus: Path, folder: Path) -> TrainingProcess:
-    config = TrainConfig(corpus=str(corpus), units=128, bptt=32, batch_size=16, max_steps=1_000_000, device="cpu")
+    config = TrainConfig.from_values(corpus=str(corpus), units=128, bptt=32, batch_size=16, max_steps=1_000_000, device="cpu")
     return TrainingProcess.start(config, folder)
 
 

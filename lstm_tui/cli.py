@@ -9,12 +9,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import fields
 from pathlib import Path
 
-from lstm_tui.engine.train.config import OPTIMIZERS, TrainConfig
+from lstm_tui.engine.train.config import TrainConfig
+from lstm_tui.engine.train.options import Declared
 from lstm_tui.engine.errors import UserError
-from lstm_tui.engine.data.tokenizers import LEVELS, TOKENIZERS
 from lstm_tui.paths import checkpoints_dir, default_model_dir
 
 PROG = "lstm-tui"
@@ -33,91 +32,65 @@ Train a two-layer LSTM language model (Chainer) and watch its next-token predict
 """
 
 
-def _split(text: str) -> tuple[float, float, float]:
-    try:
-        parts = tuple(float(p) for p in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError("--split takes three fractions like 0.9,0.05,0.05") from None
-    if len(parts) == 2:
-        parts = (parts[0], parts[1], 0.0)
-    if len(parts) != 3:
-        raise argparse.ArgumentTypeError("--split takes three fractions like 0.9,0.05,0.05")
-    return parts  # type: ignore[return-value]
+GROUP_TITLES = {
+    "data": "data",
+    "model": "model",
+    "training": "training",
+    "limits": "when to stop (a resume may change these)",
+    "session": "this session (not recorded: a resume uses its own)",
+    "prediction": "prediction (recorded with the run; the app and eval use it)",
+}
 
 
-def add_train_arguments(parser: argparse.ArgumentParser) -> None:
-    """The training options; names and defaults are those of `TrainConfig` (and the TUI form)."""
-    d = TrainConfig()
-    data = parser.add_argument_group("data")
-    data.add_argument("--corpus", help="text file, folder of .txt files, builtin:NAME or a catalogue name (default builtin:pydoc)")
-    data.add_argument("--level", choices=LEVELS, help=f"char or word (default {d.level}, or the catalogue's)")
-    data.add_argument("--tokenizer", choices=TOKENIZERS, help="for word level: auto (MeCab for Japanese), space or mecab")
-    data.add_argument("--encoding", help="force the corpus encoding (default: detect UTF-8, Shift_JIS/CP932, EUC-JP)")
-    data.add_argument("--format", choices=("auto", "plain", "aozora"), help="corpus format (default auto-detects Aozora Bunko)")
-    data.add_argument("--valid", dest="valid_file", help="validation text file (instead of a split)")
-    data.add_argument("--test", dest="test_file", help="test text file (instead of a split)")
-    data.add_argument("--split", type=_split, help="train,valid,test fractions (default 0.9,0.05,0.05)")
-    data.add_argument("--vocab-size", type=int, help="vocabulary cap including <unk> (default: none for char, 10000 for word)")
-    model = parser.add_argument_group("model")
-    model.add_argument("--units", type=int, help=f"LSTM units per layer (default {d.units})")
-    model.add_argument("--embed", type=int, help="embedding size (default = units)")
-    model.add_argument("--dropout", type=float, help=f"dropout on embedding, between layers and before output (default {d.dropout})")
-    model.add_argument("--embed-dropout", type=float, help="dropout on the embedding alone (default: --dropout)")
-    model.add_argument("--tie-weights", action="store_true", default=None, help="share embedding and output weights (needs embed = units)")
-    model.add_argument("--cache-size", type=int, help="predict with a continuous cache over this many recent tokens (0: off, the default; see README)")
-    model.add_argument("--cache-theta", type=float, help=f"the cache's sharpness θ (default {d.cache_theta})")
-    model.add_argument("--cache-mix", type=float, help=f"the cache's share λ of the prediction (default {d.cache_mix})")
-    train = parser.add_argument_group("training")
-    train.add_argument("--bptt", type=int, help=f"truncated BPTT length (default {d.bptt})")
-    train.add_argument("--batch-size", type=int, help=f"parallel streams (default {d.batch_size})")
-    train.add_argument("--lr", type=float, help="learning rate (default 2e-3 for adam, 1.0 for sgd)")
-    train.add_argument("--optimizer", choices=OPTIMIZERS, help=f"default {d.optimizer}")
-    train.add_argument("--grad-clip", type=float, help=f"gradient norm clip (default {d.grad_clip})")
-    train.add_argument("--lr-decay", type=float, help=f"learning-rate factor when validation stops improving (default {d.lr_decay})")
-    train.add_argument("--anneal", type=float, help=f"share of the budget at its end over which the learning rate falls linearly to 1/20 (default {d.anneal})")
-    train.add_argument(
-        "--weight-average", type=float,
-        help="validate and save a moving average of the weights with this decay, e.g. 0.998 (default 0: off; see README)",
-    )
-    train.add_argument("--epochs", type=float, help="stop after this many epochs (default 10 when no other limit is given)")
-    train.add_argument("--max-steps", type=int, help="stop after this many updates")
-    train.add_argument("--time-budget", type=float, help="stop after this many minutes of training")
-    train.add_argument("--eval-every", type=int, help="steps between validations (default ~4 per epoch)")
-    train.add_argument("--checkpoint-minutes", type=float, help=f"minutes between checkpoints (default {d.checkpoint_minutes})")
-    train.add_argument("--seed", type=int, help=f"random seed (default {d.seed})")
-    train.add_argument("--device", help="auto, cpu, gpu or gpu:N (default auto)")
-    train.add_argument(
-        "--distributed", action="store_true", default=None,
-        help="data-parallel over the ranks of mpiexec -n N (--batch-size is the global batch; needs lstm-tui[mpi])",
-    )
-    train.add_argument(
-        "--communicator", choices=("naive", "pure_nccl"),
-        help="how --distributed ranks average gradients: naive (CPU) or pure_nccl (GPUs) (default follows --device)",
-    )
+def _reader(declared: Declared):
+    """argparse's `type=` for an option: its own parser, errors as one line."""
+    def read(text: str):
+        try:
+            return declared.parse(text)
+        except ValueError as exc:
+            what = str(exc) if str(exc).startswith("--") else f"{declared.flag} takes a {declared.kind.__name__}, got {text!r}"
+            raise argparse.ArgumentTypeError(what) from None
+    read.__name__ = declared.kind.__name__
+    return read
 
 
-def config_from_args(args: argparse.Namespace) -> tuple[TrainConfig, dict]:
-    """A TrainConfig from parsed options; also the options given explicitly (for --resume)."""
-    given = {f.name: getattr(args, f.name) for f in fields(TrainConfig) if getattr(args, f.name, None) is not None}
+def add_train_arguments(parser: argparse.ArgumentParser, spec: type[TrainConfig] = TrainConfig) -> None:
+    """The training options, derived from their declarations on `spec` (default: `TrainConfig`)."""
+    groups: dict[str, argparse._ArgumentGroup] = {}
+    for d in spec.declared():
+        if d.flag is None:
+            continue
+        group = groups.get(d.option.group)
+        if group is None:
+            group = groups[d.option.group] = parser.add_argument_group(GROUP_TITLES.get(d.option.group, d.option.group))
+        if d.kind is bool:
+            group.add_argument(d.flag, dest=d.name, action="store_true", default=None, help=d.help)
+        else:
+            group.add_argument(d.flag, dest=d.name, type=_reader(d), choices=d.option.choices or None, default=None, help=d.help)
+
+
+def config_from_args(args: argparse.Namespace, spec: type[TrainConfig] = TrainConfig) -> tuple[TrainConfig, dict]:
+    """The config that parsed options ask for; also the options given explicitly (for --resume).
+
+    Later sources win: the declared defaults, the corpus's catalogue entry, a --preset, a
+    --config file, then the flags given."""
+    given = {d.name: getattr(args, d.name) for d in spec.declared() if getattr(args, d.name, None) is not None}
+    values: dict = {}
     if getattr(args, "preset", None):
         from lstm_tui.engine.train.presets import get_preset
 
-        values = {**get_preset(args.preset).values, **given}
-        config = TrainConfig(**values)
-        if "corpus" in values and "corpus" not in given:
-            args.corpus = values["corpus"]
-        return config, given
-    config = TrainConfig(**given)
-    if args.corpus:
+        values.update(get_preset(args.preset).values)
+    if getattr(args, "config", None):
+        values.update(spec.from_file(Path(args.config).expanduser()).to_dict())
+    values.update(given)
+    corpus = values.get("corpus")
+    if corpus:
         from lstm_tui.engine.data.catalogue import load_catalogue
 
-        entry = load_catalogue().get(args.corpus)
-        if entry is not None:  # catalogue defaults, unless given
-            if "level" not in given:
-                config.level = entry.level
-            if "tokenizer" not in given and entry.tokenizer != "char":
-                config.tokenizer = entry.tokenizer
-    return config, given
+        entry = load_catalogue().get(corpus)
+        if entry is not None:
+            values = {**entry.option_defaults(), **values}
+    return spec.from_dict(values), given
 
 
 def _presets_help() -> str:
@@ -139,6 +112,8 @@ def main_parser() -> argparse.ArgumentParser:
     parser.add_argument("--resume", help="continue the run in this folder exactly where it stopped")
     parser.add_argument("--log-every", type=float, default=30.0, help="seconds between progress lines when not on a terminal")
     parser.add_argument("--preset", help="a named recipe (see the list above); explicit options override it")
+    parser.add_argument("--config", metavar="FILE",
+                        help="training options from a JSON file (or a run's model.json); explicit options override it")
     add_train_arguments(parser)
     return parser
 
@@ -181,10 +156,7 @@ def _sub_parser(command: str) -> argparse.ArgumentParser:
         parser.add_argument("--record", action="store_true", help="also keep the report in the run folder (eval.json): the models screen shows it")
         parser.add_argument("--split", choices=("valid", "test"), default=None,
                             help="evaluate the run's own held-out split of its training corpus instead of a FILE")
-        parser.add_argument("--cache-size", type=int, default=None,
-                            help="continuous cache over this many recent tokens (0: off; default: the run's setting)")
-        parser.add_argument("--cache-theta", type=float, default=None, help="the cache's sharpness θ (default: the run's, else 0.3)")
-        parser.add_argument("--cache-mix", type=float, default=None, help="the cache's share λ of the mixture (default: the run's, else 0.15)")
+        _add_prediction_arguments(parser)
         parser.add_argument("file", nargs="?", default=None, help="held-out text file (or use --split)")
     return parser
 
@@ -269,23 +241,26 @@ def run_subcommand(command: str, argv: list[str]) -> int:
     return 2
 
 
+def _add_prediction_arguments(parser: argparse.ArgumentParser) -> None:
+    """The prediction options (the cache), as their declarations give them, defaulting to the run's."""
+    for d in TrainConfig.declared():
+        if d.part == "prediction" and d.flag:
+            parser.add_argument(d.flag, dest=d.name, type=_reader(d), default=None, help=f"{d.option.help} (default: the run's)")
+
+
 def _cache_override(model: Path, args: argparse.Namespace):
     """The cache settings eval's flags ask for (the run's own filled in), or None for the run's."""
-    given = {name: getattr(args, f"cache_{name}") for name in ("size", "theta", "mix")}
-    given = {name: value for name, value in given.items() if value is not None}
+    given = {d.name: getattr(args, d.name) for d in TrainConfig.declared() if d.part == "prediction" and getattr(args, d.name, None) is not None}
     if not given:
         return None
-    import dataclasses
-
     from lstm_tui.engine.runs.checkpoints import read_meta
-    from lstm_tui.engine.infer.neural_cache import CacheSettings
 
-    recorded = CacheSettings.from_train(read_meta(model).get("train"))
-    settings = dataclasses.replace(recorded, **given)
-    if "size" not in given and settings.size == 0:
+    recorded = TrainConfig.from_dict(read_meta(model).get("train") or {})
+    prediction = recorded.replace(**given).prediction
+    if "cache_size" not in given and prediction.cache_size == 0:
         raise UserError("this run has no cache; give --cache-size N to turn one on")
-    settings.validate()
-    return settings
+    prediction.cache.validate()
+    return prediction.cache
 
 
 def _eval_table(report) -> str:
@@ -332,8 +307,7 @@ def main(argv: list[str] | None = None) -> int:
             config, given = config_from_args(args)
             keep_freed_memory()  # process-wide, for the whole training (each rank, the app's child too)
             if args.resume:
-                limits = {k: v for k, v in given.items() if k in ("epochs", "max_steps", "time_budget", "device", "checkpoint_minutes", "distributed", "communicator")}
-                return run_headless(None, resume=Path(args.resume), overrides=limits, log_every=args.log_every)
+                return run_headless(None, resume=Path(args.resume), overrides=given, log_every=args.log_every)
             return run_headless(config, out=Path(args.out) if args.out else None, log_every=args.log_every)
         from lstm_tui.tui.entry import run_app
 

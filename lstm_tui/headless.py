@@ -169,7 +169,7 @@ def run_headless(
             _say(f"\n{signal.Signals(signum).name}: finishing this step and saving a checkpoint…", sys.stderr)
         stop.set()
 
-    distributed = bool(config.distributed if config is not None else (overrides or {}).get("distributed"))
+    distributed = bool(config.session.distributed if config is not None else (overrides or {}).get("distributed"))
     # under mpiexec stdout is Open MPI's pseudo-terminal even when its output goes to a file: plain lines
     tty = sys.stdout.isatty() and not force_plain and not distributed
     printer = RichPrinter() if tty else PlainPrinter(log_every)

@@ -50,7 +50,7 @@ def small_config(corpus: Path | str, **overrides):
         device="cpu",
     )
     values.update(overrides)
-    return TrainConfig(**values)
+    return TrainConfig.from_values(values)
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ is what training will see; every problem is the engine's one-line `UserError`.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from lstm_tui.engine.data.aozora import looks_like_aozora
@@ -45,10 +45,8 @@ class CorpusFacts:
     """The first lines, neutralised."""
     notes: tuple[str, ...] = ()
     """Extra remarks (BOM, CRLF, description, truncated count)."""
-    level: str | None = None
-    """A catalogue entry's suggested level."""
-    tokenizer: str | None = None
-    """A catalogue entry's suggested tokenizer."""
+    suggested: dict[str, str] = field(default_factory=dict)
+    """A catalogue entry's suggested training options (`CatalogueEntry.option_defaults`)."""
 
 
 def preview_of(text: str) -> str:
@@ -108,7 +106,7 @@ def describe_corpus(spec: str, catalogue: dict[str, CatalogueEntry]) -> CorpusFa
         else:
             facts = _describe_path(spec, entry.path(entry.source), title=spec)  # type: ignore[arg-type]
         notes = (neutralise(entry.description), *facts.notes) if entry.description else facts.notes
-        return CorpusFacts(**{**facts.__dict__, "notes": notes, "level": entry.level, "tokenizer": entry.tokenizer})
+        return CorpusFacts(**{**facts.__dict__, "notes": notes, "suggested": entry.option_defaults()})
     if spec.startswith("builtin:"):
         text = load_builtin(spec[len("builtin:") :])
         return _describe_text(spec, spec, text, len(text.encode("utf-8")), "utf-8", 1, [])

@@ -8,6 +8,7 @@ which `RunMonitor` follows exactly as it follows a run started over SSH.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -18,61 +19,15 @@ from pathlib import Path
 
 from lstm_tui.engine.train.config import TrainConfig
 
-# TrainConfig field → command-line flag (the CLI's names; eval_tokens has no flag).
-_FLAGS = {
-    "corpus": "--corpus",
-    "level": "--level",
-    "tokenizer": "--tokenizer",
-    "encoding": "--encoding",
-    "format": "--format",
-    "valid_file": "--valid",
-    "test_file": "--test",
-    "split": "--split",
-    "vocab_size": "--vocab-size",
-    "units": "--units",
-    "embed": "--embed",
-    "dropout": "--dropout",
-    "embed_dropout": "--embed-dropout",
-    "tie_weights": "--tie-weights",
-    "bptt": "--bptt",
-    "batch_size": "--batch-size",
-    "lr": "--lr",
-    "optimizer": "--optimizer",
-    "grad_clip": "--grad-clip",
-    "lr_decay": "--lr-decay",
-    "anneal": "--anneal",
-    "epochs": "--epochs",
-    "max_steps": "--max-steps",
-    "time_budget": "--time-budget",
-    "eval_every": "--eval-every",
-    "checkpoint_minutes": "--checkpoint-minutes",
-    "seed": "--seed",
-    "device": "--device",
-    "cache_size": "--cache-size",
-    "cache_theta": "--cache-theta",
-    "cache_mix": "--cache-mix",
-}
 LOG_EVERY = "5"  # seconds between the child's plain progress lines (they go to its log only)
 
 
-def headless_args(config: TrainConfig) -> list[str]:
-    """The `--headless-train` flags that reproduce `config` (level and tokenizer always explicit)."""
-    defaults = TrainConfig()
-    args: list[str] = []
-    for name, flag in _FLAGS.items():
-        value = getattr(config, name)
-        if value is None or (value == getattr(defaults, name) and name not in ("level", "tokenizer")):
-            continue
-        if name == "tie_weights":
-            if value:
-                args.append(flag)
-            continue
-        if name == "tokenizer" and value not in ("auto", "space", "mecab"):
-            continue
-        if name == "split":
-            value = ",".join(f"{part:g}" for part in value)
-        args += [flag, f"{value:g}" if isinstance(value, float) else str(value)]
-    return args
+def _config_file(config: TrainConfig) -> Path:
+    """The config as a `--config` file for the child (the options it declares, all of them)."""
+    handle, name = tempfile.mkstemp(prefix="lstm-tui-config-", suffix=".json")
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        json.dump(config.to_dict(), out)
+    return Path(name)
 
 
 class TrainingProcess:
@@ -100,7 +55,7 @@ class TrainingProcess:
             argv = ["--headless-train", "--resume", str(folder)]
         else:
             assert config is not None
-            argv = ["--headless-train", *headless_args(config), "--out", str(folder)]
+            argv = ["--headless-train", "--config", str(_config_file(config)), "--out", str(folder)]
         handle, name = tempfile.mkstemp(prefix="lstm-tui-train-", suffix=".stderr")
         try:
             popen = subprocess.Popen(

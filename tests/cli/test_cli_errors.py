@@ -115,7 +115,6 @@ def test_preset_values_with_explicit_override() -> None:
 
     args = main_parser().parse_args(["--headless-train", "--preset", "ptb-word", "--units", "128"])
     config, given = config_from_args(args)
-    assert config.corpus == "ptb" and config.level == "word" and config.tie_weights
-    assert config.units == 128 and given == {"units": 128}
-    config.embed = 128
-    config.validate()
+    assert config.run.corpus == "ptb" and config.run.level == "word" and config.run.tie_weights
+    assert config.run.units == 128 and given == {"units": 128}
+    config.replace(embed=128).validate()

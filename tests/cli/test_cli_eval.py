@@ -97,7 +97,7 @@ def test_eval_split_is_the_runs_own_held_out_text(capsys, trained_char_run: Path
 
     config = TrainConfig.from_dict(load_model(trained_char_run).meta["train"])
     held = tmp_path / "valid-split.txt"
-    held.write_text(load_corpus(config.corpus, split=config.split).valid, encoding="utf-8")
+    held.write_text(load_corpus(config.run.corpus, split=config.run.split).valid, encoding="utf-8")
     common = ["eval", "--model", str(trained_char_run), "--json", "--max-tokens", "700", "--ksr-chars", "100", "--no-baselines"]
     assert main([*common, "--split", "test"]) == 2
     assert "--split valid" in capsys.readouterr().err

@@ -132,7 +132,7 @@ def test_a_failing_rank_stops_all_ranks(shakespeare_100k: Path, tmp_path: Path) 
         "import sys\n"
         "from lstm_tui.engine.train.config import TrainConfig\n"
         "from lstm_tui.engine.train.trainer import Trainer\n"
-        "config = TrainConfig(corpus=sys.argv[1], level='char', units=32, batch_size=8, bptt=16, dropout=0.0,\n"
+        "config = TrainConfig.from_values(corpus=sys.argv[1], level='char', units=32, batch_size=8, bptt=16, dropout=0.0,\n"
         "                     max_steps=1000, device='cpu', distributed=True)\n"
         "trainer = Trainer.new(config, sys.argv[2])\n"
         "if trainer.dist.rank == 1:\n"
@@ -189,9 +189,9 @@ def test_distributed_flags_reach_the_config() -> None:
 
     args = main_parser().parse_args(["--headless-train", "--distributed", "--communicator", "naive"])
     config, _ = config_from_args(args)
-    assert config.distributed is True and config.communicator == "naive"
+    assert config.session.distributed is True and config.session.communicator == "naive"
     config, _ = config_from_args(main_parser().parse_args(["--headless-train"]))
-    assert config.distributed is False and config.communicator is None
+    assert config.session.distributed is False and config.session.communicator is None
 
 
 @pytest.mark.gpu

@@ -94,8 +94,8 @@ def test_settings_are_checked_and_recorded() -> None:
     for bad in (dict(cache_size=-1), dict(cache_size=MAX_SIZE + 1), dict(cache_size=10, cache_mix=1.0),
                 dict(cache_size=10, cache_theta=0.0)):
         with pytest.raises(UserError, match="--cache-"):
-            TrainConfig(**bad).validate()
-    recorded = TrainConfig(cache_size=500, cache_theta=0.2).to_dict()
+            TrainConfig.from_values(bad).validate()
+    recorded = TrainConfig.from_values(cache_size=500, cache_theta=0.2).to_dict()
     assert CacheSettings.from_train(recorded) == CacheSettings(500, 0.2, 0.15)
     assert not CacheSettings.from_train({}).active  # runs made before the cache: off
 

@@ -107,7 +107,7 @@ def test_anneal_is_flat_then_falls_linearly_to_a_twentieth() -> None:
     from lstm_tui.engine.train.trainer import ANNEAL_FLOOR, Trainer
 
     def factor(step: int, elapsed: float, total: int | None, deadline: float | None, anneal: float = 0.3) -> float:
-        fake = SimpleNamespace(config=TrainConfig(anneal=anneal), step=step, elapsed=elapsed)
+        fake = SimpleNamespace(config=TrainConfig.from_values(anneal=anneal), step=step, elapsed=elapsed)
         return Trainer._anneal_factor(fake, total, deadline)
 
     assert factor(50, 0.0, 100, None) == 1.0
@@ -118,4 +118,4 @@ def test_anneal_is_flat_then_falls_linearly_to_a_twentieth() -> None:
     assert factor(0, 90.0, 1000, 100.0) == factor(0, 90.0, None, 100.0)  # whichever limit is nearer
     assert factor(99, 99.0, 100, 100.0, anneal=0.0) == 1.0  # off by default
     with pytest.raises(UserError, match="--anneal"):
-        TrainConfig(anneal=1.5).validate()
+        TrainConfig.from_values(anneal=1.5).validate()

@@ -18,7 +18,6 @@ from lstm_tui.tui.dialogs.quit import QuitDialog
 from lstm_tui.tui.screens.models import ModelsScreen, RunTable
 from lstm_tui.tui.screens.predict import PredictScreen
 from lstm_tui.tui.screens.train import TrainScreen
-from lstm_tui.tui.training_process import headless_args
 from lstm_tui.tui.widgets.corpus_picker import CorpusPicker, TextFileTree
 from lstm_tui.tui.widgets.run_monitor import RunMonitor
 from lstm_tui.tui.widgets.train_form import TrainForm
@@ -62,13 +61,16 @@ async def start_small_training(pilot, corpus: Path, max_steps: int, out: str) ->
     return screen
 
 
-def test_headless_args_reproduce_the_config_through_the_cli() -> None:
-    config = TrainConfig(corpus="x.txt", level="word", tokenizer="space", units=32, embed=16, dropout=0.0, embed_dropout=0.05, bptt=16,
-                         batch_size=8, lr=0.005, epochs=0.5, time_budget=1.5, max_steps=7, device="cpu", seed=4,
-                         cache_size=500, cache_theta=0.2, cache_mix=0.1)
-    args = main_parser().parse_args(["--headless-train", *headless_args(config), "--out", "o"])
-    parsed, _ = config_from_args(args)
-    assert parsed == config
+def test_the_child_gets_the_whole_config_through_a_config_file(tmp_path: Path) -> None:
+    """The app hands its child trainer the config as a `--config` file: every option arrives."""
+    config = TrainConfig.from_values(corpus="x.txt", level="word", tokenizer="space", units=32, embed=16, dropout=0.0, embed_dropout=0.05,
+                                     bptt=16, batch_size=8, lr=0.005, epochs=0.5, time_budget=1.5, max_steps=7, device="cpu", seed=4,
+                                     weight_average=0.99, cache_size=500, cache_theta=0.2, cache_mix=0.1)
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config.to_dict()), encoding="utf-8")
+    args = main_parser().parse_args(["--headless-train", "--config", str(path), "--out", "o"])
+    parsed, given = config_from_args(args)
+    assert parsed == config and given == {}
 
 
 def test_corpus_facts_are_neutralised(tmp_path: Path) -> None:
@@ -141,7 +143,7 @@ async def test_the_cache_size_reaches_the_config(trained_char_run: Path, tmp_pat
     async with make_app(trained_char_run, tmp_path).run_test(size=SIZE) as pilot:
         screen = await open_train_screen(pilot)
         fill(screen, cache_size="1000")
-        assert screen.query_one(TrainForm).read_config("builtin:pydoc").cache_size == 1000
+        assert screen.query_one(TrainForm).read_config("builtin:pydoc").prediction.cache_size == 1000
 
 
 async def test_defaults_come_from_train_config(trained_char_run: Path, tmp_path: Path) -> None:
@@ -151,7 +153,7 @@ async def test_defaults_come_from_train_config(trained_char_run: Path, tmp_path:
         form = screen.query_one(TrainForm)
         config = form.read_config("builtin:pydoc")
         for name in ("level", "tokenizer", "units", "embed", "dropout", "bptt", "batch_size", "lr", "epochs", "max_steps", "time_budget", "cache_size", "device"):
-            assert getattr(config, name) == getattr(defaults, name), name
+            assert config.values()[name] == defaults.values()[name], name
 
 
 async def test_training_from_the_screen_finishes_and_predict_follows_it(

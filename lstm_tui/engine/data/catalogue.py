@@ -36,6 +36,14 @@ class CatalogueEntry:
             return None
         return (self.folder / relative).resolve()
 
+    def option_defaults(self) -> dict[str, str]:
+        """The training options this corpus suggests (its level, and its word tokenizer): the
+        defaults under a preset and explicit options, in the CLI and the train form alike."""
+        defaults = {"level": self.level}
+        if self.tokenizer != "char":
+            defaults["tokenizer"] = self.tokenizer
+        return defaults
+
     @property
     def available(self) -> bool:
         if self.source.startswith("builtin:"):

@@ -65,7 +65,7 @@ class LoadedCorpus:
 def read_document(path: Path, encoding: str | None = None, fmt: str = "auto") -> TextDocument:
     """Decode a file and apply the Aozora cleaning when detected or asked for."""
     if fmt not in FORMATS:
-        raise UserError(f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
+        raise UserError(f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}", field="format")
     decoded = read_text_file(path, encoding)
     text = decoded.text
     used = "plain"
@@ -73,14 +73,14 @@ def read_document(path: Path, encoding: str | None = None, fmt: str = "auto") ->
         text = clean_aozora(text)
         used = "aozora"
         if not text.strip():
-            raise UserError(f"{path}: nothing is left after Aozora cleaning; try --format plain")
+            raise UserError(f"{path}: nothing is left after Aozora cleaning; try --format plain", field="format")
     return TextDocument(text=text, source=str(path), encoding=decoded.encoding, format=used)
 
 
 def _text_files(folder: Path) -> list[Path]:
     files = sorted(p for p in folder.rglob("*.txt") if p.is_file())
     if not files:
-        raise UserError(f"{folder} is a folder with no .txt files; point --corpus at a text file or a folder of .txt files")
+        raise UserError(f"{folder} is a folder with no .txt files; point --corpus at a text file or a folder of .txt files", field="corpus")
     return files
 
 
@@ -100,9 +100,9 @@ def read_path(path: Path, encoding: str | None, fmt: str) -> list[TextDocument]:
 def split_text(text: str, fractions: tuple[float, float, float]) -> tuple[str, str, str]:
     """Contiguous train/valid/test parts, each cut at a line boundary when one is near."""
     if len(fractions) != 3 or any(f < 0 for f in fractions) or not 0.99 < sum(fractions) < 1.01:
-        raise UserError(f"--split {fractions} must be three non-negative fractions that sum to 1, e.g. 0.9,0.05,0.05")
+        raise UserError(f"--split {fractions} must be three non-negative fractions that sum to 1, e.g. 0.9,0.05,0.05", field="split")
     if fractions[0] <= 0:
-        raise UserError("--split needs a positive train fraction")
+        raise UserError("--split needs a positive train fraction", field="split")
     n = len(text)
 
     def cut(at: int) -> int:
@@ -149,7 +149,7 @@ def load_corpus(
         split = split or entry.split
         source = entry.source
         if not entry.available:
-            raise UserError(f"catalogued corpus {spec!r} is not available here (its files are missing: {entry.source})")
+            raise UserError(f"catalogued corpus {spec!r} is not available here (its files are missing: {entry.source})", field="corpus")
     else:
         source = spec
     if source.startswith("builtin:"):
@@ -161,12 +161,13 @@ def load_corpus(
         if not path.exists():
             raise UserError(
                 f"corpus {source!r} does not exist; give a text file, a folder of .txt files, "
-                f"builtin:NAME, or a name from `lstm-tui corpora`"
+                f"builtin:NAME, or a name from `lstm-tui corpora`",
+                field="corpus",
             )
         docs = read_path(path.resolve(), encoding, fmt)
     text = "\n".join(d.text.rstrip("\n") for d in docs) + "\n"
     if not text.strip():
-        raise UserError(f"corpus {spec!r} has no text (only whitespace); give a file with text in it")
+        raise UserError(f"corpus {spec!r} has no text (only whitespace); give a file with text in it", field="corpus")
     files = [d.source for d in docs]
     if valid is not None or test is not None:
         valid_docs = read_path(Path(valid).expanduser().resolve(), encoding, fmt) if valid else []

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lstm_tui.engine.train.config import TrainConfig
+from lstm_tui.engine.train.config import RunConfig
 from lstm_tui.engine.data.corpus import LoadedCorpus, load_corpus
 from lstm_tui.engine.errors import UserError
 from lstm_tui.engine.data.tokenizers import make_tokenizer, resolve_tokenizer_name
@@ -25,7 +25,7 @@ class Dataset:
     test: np.ndarray
 
 
-def load_config_corpus(config: TrainConfig) -> LoadedCorpus:
+def load_config_corpus(config: RunConfig) -> LoadedCorpus:
     """The corpus `config` names, read and split as the config says."""
     return load_corpus(
         config.corpus,
@@ -38,7 +38,7 @@ def load_config_corpus(config: TrainConfig) -> LoadedCorpus:
 
 
 def load_dataset(
-    config: TrainConfig,
+    config: RunConfig,
     vocab: Vocabulary | None = None,
     tokenizer: str | None = None,
     corpus: LoadedCorpus | None = None,

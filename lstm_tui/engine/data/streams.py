@@ -19,13 +19,14 @@ class ParallelStreams:
 
     def __init__(self, ids: np.ndarray, batch: int, bptt: int, what: str = "training") -> None:
         if batch < 1 or bptt < 1:
-            raise UserError("--batch-size and --bptt must be at least 1")
+            raise UserError("--batch-size and --bptt must be at least 1", field="bptt" if bptt < 1 else "batch_size")
         length = (len(ids) - 1) // batch
         if length < bptt:
             raise UserError(
                 f"the {what} split is too short: {len(ids):,} tokens give {batch} streams of "
                 f"{max(length, 0):,} tokens, fewer than --bptt {bptt}; use a smaller --batch-size "
-                f"or --bptt, or a larger corpus"
+                f"or --bptt, or a larger corpus",
+                field="bptt",
             )
         self.batch = batch
         self.bptt = bptt

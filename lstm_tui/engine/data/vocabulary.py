@@ -27,7 +27,7 @@ class Vocabulary:
     def build(cls, tokens: Iterable[str], max_size: int | None = None) -> "Vocabulary":
         """The most frequent tokens (at most `max_size` including `<unk>`)."""
         if max_size is not None and max_size < 2:
-            raise UserError(f"--vocab-size {max_size} is too small; use at least 2")
+            raise UserError(f"--vocab-size {max_size} is too small; use at least 2", field="vocab_size")
         counts = Counter(tokens)
         counts.pop(UNK, None)
         ordered = [t for t, _ in counts.most_common()]  # stable: ties keep first appearance
@@ -39,7 +39,7 @@ class Vocabulary:
     def build_chars(cls, codepoints: np.ndarray, max_size: int | None = None) -> "Vocabulary":
         """`build` for characters given as a UTF-32 code point array (no per-char Python objects)."""
         if max_size is not None and max_size < 2:
-            raise UserError(f"--vocab-size {max_size} is too small; use at least 2")
+            raise UserError(f"--vocab-size {max_size} is too small; use at least 2", field="vocab_size")
         unique, first, counts = np.unique(codepoints, return_index=True, return_counts=True)
         order = np.lexsort((first, -counts))  # by count, ties by first appearance (as `build`)
         chars = [chr(int(c)) for c in unique[order]]

@@ -21,7 +21,7 @@ import numpy as np
 
 from lstm_tui.engine.runs.atomic import atomic_open
 from lstm_tui.engine.runs.checkpoints import EVAL_JSON, MODEL_JSON, SavedModel, load_model
-from lstm_tui.engine.train.config import TrainConfig
+from lstm_tui.engine.train.config import RunConfig, TrainConfig
 from lstm_tui.engine.data.corpus import LoadedCorpus, read_document
 from lstm_tui.engine.data.dataset import load_config_corpus, load_dataset
 from lstm_tui.engine.errors import UserError
@@ -160,14 +160,14 @@ def latency_of(times_ns: np.ndarray) -> Latency:
 HELD_OUT_SPLITS = ("valid", "test")
 
 
-def run_corpus(meta: dict, folder: Path, needed_by: str, hint: str) -> tuple[TrainConfig, LoadedCorpus]:
+def run_corpus(meta: dict, folder: Path, needed_by: str, hint: str) -> tuple[RunConfig, LoadedCorpus]:
     """The corpus a run trained on, read again as its model.json describes it (or a UserError
     that says what needed it and what to do instead)."""
     train = meta.get("train")
     if not isinstance(train, dict):
         raise UserError(f"{needed_by} the training corpus, but {folder / MODEL_JSON} does not record it; {hint}")
     try:
-        config = TrainConfig.from_dict(train)
+        config = TrainConfig.from_dict(train).run
         return config, load_config_corpus(config)
     except UserError as exc:
         raise UserError(f"{needed_by} the training corpus, which is not available here ({exc}); {hint}") from None
@@ -181,7 +181,7 @@ def corpus_changed(meta: dict, corpus: LoadedCorpus) -> bool:
     return bool(recorded) and recorded != corpus.sha256
 
 
-def split_text(meta: dict, config: TrainConfig, corpus: LoadedCorpus, split: str) -> tuple[str, str]:
+def split_text(meta: dict, config: RunConfig, corpus: LoadedCorpus, split: str) -> tuple[str, str]:
     """A run's own valid or test text, and a name for it (the corpus by its last path part:
     reports are kept and shipped)."""
     if split not in HELD_OUT_SPLITS:
@@ -196,7 +196,7 @@ def split_text(meta: dict, config: TrainConfig, corpus: LoadedCorpus, split: str
 
 
 # baselines ----------------------------------------------------------------------------------
-def training_ids(meta: dict, vocab: Vocabulary, config: TrainConfig, corpus: LoadedCorpus) -> tuple[np.ndarray, list[str]]:
+def training_ids(meta: dict, vocab: Vocabulary, config: RunConfig, corpus: LoadedCorpus) -> tuple[np.ndarray, list[str]]:
     """The run's training split as ids of its vocabulary, and notes for the report."""
     data = load_dataset(config, vocab=vocab, tokenizer=meta["tokenizer"], corpus=corpus)
     notes = []

@@ -24,6 +24,22 @@ from lstm_tui.engine.errors import UserError
 MAX_SIZE = 3_000  # positions; the predictor keeps at least this many recent states in full
 
 
+def size_problem(size: object) -> str | None:
+    """What is wrong with a cache size (None: fine)."""
+    ok = isinstance(size, int) and not isinstance(size, bool) and 0 <= size <= MAX_SIZE
+    return None if ok else f"must be a whole number from 0 (off) to {MAX_SIZE:,}"
+
+
+def theta_problem(theta: object) -> str | None:
+    ok = isinstance(theta, (int, float)) and not isinstance(theta, bool) and 0 < theta < float("inf")
+    return None if ok else "must be positive"
+
+
+def mix_problem(mix: object) -> str | None:
+    ok = isinstance(mix, (int, float)) and not isinstance(mix, bool) and 0.0 <= mix < 1.0
+    return None if ok else "must be in [0, 1)"
+
+
 @dataclass(frozen=True)
 class CacheSettings:
     """How the cache is mixed in; `size` 0 turns it off."""
@@ -37,12 +53,11 @@ class CacheSettings:
         return self.size > 0 and self.mix > 0.0
 
     def validate(self) -> None:
-        if not isinstance(self.size, int) or not 0 <= self.size <= MAX_SIZE:
-            raise UserError(f"--cache-size must be a whole number from 0 (off) to {MAX_SIZE}, got {self.size!r}")
-        if not self.theta > 0:
-            raise UserError(f"--cache-theta must be positive, got {self.theta!r}")
-        if not 0.0 <= self.mix < 1.0:
-            raise UserError(f"--cache-mix must be in [0, 1), got {self.mix!r}")
+        for flag, value, check in (("--cache-size", self.size, size_problem), ("--cache-theta", self.theta, theta_problem),
+                                   ("--cache-mix", self.mix, mix_problem)):
+            wrong = check(value)
+            if wrong:
+                raise UserError(f"{flag} {wrong}, got {value!r}", field="cache_" + flag.removeprefix("--cache-"))
 
     @classmethod
     def from_train(cls, train: dict | None) -> "CacheSettings":

@@ -50,13 +50,13 @@ def choose_device(spec: str = "auto") -> DeviceChoice:
     if spec == "gpu" or spec.startswith("gpu:"):
         index_text = spec.partition(":")[2] or "0"
         if not index_text.isdigit():
-            raise UserError(f"unknown device {spec!r}; use auto, cpu, gpu or gpu:N")
+            raise UserError(f"unknown device {spec!r}; use auto, cpu, gpu or gpu:N", field="device")
         reason = gpu_unavailable_reason()
         if reason is not None:
-            raise UserError(f"--device {spec} asked for a GPU but {reason}; use --device cpu (or auto) to train on the CPU")
+            raise UserError(f"--device {spec} asked for a GPU but {reason}; use --device cpu (or auto) to train on the CPU", field="device")
         index = int(index_text)
         count = cuda.cupy.cuda.runtime.getDeviceCount()
         if index >= count:
-            raise UserError(f"--device {spec}: there are only {count} GPU(s); use gpu:0 … gpu:{count - 1}")
+            raise UserError(f"--device {spec}: there are only {count} GPU(s); use gpu:0 … gpu:{count - 1}", field="device")
         return DeviceChoice(chainer.get_device(f"@cupy:{index}"), f"gpu:{index}")
-    raise UserError(f"unknown device {spec!r}; use auto, cpu, gpu or gpu:N")
+    raise UserError(f"unknown device {spec!r}; use auto, cpu, gpu or gpu:N", field="device")

@@ -1,58 +1,77 @@
-"""Training configuration: one dataclass shared by the CLI, the TUI's train form and model.json."""
+"""Training configuration, in four parts, each option declared once (see `options`).
+
+- `RunConfig`: what defines a run — data, model, optimisation, seed. Recorded in model.json and
+  restored on resume; it cannot change once the run has started.
+- `Limits`: when to stop. Recorded, restored on resume, and may be changed there.
+- `SessionSettings`: how this invocation runs (device, processes, checkpoint interval). Not
+  carried over: a resumed run uses the session's own settings.
+- `PredictionSettings`: how the trained model predicts (the continuous cache). Recorded with the
+  run, used by the app and eval, free to change at any time.
+
+model.json's "train" holds all four as one flat object (`TrainConfig.to_dict`).
+"""
 
 from __future__ import annotations
 
-import math
-from dataclasses import asdict, dataclass, fields
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
 
-from lstm_tui.engine.errors import UserError
-from lstm_tui.engine.infer.neural_cache import CacheSettings
+from lstm_tui.engine.data.corpus import FORMATS
 from lstm_tui.engine.data.tokenizers import LEVELS, TOKENIZERS
-from lstm_tui.engine.train.weight_average import check_decay
+from lstm_tui.engine.errors import UserError
+from lstm_tui.engine.infer.neural_cache import CacheSettings, mix_problem, size_problem, theta_problem
+from lstm_tui.engine.train.options import (
+    Declared, FormRow, at_least_two, check_values, factor, fraction, option, part_options, positive, positive_int,
+    share, split_fractions, whole,
+)
+from lstm_tui.engine.train.distributed import COMMUNICATORS
+from lstm_tui.engine.train.weight_average import decay_problem
 
 OPTIMIZERS = ("adam", "sgd")
+DEFAULT_EPOCHS = 10.0  # when no limit at all is given
 
 
 @dataclass
-class TrainConfig:
-    """Hyperparameters and data choices of one run (defaults are the CLI's and the TUI's)."""
+class RunConfig:
+    """What defines a run: recorded with it and restored unchanged on resume."""
 
-    corpus: str | None = None
-    level: str = "char"
-    tokenizer: str = "auto"
-    encoding: str | None = None
-    format: str = "auto"
-    valid_file: str | None = None
-    test_file: str | None = None
-    split: tuple[float, float, float] | None = None
-    vocab_size: int | None = None  # default: no cap for chars, 10,000 for words
-    units: int = 256
-    embed: int | None = None  # default: = units
-    dropout: float = 0.1
-    embed_dropout: float | None = None  # default: = dropout
-    tie_weights: bool = False
-    bptt: int = 64
-    batch_size: int = 32
-    lr: float | None = None  # default: 2e-3 for Adam, 1.0 for SGD
-    optimizer: str = "adam"
-    grad_clip: float = 5.0
-    lr_decay: float = 0.5  # multiply the learning rate by this when validation stops improving
-    anneal: float = 0.0  # share of the budget (time or steps) at its end over which the rate falls linearly to 1/20
-    weight_average: float = 0.0  # decay of the moving average of the weights that is validated and saved; 0: off
-    epochs: float | None = None
-    max_steps: int | None = None
-    time_budget: float | None = None  # minutes
-    eval_every: int | None = None  # steps between validations (default: ~4 per epoch, at most 500)
-    checkpoint_minutes: float = 2.0  # minutes between checkpoints
-    eval_tokens: int = 200_000  # cap on validation tokens per interim validation (the final one uses all)
-    seed: int = 0
-    device: str = "auto"
-    distributed: bool = False  # data-parallel over MPI ranks (mpiexec); batch_size is the global batch
-    communicator: str | None = None  # naive (CPU) or pure_nccl (GPUs); default follows the device
-    # The predictor's continuous cache (`neural_cache`): recorded with the run, used by the app and eval.
-    cache_size: int = 0  # recent tokens it holds; 0: off
-    cache_theta: float = 0.3
-    cache_mix: float = 0.15
+    corpus: str | None = option(None, group="data", help="text file, folder of .txt files, builtin:NAME or a catalogue name (default builtin:pydoc)")
+    level: str = option("char", group="data", choices=LEVELS, form=FormRow("level", choices=LEVELS),
+                        help="char or word (default char, or the catalogue's)")
+    tokenizer: str = option("auto", group="data", choices=TOKENIZERS, form=FormRow("tokenizer", choices=TOKENIZERS),
+                            help="for word level: auto (MeCab for Japanese), space or mecab")
+    encoding: str | None = option(None, group="data", help="force the corpus encoding (default: detect UTF-8, Shift_JIS/CP932, EUC-JP)")
+    format: str = option("auto", group="data", choices=FORMATS, help="corpus format (default auto-detects Aozora Bunko)")
+    valid_file: str | None = option(None, group="data", flag="--valid", help="validation text file (instead of a split)")
+    test_file: str | None = option(None, group="data", flag="--test", help="test text file (instead of a split)")
+    split: tuple[float, float, float] | None = option(None, group="data", parse=split_fractions,
+                                                     help="train,valid,test fractions (default 0.9,0.05,0.05)")
+    vocab_size: int | None = option(None, group="data", check=at_least_two,
+                                    help="vocabulary cap including <unk> (default: none for char, 10000 for word)")
+    units: int = option(256, group="model", check=positive_int, form=FormRow("units"), help="LSTM units per layer")
+    embed: int | None = option(None, group="model", check=positive_int, form=FormRow("embed", "= units"), help="embedding size (default = units)")
+    dropout: float = option(0.1, group="model", check=fraction, form=FormRow("dropout"),
+                            help="dropout on embedding, between layers and before output")
+    embed_dropout: float | None = option(None, group="model", check=fraction, help="dropout on the embedding alone (default: --dropout)")
+    tie_weights: bool = option(False, group="model", help="share embedding and output weights (needs embed = units)")
+    bptt: int = option(64, group="training", check=positive_int, form=FormRow("BPTT"), help="truncated BPTT length")
+    batch_size: int = option(32, group="training", check=positive_int, form=FormRow("batch size"), help="parallel streams")
+    lr: float | None = option(None, group="training", check=positive, form=FormRow("learning rate", "2e-3 (adam)"),
+                              help="learning rate (default 2e-3 for adam, 1.0 for sgd)")
+    optimizer: str = option("adam", group="training", choices=OPTIMIZERS, help="adam or sgd")
+    grad_clip: float = option(5.0, group="training", check=positive, help="gradient norm clip")
+    lr_decay: float = option(0.5, group="training", check=factor, help="learning-rate factor when validation stops improving")
+    anneal: float = option(0.0, group="training", check=share,
+                           help="share of the budget at its end over which the learning rate falls linearly to 1/20")
+    weight_average: float = option(0.0, group="training", check=decay_problem,
+                                   help="validate and save a moving average of the weights with this decay, e.g. 0.998 (default 0: off; see docs)")
+    eval_every: int | None = option(None, group="training", check=positive_int, help="steps between validations (default ~4 per epoch, at most 500)")
+    eval_tokens: int = option(200_000, group="training", flag="", check=positive_int,
+                              help="cap on validation tokens per interim validation (the final one uses all)")
+    seed: int = option(0, group="training", check=whole, help="random seed")
 
     @property
     def effective_embed(self) -> int:
@@ -70,61 +89,150 @@ class TrainConfig:
             return self.vocab_size
         return None if self.level == "char" else 10_000
 
+
+@dataclass
+class Limits:
+    """When training stops; recorded with the run, and a resume may change them."""
+
+    epochs: float | None = option(None, group="limits", check=positive, form=FormRow("epochs", "10 if no limit"),
+                                  help="stop after this many epochs (default 10 when no other limit is given)")
+    max_steps: int | None = option(None, group="limits", check=positive_int, form=FormRow("max steps", "no step limit"),
+                                   help="stop after this many updates")
+    time_budget: float | None = option(None, group="limits", check=positive, form=FormRow("minutes", "no time limit"),
+                                       help="stop after this many minutes of training")
+
     @property
     def effective_epochs(self) -> float | None:
         if self.epochs is None and self.max_steps is None and self.time_budget is None:
-            return 10.0
+            return DEFAULT_EPOCHS
         return self.epochs
 
-    def validate(self) -> None:
-        """Raise a UserError naming the first bad value and what would be valid."""
-        def positive_int(name: str, value: int | None) -> None:
-            if value is not None and (not isinstance(value, int) or value < 1):
-                raise UserError(f"--{name.replace('_', '-')} must be a positive whole number, got {value!r}")
 
-        def positive(name: str, value: float | None) -> None:
-            if value is not None and (not isinstance(value, (int, float)) or math.isnan(value) or value <= 0 or math.isinf(value)):
-                raise UserError(f"--{name.replace('_', '-')} must be a positive number, got {value!r}")
+@dataclass
+class SessionSettings:
+    """How this invocation trains; a resumed run takes the resuming session's settings."""
 
-        if self.level not in LEVELS:
-            raise UserError(f"unknown level {self.level!r}; use one of: {', '.join(LEVELS)}")
-        if self.tokenizer not in TOKENIZERS + ("char",):
-            raise UserError(f"unknown tokenizer {self.tokenizer!r}; use one of: {', '.join(TOKENIZERS)}")
-        if self.optimizer not in OPTIMIZERS:
-            raise UserError(f"unknown optimizer {self.optimizer!r}; use one of: {', '.join(OPTIMIZERS)}")
-        for name in ("units", "embed", "bptt", "batch_size", "max_steps", "eval_tokens", "eval_every"):
-            positive_int(name, getattr(self, name))
-        for name in ("lr", "epochs", "time_budget", "checkpoint_minutes", "grad_clip"):
-            positive(name, getattr(self, name))
-        if self.vocab_size is not None and (not isinstance(self.vocab_size, int) or self.vocab_size < 2):
-            raise UserError(f"--vocab-size must be at least 2, got {self.vocab_size!r}")
-        for name in ("dropout", "embed_dropout"):
-            value = getattr(self, name)
-            if name == "embed_dropout" and value is None:
-                continue
-            if not isinstance(value, (int, float)) or math.isnan(value) or not 0.0 <= value < 1.0:
-                raise UserError(f"--{name.replace('_', '-')} must be in [0, 1), got {value!r}")
-        if not isinstance(self.anneal, (int, float)) or math.isnan(self.anneal) or not 0.0 <= self.anneal <= 1.0:
-            raise UserError(f"--anneal must be in [0, 1], got {self.anneal!r}")
-        check_decay(self.weight_average)
-        if not 0.0 < self.lr_decay <= 1.0:
-            raise UserError(f"--lr-decay must be in (0, 1], got {self.lr_decay!r}")
-        if self.tie_weights and self.effective_embed != self.units:
-            raise UserError("--tie-weights needs --embed equal to --units")
-        CacheSettings(self.cache_size, self.cache_theta, self.cache_mix).validate()
-        if self.communicator not in (None, "naive", "pure_nccl"):
-            raise UserError(f"unknown communicator {self.communicator!r}; use naive (CPU) or pure_nccl (GPUs)")
+    checkpoint_minutes: float = option(2.0, group="session", check=positive, help="minutes between checkpoints")
+    device: str = option("auto", group="session", form=FormRow("device", choices=("auto", "cpu", "gpu")),
+                         help="auto, cpu, gpu or gpu:N (default auto)")
+    distributed: bool = option(False, group="session",
+                               help="data-parallel over the ranks of mpiexec -n N (--batch-size is the global batch; needs lstm-tui[mpi])")
+    communicator: str | None = option(None, group="session", choices=COMMUNICATORS,
+                                      help="how --distributed ranks average gradients: naive (CPU) or pure_nccl (GPUs) (default follows --device)")
 
-    def to_dict(self) -> dict:
-        data = asdict(self)
-        if data["split"] is not None:
+
+@dataclass
+class PredictionSettings:
+    """How the trained model predicts: recorded with the run, used by the app and eval."""
+
+    cache_size: int = option(0, group="prediction", check=size_problem, form=FormRow("cache size"),
+                             help="predict with a continuous cache over this many recent tokens (0: off)")
+    cache_theta: float = option(0.3, group="prediction", check=theta_problem, help="the cache's sharpness θ")
+    cache_mix: float = option(0.15, group="prediction", check=mix_problem, help="the cache's share λ of the prediction")
+
+    @property
+    def cache(self) -> CacheSettings:
+        return CacheSettings(self.cache_size, self.cache_theta, self.cache_mix)
+
+
+@dataclass
+class TrainConfig:
+    """A training request: the run's definition, its limits, this session, and prediction."""
+
+    run: RunConfig = field(default_factory=RunConfig)
+    limits: Limits = field(default_factory=Limits)
+    session: SessionSettings = field(default_factory=SessionSettings)
+    prediction: PredictionSettings = field(default_factory=PredictionSettings)
+
+    FIXED_ON_RESUME: ClassVar[tuple[str, ...]] = ("run",)
+    NOT_CARRIED_ON_RESUME: ClassVar[tuple[str, ...]] = ("session",)
+
+    # the declaration, read off the parts ------------------------------------------------------
+    @classmethod
+    def declared(cls) -> list[Declared]:
+        """Every option of every part, in declaration order."""
+        return [d for f in dataclasses.fields(cls) for d in part_options(f.default_factory, f.name)]  # type: ignore[misc]
+
+    @classmethod
+    def part_of(cls) -> dict[str, str]:
+        """Option name → the part that holds it."""
+        return {d.name: d.part for d in cls.declared()}
+
+    # building ---------------------------------------------------------------------------------
+    @classmethod
+    def from_values(cls, values: dict[str, Any] | None = None, **more: Any) -> "TrainConfig":
+        """A config from option values by name (a preset, parsed flags, a form); unknown names are an error."""
+        values = {**(values or {}), **more}
+        where = cls.part_of()
+        unknown = sorted(set(values) - set(where))
+        if unknown:
+            raise UserError(f"unknown training option {unknown[0]!r}", field=unknown[0])
+        config = cls()
+        return config.replace(**values)
+
+    def replace(self, **values: Any) -> "TrainConfig":
+        """A copy with some options changed (by name)."""
+        where = self.part_of()
+        parts = {name: {} for name in (f.name for f in dataclasses.fields(self))}
+        for name, value in values.items():
+            if name not in where:
+                raise UserError(f"unknown training option {name!r}", field=name)
+            parts[where[name]][name] = value
+        return dataclasses.replace(self, **{p: dataclasses.replace(getattr(self, p), **v) for p, v in parts.items() if v})
+
+    def to_dict(self) -> dict[str, Any]:
+        """All options as one flat object (model.json's "train"; a `--config` file)."""
+        data: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            data.update(dataclasses.asdict(getattr(self, f.name)))
+        if data.get("split") is not None:
             data["split"] = list(data["split"])
         return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> "TrainConfig":
-        known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
+    def from_dict(cls, data: dict[str, Any]) -> "TrainConfig":
+        """A config from a flat object; names it does not declare (older or newer runs) are ignored."""
+        where = cls.part_of()
+        values = {k: v for k, v in data.items() if k in where}
         if values.get("split") is not None:
             values["split"] = tuple(values["split"])
-        return cls(**values)
+        return cls().replace(**values)
+
+    @classmethod
+    def from_file(cls, path: Path) -> "TrainConfig":
+        """A `--config` file: a flat JSON object of options, or a run's model.json (its "train")."""
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise UserError(f"cannot read the config file {path} ({exc}); give a JSON object of options or a run's model.json") from None
+        if isinstance(data, dict) and isinstance(data.get("train"), dict):
+            data = data["train"]
+        if not isinstance(data, dict):
+            raise UserError(f"the config file {path} must hold a JSON object of options")
+        return cls.from_dict(data)
+
+    def values(self) -> dict[str, Any]:
+        """Option name → value (tuples kept as tuples)."""
+        return {d.name: getattr(getattr(self, d.part), d.name) for d in self.declared()}
+
+    @classmethod
+    def resumed(cls, recorded: dict[str, Any], changes: dict[str, Any]) -> "TrainConfig":
+        """The config a resumed run continues with: the recorded run (which cannot change), its
+        limits and prediction settings with `changes` applied, and this session's own settings."""
+        where = cls.part_of()
+        fixed = [name for name in changes if where.get(name) in cls.FIXED_ON_RESUME]
+        if fixed:
+            flag = next(d.label for d in cls.declared() if d.name == fixed[0])
+            raise UserError(f"{flag} defines the run and cannot change when resuming; start a new run to change it", field=fixed[0])
+        config = cls.from_dict(recorded)
+        fresh = cls()
+        config = dataclasses.replace(config, **{part: getattr(fresh, part) for part in cls.NOT_CARRIED_ON_RESUME})
+        return config.replace(**changes)
+
+    # checking ---------------------------------------------------------------------------------
+    def validate(self) -> None:
+        """Raise a UserError naming the first bad option (its `field`) and what would be valid."""
+        check_values(self.declared(), self.values())
+        run = self.run
+        if run.tie_weights and run.effective_embed != run.units:
+            raise UserError("--tie-weights needs --embed equal to --units", field="tie_weights")

@@ -75,9 +75,9 @@ class RunResult:
 
 
 def default_run_name(config: TrainConfig) -> str:
-    corpus = (config.corpus or "builtin:pydoc").rstrip("/").replace("builtin:", "")
+    corpus = (config.run.corpus or "builtin:pydoc").rstrip("/").replace("builtin:", "")
     stem = Path(corpus).stem or "corpus"
-    return f"{stem}-{config.level}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+    return f"{stem}-{config.run.level}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
 
 
 def _now() -> str:
@@ -113,7 +113,7 @@ class Trainer:
         dist: DataParallel | None = None,
     ) -> None:
         if dist is not None:
-            dist.check_batch(config.batch_size)
+            dist.check_batch(config.run.batch_size)
         self.config = config
         self.folder = folder
         self.data = data
@@ -124,11 +124,11 @@ class Trainer:
             keep_freed_memory()  # the step's window-sized arrays come back without page faults
         self.is_main = dist is None or dist.is_main  # rank 0 (or the only process) writes and reports
         self.listeners = list(listeners or []) if self.is_main else []
-        self.streams = ParallelStreams(data.train, config.batch_size, config.bptt)
-        self.valid_streams = eval_streams(data.valid, config.batch_size, config.bptt)
-        self.test_streams = eval_streams(data.test, config.batch_size, config.bptt)
+        self.streams = ParallelStreams(data.train, config.run.batch_size, config.run.bptt)
+        self.valid_streams = eval_streams(data.valid, config.run.batch_size, config.run.bptt)
+        self.test_streams = eval_streams(data.test, config.run.batch_size, config.run.bptt)
         # dropout masks; a rank other than 0 draws its own (its streams differ from rank 0's)
-        self.rng = np.random.default_rng(config.seed if dist is None or dist.is_main else [config.seed, dist.rank])
+        self.rng = np.random.default_rng(config.run.seed if dist is None or dist.is_main else [config.run.seed, dist.rank])
         self.optimizer = self._make_optimizer()
         self.updater = self.optimizer  # what the loop updates with; all-reduces gradients when distributed (see run)
         self.step = 0
@@ -136,7 +136,7 @@ class Trainer:
         self.epoch = 0
         self.elapsed = 0.0  # training seconds over all sessions of this run
         self.tokens_seen = 0
-        self.lr = config.effective_lr
+        self.lr = config.run.effective_lr
         self.history: list[dict] = []
         self.best_valid: float | None = None
         self.last_valid: float | None = None
@@ -145,14 +145,14 @@ class Trainer:
         self.stale_validations = 0
         self.created = _now()
         self.name = folder.name
-        self.average = WeightAverage(model, config.weight_average) if config.weight_average > 0 else None
+        self.average = WeightAverage(model, config.run.weight_average) if config.run.weight_average > 0 else None
         """The moving average of the weights that is validated and saved (None: the weights themselves)."""
 
     # construction ---------------------------------------------------------------------------
     @classmethod
     def new(cls, config: TrainConfig, folder: Path | str | None = None, listeners: list[Listener] | None = None) -> "Trainer":
         """A fresh run: validate, load data, build and initialise the model from the seed."""
-        if config.distributed:
+        if config.session.distributed:
             dist = DataParallel.start()
             return dist.collectively(lambda: cls._new(config, folder, listeners, dist))
         return cls._new(config, folder, listeners, None)
@@ -160,8 +160,8 @@ class Trainer:
     @classmethod
     def _new(cls, config: TrainConfig, folder: Path | str | None, listeners: list[Listener] | None, dist: DataParallel | None) -> "Trainer":
         config.validate()
-        device = choose_device(config.device) if dist is None else dist.choose_device(config.device, config.communicator)
-        data = load_dataset(config)
+        device = choose_device(config.session.device) if dist is None else dist.choose_device(config.session.device, config.session.communicator)
+        data = load_dataset(config.run)
         folder = Path(folder) if folder else Path("checkpoints") / default_run_name(config)
         folder = folder.expanduser().resolve()
         if dist is None or dist.is_main:
@@ -170,14 +170,14 @@ class Trainer:
             raise UserError(f"{folder} already holds a run; resume it with --resume {folder} or choose another --out")
         model_config = ModelConfig(
             vocab_size=len(data.vocab),
-            units=config.units,
-            embed=config.effective_embed,
-            dropout=config.dropout,
-            tie_weights=config.tie_weights,
-            embed_dropout=config.embed_dropout,
+            units=config.run.units,
+            embed=config.run.effective_embed,
+            dropout=config.run.dropout,
+            tie_weights=config.run.tie_weights,
+            embed_dropout=config.run.embed_dropout,
         )
         model = LanguageModel(model_config)
-        model.init_weights(np.random.default_rng([config.seed, 1]))
+        model.init_weights(np.random.default_rng([config.run.seed, 1]))
         model.to_device(device.device)
         trainer = cls(config, folder, data, model, device, listeners, dist)
         if device.notice:
@@ -186,9 +186,10 @@ class Trainer:
 
     @classmethod
     def resume(cls, folder: Path | str, overrides: dict | None = None, listeners: list[Listener] | None = None) -> "Trainer":
-        """Continue a run exactly where its last checkpoint left it (stop limits may change)."""
-        overrides = {"distributed": False, "communicator": None, **(overrides or {})}  # how this session runs, not how the run began
-        if overrides["distributed"]:
+        """Continue a run exactly where its last checkpoint left it; `overrides` are options of this
+        session, new limits or prediction settings (see `TrainConfig.resumed`)."""
+        overrides = dict(overrides or {})
+        if overrides.get("distributed"):
             dist = DataParallel.start()
             return dist.collectively(lambda: cls._resume(folder, overrides, listeners, dist))
         return cls._resume(folder, overrides, listeners, None)
@@ -198,13 +199,11 @@ class Trainer:
         folder = Path(folder).expanduser().resolve()
         meta = read_meta(folder)
         arrays, state = read_trainer_snapshot(folder)
-        config = TrainConfig.from_dict(meta.get("train", {}))
-        for key, value in overrides.items():
-            setattr(config, key, value)
+        config = TrainConfig.resumed(meta.get("train", {}), overrides)
         config.validate()
-        device = choose_device(config.device) if dist is None else dist.choose_device(config.device, config.communicator)
+        device = choose_device(config.session.device) if dist is None else dist.choose_device(config.session.device, config.session.communicator)
         vocab = Vocabulary.from_json(meta["vocab"])
-        data = load_dataset(config, vocab=vocab, tokenizer=meta["tokenizer"])
+        data = load_dataset(config.run, vocab=vocab, tokenizer=meta["tokenizer"])
         if data.corpus.sha256 != meta.get("corpus", {}).get("sha256"):
             raise UserError(f"the corpus of {folder} has changed since the run started; resume needs the same text (or start a new run)")
         model = LanguageModel(ModelConfig.from_dict(meta["model"]))
@@ -219,12 +218,12 @@ class Trainer:
 
     def _make_optimizer(self):
         config = self.config
-        if config.optimizer == "adam":
-            opt = FastAdam(alpha=config.effective_lr)
+        if config.run.optimizer == "adam":
+            opt = FastAdam(alpha=config.run.effective_lr)
         else:
-            opt = optimizers.SGD(lr=config.effective_lr)
+            opt = optimizers.SGD(lr=config.run.effective_lr)
         opt.setup(self.model)
-        opt.add_hook(optimizer_hooks.GradientClipping(config.grad_clip))
+        opt.add_hook(optimizer_hooks.GradientClipping(config.run.grad_clip))
         return opt
 
     def _set_lr(self, lr: float) -> None:
@@ -244,7 +243,7 @@ class Trainer:
         A fixed budget is best spent ending at a small rate: the last stretch averages out the
         noise of the large steps (the same reason cosine and linear schedules win over constant).
         """
-        span = self.config.anneal
+        span = self.config.run.anneal
         if span <= 0.0:
             return 1.0
         done = 0.0
@@ -330,7 +329,7 @@ class Trainer:
         valid = self.last_valid
         return {
             "name": self.name,
-            "level": self.config.level,
+            "level": self.config.run.level,
             "tokenizer": self.data.tokenizer,
             "model": self.model.config.to_dict(),
             "vocab": self.data.vocab.to_json(),
@@ -351,7 +350,7 @@ class Trainer:
             "tokens_seen": self.tokens_seen,
             "elapsed_seconds": round(self.elapsed, 2),
             "device": self.device.name,
-            "seed": self.config.seed,
+            "seed": self.config.run.seed,
             "versions": _versions(),
             "created": self.created,
             "updated": _now(),
@@ -420,20 +419,20 @@ class Trainer:
     def sample(self, length: int = 120) -> str:
         with self.weights_in_use():  # the predictor copies the weights it is given
             predictor = Predictor(self.model, self.data.vocab, make_tokenizer(self.data.tokenizer))
-        return predictor.generate("", length=length if self.config.level == "char" else length // 4, temperature=0.8, seed=self.step)
+        return predictor.generate("", length=length if self.config.run.level == "char" else length // 4, temperature=0.8, seed=self.step)
 
     # the loop -------------------------------------------------------------------------------
     def _limits(self) -> tuple[int | None, float | None]:
         """(total steps planned, deadline in training seconds)."""
         per_epoch = self.streams.windows_per_epoch
         totals = []
-        epochs = self.config.effective_epochs
+        epochs = self.config.limits.effective_epochs
         if epochs is not None:
             totals.append(int(math.ceil(epochs * per_epoch)))
-        if self.config.max_steps is not None:
-            totals.append(self.config.max_steps)
+        if self.config.limits.max_steps is not None:
+            totals.append(self.config.limits.max_steps)
         total = min(totals) if totals else None
-        deadline = self.config.time_budget * 60.0 if self.config.time_budget is not None else None
+        deadline = self.config.limits.time_budget * 60.0 if self.config.limits.time_budget is not None else None
         return total, deadline
 
     def run(self, stop: threading.Event | None = None) -> RunResult:
@@ -511,7 +510,7 @@ class Trainer:
         tokens_at_start = self.tokens_seen
         last_progress = 0.0
         last_save = time.perf_counter()
-        eval_every = self.config.eval_every or max(1, min(500, self.streams.windows_per_epoch // 4))
+        eval_every = self.config.run.eval_every or max(1, min(500, self.streams.windows_per_epoch // 4))
         status, reason = "finished", None
         while True:
             if total_steps is not None and self.step >= total_steps:
@@ -541,13 +540,13 @@ class Trainer:
                 status = "failed"
                 reason = (
                     f"the loss became {value} at step {self.step + 1}; the last good checkpoint is kept — "
-                    f"lower the learning rate (--lr {self.lr / 4:g}) or clip harder (--grad-clip {config.grad_clip / 5:g})"
+                    f"lower the learning rate (--lr {self.lr / 4:g}) or clip harder (--grad-clip {config.run.grad_clip / 5:g})"
                 )
                 break
             self.model.cleargrads()
             loss.backward()
             loss.unchain_backward()
-            if self.config.anneal > 0.0:
+            if self.config.run.anneal > 0.0:
                 factor = self._anneal_factor(total_steps, deadline)
                 if self.dist is not None:
                     factor = self.dist.mean(factor)  # clocks differ a little between ranks
@@ -566,7 +565,7 @@ class Trainer:
                 events.emit("progress", **self._progress(value, total_steps, deadline, tokens_at_start, now - session_start))
             if self.step % eval_every == 0 and self.step != total_steps:
                 self._validate(events, final=False)
-            save_due = now - last_save >= config.checkpoint_minutes * 60.0
+            save_due = now - last_save >= config.session.checkpoint_minutes * 60.0
             if self.dist is not None:
                 (save_due,) = self.dist.any(save_due)
             if save_due:
@@ -622,7 +621,7 @@ class Trainer:
 
     def _progress(self, loss: float, total_steps: int | None, deadline: float | None, tokens_at_start: int, session_seconds: float) -> dict:
         rate = (self.tokens_seen - tokens_at_start) / max(session_seconds, 1e-9)
-        steps_per_second = rate / max(self.config.batch_size * self.config.bptt, 1)
+        steps_per_second = rate / max(self.config.run.batch_size * self.config.run.bptt, 1)
         etas = []
         if total_steps is not None and steps_per_second > 0:
             etas.append((total_steps - self.step) / steps_per_second)
@@ -650,13 +649,13 @@ class Trainer:
     def _validate(self, events: EventLog, final: bool) -> None:
         if self.valid_streams is None:
             return
-        valid = self.evaluate(self.valid_streams, None if final else self.config.eval_tokens)
+        valid = self.evaluate(self.valid_streams, None if final else self.config.run.eval_tokens)
         if valid is None:
             return
         improved = self.best_valid is None or valid < self.best_valid
         self.stale_validations = 0 if improved else self.stale_validations + 1
-        if self.stale_validations >= PLATEAU_PATIENCE and self.config.lr_decay < 1.0 and not final:
-            self._set_lr(max(self.lr * self.config.lr_decay, self.config.effective_lr * MIN_LR_FRACTION))
+        if self.stale_validations >= PLATEAU_PATIENCE and self.config.run.lr_decay < 1.0 and not final:
+            self._set_lr(max(self.lr * self.config.run.lr_decay, self.config.run.effective_lr * MIN_LR_FRACTION))
             self.stale_validations = 0
         if improved:
             self.best_valid = valid

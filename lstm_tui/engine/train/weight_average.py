@@ -28,9 +28,16 @@ from lstm_tui.engine.errors import UserError
 PREFIX = "average/"
 
 
+def decay_problem(decay: object) -> str | None:
+    """What is wrong with an average's decay (None: fine)."""
+    ok = isinstance(decay, (int, float)) and not isinstance(decay, bool) and not math.isnan(decay) and 0.0 <= decay < 1.0
+    return None if ok else "must be in [0, 1) (0: off; e.g. 0.998)"
+
+
 def check_decay(decay: float) -> None:
-    if not isinstance(decay, (int, float)) or math.isnan(decay) or not 0.0 <= decay < 1.0:
-        raise UserError(f"--weight-average must be in [0, 1) (0: off; e.g. 0.998), got {decay!r}")
+    wrong = decay_problem(decay)
+    if wrong:
+        raise UserError(f"--weight-average {wrong}, got {decay!r}", field="weight_average")
 
 
 class WeightAverage:

@@ -22,7 +22,7 @@ from lstm_tui.tui import format as fmt
 from lstm_tui.tui.corpus_facts import CorpusFacts, describe_corpus
 from lstm_tui.tui.widgets.corpus_picker import CorpusPicker
 from lstm_tui.tui.widgets.run_monitor import RunMonitor
-from lstm_tui.tui.widgets.train_form import FormError, TrainForm
+from lstm_tui.tui.widgets.train_form import OUT, TrainForm
 
 
 def facts_text(facts: CorpusFacts) -> Text:
@@ -107,11 +107,7 @@ class TrainScreen(Screen):
             picker.show_error("")
             self.query_one("#corpus-facts", Static).update(facts_text(facts))
             self.query_one("#corpus-preview", Static).update(Text(facts.preview))
-            form = self.query_one(TrainForm)
-            if facts.level:
-                form.set_choice("level", facts.level)
-            if facts.tokenizer:
-                form.set_choice("tokenizer", facts.tokenizer)
+            self.query_one(TrainForm).suggest(facts.suggested)
         elif event.state == WorkerState.ERROR:
             error = event.worker.error
             message = str(error) if isinstance(error, UserError) else f"{type(error).__name__}: {error}"
@@ -142,7 +138,7 @@ class TrainScreen(Screen):
             return
         try:
             config = form.read_config(corpus)
-        except FormError as exc:
+        except UserError as exc:
             self.show_tab("setup", focus=False)
             form.flag(exc)
             self.notify(neutralise(str(exc)), severity="error", title="Check the form", markup=False)
@@ -150,7 +146,7 @@ class TrainScreen(Screen):
         folder = self.output_folder(config)
         if (folder / TRAINER_NPZ).exists():
             self.show_tab("setup", focus=False)
-            form.flag(FormError("out", f"{folder.name} already holds a run: choose another name, or resume it from Models (F4)"))
+            form.flag(UserError(f"{folder.name} already holds a run: choose another name, or resume it from Models (F4)", field=OUT))
             self.notify("that output folder already holds a run", severity="error", markup=False)
             return
         self.app.start_training(config, folder)

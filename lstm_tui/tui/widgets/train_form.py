@@ -1,116 +1,91 @@
-"""The training form: the CLI's options with `TrainConfig()` defaults, each checked as it is typed."""
+"""The training form: a row for every option declared with a form row, each checked as it is typed.
+
+Rows, labels, defaults, drop-down choices and checks all come from the option declarations on
+the config dataclasses (`engine/train/options`), the same ones the CLI's flags come from.
+"""
 
 from __future__ import annotations
-
-import re
-from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.validation import Function, Integer, Number, Validator
+from textual.validation import ValidationResult, Validator
 from textual.widgets import Input, Label, Select, Static
 
-from lstm_tui.engine.train.config import TrainConfig
-from lstm_tui.engine.errors import UserError
-from lstm_tui.engine.infer.neural_cache import MAX_SIZE
-from lstm_tui.engine.data.tokenizers import LEVELS, TOKENIZERS
 from lstm_tui.engine.data.textfile import neutralise
+from lstm_tui.engine.errors import UserError
+from lstm_tui.engine.train.config import TrainConfig
+from lstm_tui.engine.train.options import Declared
 
-DEVICES = ("auto", "cpu", "gpu")
-CHOICES = {"level": LEVELS, "tokenizer": TOKENIZERS, "device": DEVICES}
-
-
-@dataclass(frozen=True)
-class Field:
-    """One form row: the TrainConfig attribute, its label, and how its text is read."""
-
-    name: str
-    label: str
-    kind: str  # int, float or text
-    placeholder: str = ""
-    optional: bool = False
-    validators: tuple[Validator, ...] = ()
+OUT = "out"  # the output-folder row: not a training option
 
 
-def _fraction(value: str) -> bool:
-    try:
-        return 0.0 <= float(value) < 1.0
-    except ValueError:
-        return False
+def shown(value: object) -> str:
+    """A default as the form shows it."""
+    if value is None:
+        return ""
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def _fields() -> tuple[Field, ...]:
-    positive_int = (Integer(minimum=1, failure_description="a positive whole number"),)
-    positive = (Number(minimum=1e-12, failure_description="a positive number"),)
-    return (
-        Field("units", "units", "int", validators=positive_int),
-        Field("embed", "embed", "int", "= units", True, positive_int),
-        Field("dropout", "dropout", "float", validators=(Function(_fraction, "a number in [0, 1)"),)),
-        Field("bptt", "BPTT", "int", validators=positive_int),
-        Field("batch_size", "batch size", "int", validators=positive_int),
-        Field("epochs", "epochs", "float", "10 if no limit", True, positive),
-        Field("time_budget", "minutes", "float", "no time limit", True, positive),
-        Field("max_steps", "max steps", "int", "no step limit", True, positive_int),
-        Field("lr", "learning rate", "float", "2e-3 (adam)", True, positive),
-        # predicting with the continuous cache (`neural_cache`): recorded with the run, no training cost
-        Field("cache_size", "cache size", "int", validators=(
-            Integer(minimum=0, maximum=MAX_SIZE, failure_description=f"0 (off) to {MAX_SIZE:,} recent tokens"),)),
-    )
+class OptionValidator(Validator):
+    """Textual's validator for one option: it reads the text as the option's type and checks it."""
 
+    def __init__(self, declared: Declared) -> None:
+        super().__init__()
+        self.declared = declared
 
-FIELDS = _fields()
-_FLAG = re.compile(r"--([a-z][a-z-]*)")
-
-
-class FormError(UserError):
-    """A form value that cannot be used; `field` names the row to flag."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
+    def validate(self, value: str) -> ValidationResult:
+        label = self.declared.option.form.label  # type: ignore[union-attr]
+        try:
+            wrong = self.declared.problem(self.declared.parse(value.strip()), label)
+        except ValueError:
+            wrong = f"{label} must be a {'whole number' if self.declared.kind is int else 'number'}"
+        return self.failure(wrong) if wrong else self.success()
 
 
 class TrainForm(VerticalScroll):
-    """Level, tokenizer, model size, training limits, device and output folder."""
+    """The declared form rows (model size, limits, device, cache) and the output folder."""
 
     can_focus = False  # tab goes straight to the fields
 
+    def __init__(self, *, spec: type[TrainConfig] = TrainConfig, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.spec = spec
+        """The config class whose declarations make the rows."""
+        self.rows = [d for d in spec.declared() if d.option.form is not None]
+        """The declared options shown, in declaration order."""
+
     def compose(self) -> ComposeResult:
-        defaults = TrainConfig()
         yield Label("Training", classes="section-title")
-        yield from self._row("level", self._select("level", defaults.level))
-        yield from self._row("tokenizer", self._select("tokenizer", defaults.tokenizer))
-        for field in FIELDS:
-            default = getattr(defaults, field.name)
-            widget = Input(
-                value="" if default is None else f"{default:g}" if isinstance(default, float) else str(default),
-                placeholder=field.placeholder,
-                validators=list(field.validators),
-                valid_empty=field.optional,
-                compact=True,
-                id=f"field-{field.name}",
-            )
-            yield from self._row(field.label, widget, field.name)
-        yield from self._row("device", self._select("device", defaults.device))
-        yield from self._row("output folder", Input(placeholder="<corpus>-<level>-<time>", compact=True, id="field-out"), "out")
+        for d in self.rows:
+            form = d.option.form
+            assert form is not None
+            if form.choices:
+                widget = Select([(v, v) for v in form.choices], value=d.default, allow_blank=False, compact=True, id=f"field-{d.name}")
+            else:
+                widget = Input(value=shown(d.default), placeholder=form.placeholder, validators=[OptionValidator(d)],
+                               valid_empty=d.optional, compact=True, id=f"field-{d.name}")
+            yield from self._row(form.label, widget, d.name)
+        yield from self._row("output folder", Input(placeholder="<corpus>-<level>-<time>", compact=True, id=f"field-{OUT}"), OUT)
 
-    @staticmethod
-    def _select(name: str, value: str) -> Select:
-        return Select([(v, v) for v in CHOICES[name]], value=value, allow_blank=False, compact=True, id=f"field-{name}")
-
-    def _row(self, label: str, widget, name: str | None = None) -> ComposeResult:
-        name = name or label
+    def _row(self, label: str, widget, name: str) -> ComposeResult:
         with Horizontal(classes="form-row"):
             yield Label(label, classes="form-label")
             yield widget
         yield Static("", id=f"error-{name}", classes="field-error")
 
     # values ----------------------------------------------------------------------------------
-    def set_choice(self, name: str, value: str) -> None:
-        """Set a Select (level, tokenizer, device) when `value` is one of its options."""
-        if value in CHOICES.get(name, ()):
-            self.query_one(f"#field-{name}", Select).value = value
+    def suggest(self, values: dict[str, str]) -> None:
+        """Set rows to suggested values (a catalogue entry's level and tokenizer) where they fit."""
+        for d in self.rows:
+            if d.name not in values:
+                continue
+            widget = self.query_one(f"#field-{d.name}")
+            if isinstance(widget, Select):
+                if values[d.name] in d.option.form.choices:  # type: ignore[union-attr]
+                    widget.value = values[d.name]
+            else:
+                widget.value = values[d.name]
 
     def set_value(self, name: str, value: str) -> None:
         """Set an Input row's text."""
@@ -119,7 +94,7 @@ class TrainForm(VerticalScroll):
     @property
     def output_name(self) -> str:
         """The output folder the user typed (empty: make one up)."""
-        return self.query_one("#field-out", Input).value.strip()
+        return self.query_one(f"#field-{OUT}", Input).value.strip()
 
     def show_error(self, name: str, message: str) -> None:
         """Show (or clear) a message under the row `name`."""
@@ -142,37 +117,32 @@ class TrainForm(VerticalScroll):
             self.show_error(name, "; ".join(result.failure_descriptions))
 
     def read_config(self, corpus: str | None) -> TrainConfig:
-        """A validated TrainConfig from the form, or a FormError naming the row to fix."""
+        """A validated config from the form, or a UserError whose `field` names the row to fix."""
         self.clear_errors()
         values: dict = {"corpus": corpus or None}
-        for name in ("level", "tokenizer", "device"):
-            values[name] = str(self.query_one(f"#field-{name}", Select).value)
-        for field in FIELDS:
-            widget = self.query_one(f"#field-{field.name}", Input)
+        for d in self.rows:
+            widget = self.query_one(f"#field-{d.name}")
+            if isinstance(widget, Select):
+                values[d.name] = str(widget.value)
+                continue
             text = widget.value.strip()
             if not text:
-                if not field.optional:
-                    raise FormError(field.name, f"{field.label} is required")
-                values[field.name] = None
+                if not d.optional:
+                    raise UserError(f"{d.option.form.label} is required", field=d.name)  # type: ignore[union-attr]
+                values[d.name] = None
                 continue
             result = widget.validate(text)
             if result is not None and not result.is_valid:
-                raise FormError(field.name, f"{field.label}: " + "; ".join(result.failure_descriptions))
-            try:
-                values[field.name] = int(text) if field.kind == "int" else float(text)
-            except ValueError:
-                raise FormError(field.name, f"{field.label} must be a number, got {text!r}") from None
-        config = TrainConfig(**values)
-        try:
-            config.validate()
-        except UserError as exc:
-            match = _FLAG.search(str(exc))
-            name = match.group(1).replace("-", "_") if match else "level"
-            raise FormError(name, str(exc)) from None
+                raise UserError("; ".join(result.failure_descriptions), field=d.name)
+            values[d.name] = d.parse(text)
+        config = self.spec.from_values(values)
+        config.validate()
         return config
 
-    def flag(self, error: FormError) -> None:
-        """Show a FormError next to its row and move the focus there."""
-        self.show_error(error.field, str(error))
-        for widget in self.query(f"#field-{error.field}"):
+    def flag(self, error: UserError) -> None:
+        """Show an error next to its row (the first row when it names none) and focus that row."""
+        names = {d.name for d in self.rows} | {OUT}
+        name = error.field if error.field in names else self.rows[0].name
+        self.show_error(name, str(error))
+        for widget in self.query(f"#field-{name}"):
             widget.focus()
