@@ -110,3 +110,17 @@ def test_the_main_parser_has_every_declared_flag() -> None:
     for d in TrainConfig.declared():
         if d.flag:
             assert d.flag in help_text, d.flag
+
+
+def test_the_documented_option_table_names_every_declared_flag() -> None:
+    """docs/training-recipes.md explains the options; it may not drift from the declaration."""
+    import re
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "training-recipes.md").read_text(encoding="utf-8")
+    table = doc[doc.index("| option | default | meaning |"):doc.index("## Stopping and resuming")]
+    documented = set(re.findall(r"`(--[a-z-]+)", table))
+    declared = {d.flag for d in TrainConfig.declared() if d.flag}
+    missing = declared - documented
+    assert not missing, f"declared but not in docs/training-recipes.md: {sorted(missing)}"
+    unknown = documented - declared - {"--preset", "--out", "--resume", "--config"}
+    assert not unknown, f"in docs/training-recipes.md but not declared: {sorted(unknown)}"
