@@ -7,8 +7,7 @@ from pathlib import Path
 
 from textual.widgets import Input, Static
 
-from lstm_tui.cli import config_from_args, main_parser
-from lstm_tui.engine.runs.checkpoints import MODEL_JSON, run_state
+from lstm_tui.engine.runs.run_folder import MODEL_JSON, run_state
 from lstm_tui.engine.train.config import TrainConfig
 from lstm_tui.engine.infer.predictor import Predictor
 from lstm_tui.tui.app import LstmTuiApp
@@ -18,7 +17,6 @@ from lstm_tui.tui.dialogs.quit import QuitDialog
 from lstm_tui.tui.screens.models import ModelsScreen, RunTable
 from lstm_tui.tui.screens.predict import PredictScreen
 from lstm_tui.tui.screens.train import TrainScreen
-from lstm_tui.tui.training_process import headless_args
 from lstm_tui.tui.widgets.corpus_picker import CorpusPicker, TextFileTree
 from lstm_tui.tui.widgets.run_monitor import RunMonitor
 from lstm_tui.tui.widgets.train_form import TrainForm
@@ -60,15 +58,6 @@ async def start_small_training(pilot, corpus: Path, max_steps: int, out: str) ->
     fill(screen, units="32", bptt="16", batch_size="8", max_steps=str(max_steps), out=out)
     await pilot.press("f5")
     return screen
-
-
-def test_headless_args_reproduce_the_config_through_the_cli() -> None:
-    config = TrainConfig(corpus="x.txt", level="word", tokenizer="space", units=32, embed=16, dropout=0.0, embed_dropout=0.05, bptt=16,
-                         batch_size=8, lr=0.005, epochs=0.5, time_budget=1.5, max_steps=7, device="cpu", seed=4,
-                         cache_size=500, cache_theta=0.2, cache_mix=0.1)
-    args = main_parser().parse_args(["--headless-train", *headless_args(config), "--out", "o"])
-    parsed, _ = config_from_args(args)
-    assert parsed == config
 
 
 def test_corpus_facts_are_neutralised(tmp_path: Path) -> None:

@@ -1,13 +1,16 @@
 """A training run as a child process: the headless trainer (`python -m lstm_tui --headless-train`).
 
 The app never trains in its own process: on two cores the UI would stutter, and a crash or a
-stuck step would take the editor down with it. The child writes `events.jsonl` in its run folder,
-which `RunMonitor` follows exactly as it follows a run started over SSH.
+stuck step would take the editor down with it. The child gets its configuration as a JSON file
+(`TrainConfig.to_dict()`, the same dict model.json records), so no option is lost on the way,
+and writes `events.jsonl` in its run folder, which the app follows exactly as it follows a run
+started over SSH. The run folder is the child's to create, once its data loaded.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -16,75 +19,43 @@ import tempfile
 import time
 from pathlib import Path
 
+from lstm_tui.engine.runs.events import read_events
+from lstm_tui.engine.runs.run_folder import EVENTS
 from lstm_tui.engine.train.config import TrainConfig
 
-# TrainConfig field → command-line flag (the CLI's names; eval_tokens has no flag).
-_FLAGS = {
-    "corpus": "--corpus",
-    "level": "--level",
-    "tokenizer": "--tokenizer",
-    "encoding": "--encoding",
-    "format": "--format",
-    "valid_file": "--valid",
-    "test_file": "--test",
-    "split": "--split",
-    "vocab_size": "--vocab-size",
-    "units": "--units",
-    "embed": "--embed",
-    "dropout": "--dropout",
-    "embed_dropout": "--embed-dropout",
-    "tie_weights": "--tie-weights",
-    "bptt": "--bptt",
-    "batch_size": "--batch-size",
-    "lr": "--lr",
-    "optimizer": "--optimizer",
-    "grad_clip": "--grad-clip",
-    "lr_decay": "--lr-decay",
-    "anneal": "--anneal",
-    "epochs": "--epochs",
-    "max_steps": "--max-steps",
-    "time_budget": "--time-budget",
-    "eval_every": "--eval-every",
-    "checkpoint_minutes": "--checkpoint-minutes",
-    "seed": "--seed",
-    "device": "--device",
-    "cache_size": "--cache-size",
-    "cache_theta": "--cache-theta",
-    "cache_mix": "--cache-mix",
-}
 LOG_EVERY = "5"  # seconds between the child's plain progress lines (they go to its log only)
 
 
-def headless_args(config: TrainConfig) -> list[str]:
-    """The `--headless-train` flags that reproduce `config` (level and tokenizer always explicit)."""
-    defaults = TrainConfig()
-    args: list[str] = []
-    for name, flag in _FLAGS.items():
-        value = getattr(config, name)
-        if value is None or (value == getattr(defaults, name) and name not in ("level", "tokenizer")):
-            continue
-        if name == "tie_weights":
-            if value:
-                args.append(flag)
-            continue
-        if name == "tokenizer" and value not in ("auto", "space", "mecab"):
-            continue
-        if name == "split":
-            value = ",".join(f"{part:g}" for part in value)
-        args += [flag, f"{value:g}" if isinstance(value, float) else str(value)]
-    return args
+def child_argv(folder: Path, config_file: Path | None = None) -> list[str]:
+    """The child's command line: a new run from `config_file` into `folder`, or (without one) a resume of `folder`."""
+    if config_file is None:
+        run = ["--resume", str(folder)]
+    else:
+        run = ["--config", str(config_file), "--out", str(folder)]
+    return [sys.executable, "-m", "lstm_tui", "--headless-train", *run, "--log-every", LOG_EVERY]
+
+
+def write_config_file(config: TrainConfig) -> Path:
+    """`config` as a JSON file in the temporary folder (never in the run folder), for the child to read."""
+    handle, name = tempfile.mkstemp(prefix="lstm-tui-config-", suffix=".json")
+    with os.fdopen(handle, "w", encoding="utf-8") as file:
+        file.write(json.dumps(config.to_dict()))
+    return Path(name)
 
 
 class TrainingProcess:
     """One child trainer: its run folder, its exit status, its last stderr line, and Stop."""
 
-    def __init__(self, popen: subprocess.Popen, folder: Path, stderr_path: Path, resumed: bool) -> None:
+    def __init__(self, popen: subprocess.Popen, folder: Path, stderr_path: Path, resumed: bool,
+                 config_path: Path | None = None) -> None:
         self.popen = popen
         """The child process."""
         self.folder = folder
         """The run folder it trains (where events.jsonl appears)."""
         self.stderr_path = stderr_path
         """A temporary file holding the child's stderr."""
+        self.config_path = config_path
+        """The temporary file the child read its configuration from (None for a resume)."""
         self.resumed = resumed
         """True when this continues an interrupted run."""
         self.started_at = time.time()
@@ -94,26 +65,31 @@ class TrainingProcess:
 
     @classmethod
     def start(cls, config: TrainConfig | None, folder: Path, resume: bool = False) -> "TrainingProcess":
-        """Spawn `python -m lstm_tui --headless-train ...` in its own session (it survives the app)."""
+        """Spawn the headless trainer in its own session (it survives the app)."""
         folder = Path(folder).expanduser().resolve()
-        if resume:
-            argv = ["--headless-train", "--resume", str(folder)]
-        else:
+        config_path = None
+        if not resume:
             assert config is not None
-            argv = ["--headless-train", *headless_args(config), "--out", str(folder)]
+            config_path = write_config_file(config)
         handle, name = tempfile.mkstemp(prefix="lstm-tui-train-", suffix=".stderr")
         try:
             popen = subprocess.Popen(
-                [sys.executable, "-m", "lstm_tui", *argv, "--log-every", LOG_EVERY],
+                child_argv(folder, config_path),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=handle,
                 start_new_session=True,
                 env={**os.environ, "PYTHONUNBUFFERED": "1"},
             )
+        except BaseException:
+            for path in (Path(name), config_path):
+                if path is not None:
+                    with contextlib.suppress(OSError):
+                        path.unlink()
+            raise
         finally:
             os.close(handle)
-        return cls(popen, folder, Path(name), resume)
+        return cls(popen, folder, Path(name), resume, config_path)
 
     @property
     def pid(self) -> int:
@@ -159,8 +135,17 @@ class TrainingProcess:
         lines = [line.strip() for line in text.splitlines() if line.strip()]
         return lines[-1] if lines else f"the trainer exited with status {self.returncode}"
 
+    def failure(self) -> tuple[str, bool]:
+        """Why the child failed (its `failed` event, else its last stderr line), and whether it
+        got as far as writing events in this session (then its last checkpoint is kept)."""
+        events = [e for e in read_events(self.folder / EVENTS) if float(e.get("time") or 0) >= self.started_at - 1.0]
+        failed = [e for e in events if e.get("event") == "failed"]
+        return (str(failed[-1].get("reason")) if failed else self.error_line()), bool(events)
+
     def cleanup(self) -> None:
-        """Remove the stderr file (once the child has exited)."""
+        """Remove the stderr and config files (once the child has exited)."""
         if not self.running:
-            with contextlib.suppress(OSError):
-                self.stderr_path.unlink()
+            for path in (self.stderr_path, self.config_path):
+                if path is not None:
+                    with contextlib.suppress(OSError):
+                        path.unlink()
