@@ -23,7 +23,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lstm_tui.engine.runs.checkpoints import load_model  # noqa: E402
+from lstm_tui.engine.runs.model_file import load_model  # noqa: E402
 from lstm_tui.engine.errors import UserError  # noqa: E402
 from lstm_tui.engine.eval.evaluate import held_out_ids  # noqa: E402
 from lstm_tui.engine.infer.neural_cache import CacheSettings, grid_scores  # noqa: E402

@@ -37,7 +37,7 @@ from lstm_tui.engine.runs.events import read_events  # noqa: E402
 from lstm_tui.paths import checkpoints_dir  # noqa: E402
 from lstm_tui.tui.app import LstmTuiApp, startup_model  # noqa: E402
 from lstm_tui.tui.screens.predict import PredictScreen  # noqa: E402
-from lstm_tui.tui.training_process import TrainingProcess  # noqa: E402
+from lstm_tui.engine.runs.training_process import TrainingProcess  # noqa: E402
 from lstm_tui.tui.widgets.status_bar import ModelStatus  # noqa: E402
 from lstm_tui.tui.widgets.suggestions import SuggestionsPanel  # noqa: E402
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from lstm_tui.engine.train.config import TrainConfig
 from lstm_tui.engine.train.options import Declared
 from lstm_tui.engine.errors import UserError
-from lstm_tui.paths import checkpoints_dir, default_model_dir
+from lstm_tui.paths import default_model_dir
 
 PROG = "lstm-tui"
 SUBCOMMANDS = ("corpora", "models", "predict", "generate", "eval")
@@ -108,7 +108,11 @@ def main_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__import__('lstm_tui').__version__}")
     parser.add_argument("--model", help="run folder to open in the app (default: the newest finished model, else the shipped default)")
     parser.add_argument("--headless-train", action="store_true", help="train without the app, printing progress (for SSH)")
-    parser.add_argument("--out", help="run folder for --headless-train (default checkpoints/<corpus>-<level>-<time>)")
+    parser.add_argument(
+        "--out",
+        help="run folder for --headless-train (default <checkpoints>/<corpus>-<level>-<time>, where <checkpoints> is "
+        "$LSTM_TUI_CHECKPOINTS, else checkpoints/ of the lstm-tui checkout: the folder the app lists)",
+    )
     parser.add_argument("--resume", help="continue the run in this folder exactly where it stopped")
     parser.add_argument("--log-every", type=float, default=30.0, help="seconds between progress lines when not on a terminal")
     parser.add_argument("--preset", help="a named recipe (see the list above); explicit options override it")
@@ -128,7 +132,7 @@ def _sub_parser(command: str) -> argparse.ArgumentParser:
         parser.description = "List the built-in and catalogued corpora."
     elif command == "models":
         parser.description = "List run folders."
-        parser.add_argument("folder", nargs="?", help="folder of runs (default checkpoints/)")
+        parser.add_argument("folder", nargs="?", help="folder of runs, or one run folder (default $LSTM_TUI_CHECKPOINTS, else checkpoints/ of the checkout)")
     elif command == "predict":
         parser.description = "Print the top-k next tokens after TEXT."
         _model_arg(parser)
@@ -181,12 +185,12 @@ def run_subcommand(command: str, argv: list[str]) -> int:
         print(f"\ncatalogue: {catalogue_folder() / 'catalogue.json'} (see corpora/README.md to add one); any text file or folder also works: --corpus PATH")
         return 0
     if command == "models":
-        from lstm_tui.engine.runs.run_list import list_runs
+        from lstm_tui.engine.runs.run_service import RunService
 
-        folder = Path(args.folder).resolve() if args.folder else checkpoints_dir()
-        runs = list_runs(folder)
+        service = RunService(Path(args.folder) if args.folder else None)
+        runs = service.list_runs()
         if not runs:
-            print(f"no runs in {folder}")
+            print(f"no runs in {service.root}")
         for run in runs:
             ppl = f"{run.valid_ppl:.2f}" if run.valid_ppl else "-"
             print(f"{run.name:<36} {run.state:<12} {run.level:<5} vocab {run.vocab:<6} valid ppl {ppl:<8} {run.folder}")
@@ -253,7 +257,7 @@ def _cache_override(model: Path, args: argparse.Namespace):
     given = {d.name: getattr(args, d.name) for d in TrainConfig.declared() if d.part == "prediction" and getattr(args, d.name, None) is not None}
     if not given:
         return None
-    from lstm_tui.engine.runs.checkpoints import read_meta
+    from lstm_tui.engine.runs.model_file import read_meta
 
     recorded = TrainConfig.from_dict(read_meta(model).get("train") or {})
     prediction = recorded.replace(**given).prediction

@@ -15,11 +15,12 @@ from textual.app import App
 from textual.binding import Binding
 from textual.reactive import reactive
 
-from lstm_tui.engine.runs.checkpoints import EVENTS, MODEL_JSON
-from lstm_tui.engine.train.config import TrainConfig
-from lstm_tui.engine.runs.events import read_events
-from lstm_tui.engine.runs.run_list import list_runs
 from lstm_tui.engine.data.textfile import neutralise
+from lstm_tui.engine.runs.run_folder import MODEL_JSON
+from lstm_tui.engine.runs.run_list import list_runs
+from lstm_tui.engine.runs.run_service import RunRefused, RunService
+from lstm_tui.engine.runs.training_process import TrainingProcess
+from lstm_tui.engine.train.config import TrainConfig
 from lstm_tui.paths import checkpoints_dir, default_model_dir
 from lstm_tui.tui.commands import LstmCommands
 from lstm_tui.tui.dialogs.confirm import ConfirmDialog
@@ -29,7 +30,6 @@ from lstm_tui.tui.screens.help import HelpScreen
 from lstm_tui.tui.screens.models import ModelsScreen
 from lstm_tui.tui.screens.predict import PredictScreen
 from lstm_tui.tui.screens.train import TrainScreen
-from lstm_tui.tui.training_process import TrainingProcess
 from lstm_tui.tui.widgets.run_monitor import RunMonitor
 
 TRAINING_POLL_SECONDS = 0.5
@@ -91,6 +91,8 @@ class LstmTuiApp(App[int]):
         super().__init__()
         self.checkpoints = Path(checkpoints).expanduser().resolve() if checkpoints else checkpoints_dir()
         """The folder of run folders (new runs go here; the models screen lists it)."""
+        self.runs = RunService(self.checkpoints)
+        """Every run action (list, start, stop, resume, delete) goes through this service."""
         self.browse_root = Path(browse_root).expanduser().resolve() if browse_root else Path.cwd()
         """Where the train screen's file browser starts."""
         self.initial_model = startup_model(model, self.checkpoints)
@@ -159,21 +161,21 @@ class LstmTuiApp(App[int]):
     # training -------------------------------------------------------------------------------
     def start_training(self, config: TrainConfig, folder: Path) -> TrainingProcess | None:
         """Start the headless trainer on `config` into `folder` as a child process."""
-        return self._spawn(lambda: TrainingProcess.start(config, folder))
+        return self._spawn(lambda: self.runs.start(config, folder))
 
     def resume_training(self, folder: Path) -> TrainingProcess | None:
         """Continue the interrupted run in `folder` and show it on the train screen."""
-        process = self._spawn(lambda: TrainingProcess.start(None, folder, resume=True))
+        process = self._spawn(lambda: self.runs.resume(folder))
         if process is not None:
             self.switch_mode("train")
         return process
 
     def _spawn(self, start) -> TrainingProcess | None:
-        if self.training is not None:
-            self.notify("a training is already running; stop it first", severity="warning", markup=False)
-            return None
         try:
             process = start()
+        except RunRefused as exc:
+            self.notify(str(exc), severity=exc.severity, markup=False)
+            return None
         except OSError as exc:
             self.show_error("Could not start the trainer", str(exc), "Check that Python can run `-m lstm_tui` here.")
             return None
@@ -184,30 +186,28 @@ class LstmTuiApp(App[int]):
 
     def action_stop_training(self) -> None:
         """Ask the running training to finish its step, save a checkpoint and exit."""
-        process = self.training
-        if process is None:
-            self.notify("no training is running", severity="warning", markup=False)
+        self.stop_training()
+
+    def stop_training(self, folder: Path | None = None) -> None:
+        """Stop this app's training, or the run training in `folder` on this machine."""
+        try:
+            self.runs.stop(folder)
+        except RunRefused as exc:
+            self.notify(str(exc), severity=exc.severity, markup=False)
             return
-        process.stop()
         self.notify("the trainer finishes its step and saves a checkpoint…", title="Stopping", timeout=5, markup=False)
 
-    def stop_training(self) -> None:
-        """Stop the running training (see `action_stop_training`)."""
-        self.action_stop_training()
-
     def _check_training(self) -> None:
-        process = self.training
-        if process is None or process.running:
+        process = self.runs.reap()
+        if process is None:
             return
         self.training = None
         if process.failed:
-            events = [e for e in read_events(process.folder / EVENTS) if float(e.get("time") or 0) >= process.started_at - 1.0]
-            failed = [e for e in events if e.get("event") == "failed"]
-            message = str(failed[-1].get("reason")) if failed else process.error_line()
+            message, ran = process.failure()
             self.show_error(
                 "Training failed",
                 message,
-                "Fix the form (F3) and start again." if not events else f"The last good checkpoint is kept in {process.folder}.",
+                f"The last good checkpoint is kept in {process.folder}." if ran else "Fix the form (F3) and start again.",
             )
         process.cleanup()
 

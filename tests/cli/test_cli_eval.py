@@ -91,7 +91,7 @@ def test_eval_record_that_cannot_be_written_is_one_line_error(capsys, trained_ch
 def test_eval_split_is_the_runs_own_held_out_text(capsys, trained_char_run: Path, tmp_path: Path) -> None:
     """`--split valid` evaluates the text the run held out, as if it were written to a file (this
     run holds out no test text: asking for it is a one-line error)."""
-    from lstm_tui.engine.runs.checkpoints import load_model
+    from lstm_tui.engine.runs.model_file import load_model
     from lstm_tui.engine.train.config import TrainConfig
     from lstm_tui.engine.data.corpus import load_corpus
 

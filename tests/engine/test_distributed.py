@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lstm_tui.engine.runs.checkpoints import load_model
+from lstm_tui.engine.runs.model_file import load_model
 from lstm_tui.engine.errors import UserError
 from lstm_tui.engine.runs.events import read_events
 from lstm_tui.engine.train.trainer import Trainer

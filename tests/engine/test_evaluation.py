@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import small_config
 from lstm_tui.engine.runtime.chainer_compat import chainer
-from lstm_tui.engine.runs.checkpoints import load_model
+from lstm_tui.engine.runs.model_file import load_model
 from lstm_tui.engine.errors import UserError
 from lstm_tui.engine.eval.evaluate import evaluate_file
 from lstm_tui.engine.eval.keystroke_savings import NgramPredictor, PredictorSuggester, simulate_typing

@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lstm_tui.engine.runs.checkpoints import load_model, read_trainer_snapshot
+from lstm_tui.engine.runs.model_file import load_model
+from lstm_tui.engine.runs.trainer_state import read_trainer_snapshot
 from lstm_tui.engine.runs.events import read_events
 from lstm_tui.engine.train.trainer import Trainer
 from tests.conftest import small_config

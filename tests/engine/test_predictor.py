@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lstm_tui.engine.runs.checkpoints import load_model
+from lstm_tui.engine.runs.model_file import load_model
 from lstm_tui.engine.runtime.chainer_compat import chainer
 from lstm_tui.engine.infer.predictor import CHUNK, FULL_WINDOW, Predictor
 from lstm_tui.engine.data.tokenizers import MecabTokenizer, SpaceTokenizer

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lstm_tui.engine.runs.checkpoints import load_model
+from lstm_tui.engine.runs.model_file import load_model
 from lstm_tui.engine.data.corpus import load_corpus
 from lstm_tui.engine.errors import UserError
 from lstm_tui.engine.runs.events import read_events
@@ -83,7 +83,7 @@ def test_interrupted_and_resumed_run_matches_uninterrupted(shakespeare_100k: Pat
 def test_second_trainer_on_same_folder_refuses(shakespeare_100k: Path, tmp_path: Path) -> None:
     import pytest
 
-    from lstm_tui.engine.runs.checkpoints import RunLock
+    from lstm_tui.engine.runs.run_lock import RunLock
     from lstm_tui.engine.errors import UserError
 
     folder = tmp_path / "locked"

@@ -7,7 +7,7 @@ import shutil
 import socket
 from pathlib import Path
 
-from lstm_tui.engine.runs.checkpoints import LOCK
+from lstm_tui.engine.runs.run_lock import LOCK
 from lstm_tui.tui.app import LstmTuiApp
 from lstm_tui.tui.dialogs.confirm import ConfirmDialog
 from lstm_tui.tui.screens.models import ModelsScreen, RunTable

@@ -7,8 +7,7 @@ from pathlib import Path
 
 from textual.widgets import Input, Static
 
-from lstm_tui.cli import config_from_args, main_parser
-from lstm_tui.engine.runs.checkpoints import MODEL_JSON, run_state
+from lstm_tui.engine.runs.run_folder import MODEL_JSON, run_state
 from lstm_tui.engine.train.config import TrainConfig
 from lstm_tui.engine.infer.predictor import Predictor
 from lstm_tui.tui.app import LstmTuiApp
@@ -59,18 +58,6 @@ async def start_small_training(pilot, corpus: Path, max_steps: int, out: str) ->
     fill(screen, units="32", bptt="16", batch_size="8", max_steps=str(max_steps), out=out)
     await pilot.press("f5")
     return screen
-
-
-def test_the_child_gets_the_whole_config_through_a_config_file(tmp_path: Path) -> None:
-    """The app hands its child trainer the config as a `--config` file: every option arrives."""
-    config = TrainConfig.from_values(corpus="x.txt", level="word", tokenizer="space", units=32, embed=16, dropout=0.0, embed_dropout=0.05,
-                                     bptt=16, batch_size=8, lr=0.005, epochs=0.5, time_budget=1.5, max_steps=7, device="cpu", seed=4,
-                                     weight_average=0.99, cache_size=500, cache_theta=0.2, cache_mix=0.1)
-    path = tmp_path / "config.json"
-    path.write_text(json.dumps(config.to_dict()), encoding="utf-8")
-    args = main_parser().parse_args(["--headless-train", "--config", str(path), "--out", "o"])
-    parsed, given = config_from_args(args)
-    assert parsed == config and given == {}
 
 
 def test_corpus_facts_are_neutralised(tmp_path: Path) -> None:

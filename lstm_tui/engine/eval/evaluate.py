@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from lstm_tui.engine.runs.atomic import atomic_open
-from lstm_tui.engine.runs.checkpoints import EVAL_JSON, MODEL_JSON, SavedModel, load_model
+from lstm_tui.engine.runs.model_file import SavedModel, load_model
+from lstm_tui.engine.runs.run_folder import EVAL_JSON, MODEL_JSON
 from lstm_tui.engine.train.config import RunConfig, TrainConfig
 from lstm_tui.engine.data.corpus import LoadedCorpus, read_document
 from lstm_tui.engine.data.dataset import load_config_corpus, load_dataset

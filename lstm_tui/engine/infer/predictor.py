@@ -18,7 +18,7 @@ import numpy as np
 from numba import config as numba_config, set_num_threads
 
 from lstm_tui.engine.model.cpu_kernels import lstm_cell_forward, softmax_cross_entropy_rows, top_k_select
-from lstm_tui.engine.runs.checkpoints import SavedModel, load_model
+from lstm_tui.engine.runs.model_file import SavedModel, load_model
 from lstm_tui.engine.model.language_model import LanguageModel, ModelConfig
 from lstm_tui.engine.infer.neural_cache import MAX_SIZE, CacheSettings, mix_cache
 from lstm_tui.engine.infer.split_step import (SplitPacer, by_part, gate_order, layer2_by_part, serial_step, split_parts,

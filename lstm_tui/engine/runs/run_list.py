@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from lstm_tui.engine.runs.checkpoints import EVAL_JSON, MODEL_JSON, MODEL_NPZ, run_state
+from lstm_tui.engine.errors import UserError
+from lstm_tui.engine.runs.run_folder import EVAL_JSON, MODEL_JSON, MODEL_NPZ, read_json, run_state
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ def _size(folder: Path) -> int:
 def read_run(folder: Path) -> RunInfo | None:
     """A summary of a run folder, or None if it has no readable model.json."""
     try:
-        meta = json.loads((folder / MODEL_JSON).read_text(encoding="utf-8"))
+        meta = read_json(folder / MODEL_JSON)
         if not isinstance(meta, dict):
             return None
         metrics = meta.get("metrics") or {}
@@ -56,15 +56,15 @@ def read_run(folder: Path) -> RunInfo | None:
             state=run_state(folder) if (folder / MODEL_NPZ).exists() else "incomplete",
             evaluation=_recorded_eval(folder, meta.get("updated")),
         )
-    except (OSError, ValueError, TypeError):
+    except (OSError, UserError, ValueError, TypeError):
         return None
 
 
 def _recorded_eval(folder: Path, updated: object) -> dict | None:
     """The recorded eval report (eval.json) of the weights now in the folder, else None."""
     try:
-        data = json.loads((folder / EVAL_JSON).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = read_json(folder / EVAL_JSON)
+    except (OSError, UserError):
         return None
     if not (isinstance(data, dict) and isinstance(data.get("lstm"), dict)):
         return None
@@ -77,3 +77,13 @@ def list_runs(root: Path) -> list[RunInfo]:
         return []
     runs = [info for child in root.iterdir() if child.is_dir() and (info := read_run(child)) is not None]
     return sorted(runs, key=lambda r: r.updated, reverse=True)
+
+
+def scan_runs(roots: list[Path]) -> list[RunInfo]:
+    """Runs under each root (or the root itself when it is a run folder), newest first, each once."""
+    seen: dict[Path, RunInfo] = {}
+    for root in roots:
+        infos = [info] if (root / MODEL_JSON).exists() and (info := read_run(root)) else list_runs(root)
+        for info in infos:
+            seen.setdefault(info.folder.resolve(), info)
+    return sorted(seen.values(), key=lambda r: r.updated, reverse=True)

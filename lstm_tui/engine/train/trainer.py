@@ -24,18 +24,10 @@ from lstm_tui import __version__
 from lstm_tui.engine.runtime.malloc_tuning import keep_freed_memory
 from lstm_tui.engine.runs.atomic import remove_stale_temps
 from lstm_tui.engine.runtime.chainer_compat import chainer, optimizer_hooks, optimizers
-from lstm_tui.engine.runs.checkpoints import (
-    EVENTS,
-    TRAINER_NPZ,
-    RunLock,
-    load_into,
-    load_optimizer_state,
-    read_meta,
-    read_trainer_snapshot,
-    write_meta,
-    write_model,
-    write_trainer_snapshot,
-)
+from lstm_tui.engine.runs.model_file import load_into, read_meta, write_meta, write_model
+from lstm_tui.engine.runs.run_folder import EVENTS, TRAINER_NPZ, default_run_folder
+from lstm_tui.engine.runs.run_lock import RunLock
+from lstm_tui.engine.runs.trainer_state import load_optimizer_state, read_trainer_snapshot, write_trainer_snapshot
 from lstm_tui.engine.train.config import TrainConfig
 from lstm_tui.engine.data.dataset import Dataset, load_dataset
 from lstm_tui.engine.runtime.device import DeviceChoice, choose_device
@@ -72,12 +64,6 @@ class RunResult:
     elapsed: float
     tokens_per_second: float
     reason: str | None = None
-
-
-def default_run_name(config: TrainConfig) -> str:
-    corpus = (config.run.corpus or "builtin:pydoc").rstrip("/").replace("builtin:", "")
-    stem = Path(corpus).stem or "corpus"
-    return f"{stem}-{config.run.level}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
 
 
 def _now() -> str:
@@ -162,7 +148,7 @@ class Trainer:
         config.validate()
         device = choose_device(config.session.device) if dist is None else dist.choose_device(config.session.device, config.session.communicator)
         data = load_dataset(config.run)
-        folder = Path(folder) if folder else Path("checkpoints") / default_run_name(config)
+        folder = Path(folder) if folder else default_run_folder(config)
         folder = folder.expanduser().resolve()
         if dist is None or dist.is_main:
             _check_writable(folder)

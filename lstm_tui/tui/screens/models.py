@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import socket
 from pathlib import Path
 
 from rich.text import Text
@@ -17,37 +13,16 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
-from lstm_tui.engine.runs.checkpoints import LOCK, MODEL_JSON, TRAINER_NPZ, run_state
-from lstm_tui.engine.runs.run_list import RunInfo, list_runs, read_run
 from lstm_tui.engine.data.textfile import neutralise
-from lstm_tui.paths import default_model_dir
+from lstm_tui.engine.errors import UserError
+from lstm_tui.engine.runs.run_list import RunInfo
+from lstm_tui.engine.runs.run_service import RunRefused
 from lstm_tui.tui import format as fmt
 from lstm_tui.tui.dialogs.confirm import ConfirmDialog
 from lstm_tui.tui.widgets.run_monitor import RunMonitor, one_line
 
 REFRESH_SECONDS = 2.0
 COLUMNS = ("name", "corpus", "level", "vocab", "params", "valid ppl", "updated", "size", "state", "held-out eval")
-
-
-def scan(roots: list[Path]) -> list[RunInfo]:
-    """Runs under each root (or the root itself when it is a run folder), newest first."""
-    seen: dict[Path, RunInfo] = {}
-    for root in roots:
-        infos = [info] if (root / MODEL_JSON).exists() and (info := read_run(root)) else list_runs(root)
-        for info in infos:
-            seen.setdefault(info.folder.resolve(), info)
-    return sorted(seen.values(), key=lambda r: r.updated, reverse=True)
-
-
-def trainer_pid(folder: Path) -> int | None:
-    """The pid in a run's train.lock when a trainer on this machine holds it, else None."""
-    if run_state(folder) != "running":
-        return None
-    try:
-        host, _, pid = (folder / LOCK).read_text(encoding="utf-8").strip().partition(" ")
-    except OSError:
-        return None
-    return int(pid) if host == socket.gethostname() and pid.isdigit() else None
 
 
 def corpus_label(corpus: str) -> str:
@@ -137,7 +112,7 @@ class ModelsScreen(Screen):
 
     @work(thread=True, exclusive=True, group="scan", exit_on_error=False)
     def _scan(self, roots: list[Path]) -> list[RunInfo]:
-        return scan(roots)
+        return self.app.runs.list_runs(roots)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "scan" and event.state == WorkerState.SUCCESS:
@@ -193,7 +168,7 @@ class ModelsScreen(Screen):
             error.update(Text(f"{neutralise(str(path))} is not a folder; give a run folder or a folder of runs"))
             return
         path = path.resolve()
-        if not (path / MODEL_JSON).exists() and not list_runs(path):
+        if not self.app.runs.list_runs([path]):
             error.update(Text(f"no runs in {neutralise(str(path))}: a run folder holds model.json and model.npz"))
             return
         error.update("")
@@ -216,60 +191,24 @@ class ModelsScreen(Screen):
     def action_resume(self) -> None:
         """Continue an interrupted run (watch it on the train screen)."""
         info = self.selected
-        if info is None:
-            return
-        state = run_state(info.folder)
-        if state == "running":
-            self.notify("this run is already training; it is shown below", severity="warning", markup=False)
-            return
-        if not (info.folder / TRAINER_NPZ).exists():
-            self.notify("this run has no trainer snapshot (trainer.npz), so it cannot be resumed", severity="error", markup=False)
-            return
-        if self.app.training is not None:
-            self.notify("a training is already running; stop it first", severity="warning", markup=False)
-            return
-        if state == "finished":
-            self.notify(
-                "this run finished; to train it further, resume it headless with higher limits (--resume DIR --epochs N)",
-                severity="warning",
-                markup=False,
-            )
-            return
-        self.app.resume_training(info.folder)
+        if info is not None:
+            self.app.resume_training(info.folder)
 
     def action_stop(self) -> None:
         """Stop the selected running run (SIGINT to its trainer, when it runs on this machine)."""
         info = self.selected
-        if info is None:
-            return
-        training = self.app.training
-        if training is not None and training.folder == info.folder:
-            self.app.stop_training()
-            return
-        pid = trainer_pid(info.folder)
-        if pid is None:
-            self.notify("this run is not training on this machine; stop it where it runs (Ctrl-C)", severity="warning", markup=False)
-            return
-        try:
-            os.kill(pid, signal.SIGINT)
-        except OSError as exc:
-            self.notify(f"could not signal the trainer (pid {pid}): {exc.strerror or exc}", severity="error", markup=False)
-            return
-        self.notify("the trainer finishes its step and saves a checkpoint…", title="Stopping", timeout=5, markup=False)
+        if info is not None:
+            self.app.stop_training(info.folder)
 
     def action_delete(self) -> None:
         """Delete the selected run folder, after a confirmation."""
         info = self.selected
         if info is None:
             return
-        if run_state(info.folder) == "running":
-            self.notify("this run is training right now; stop it before deleting it", severity="error", markup=False)
-            return
-        if not (info.folder / MODEL_JSON).exists():
-            self.notify("not a run folder (no model.json); nothing deleted", severity="error", markup=False)
-            return
-        if info.folder.resolve() == default_model_dir().resolve():
-            self.notify("the shipped default model is not deleted from here", severity="warning", markup=False)
+        try:
+            self.app.runs.check_deletable(info.folder)
+        except RunRefused as exc:
+            self.notify(str(exc), severity=exc.severity, markup=False)
             return
         question = f"Delete the run folder\n{neutralise(str(info.folder))}\n({fmt.size(info.size_bytes)})? This cannot be undone."
 
@@ -280,13 +219,13 @@ class ModelsScreen(Screen):
         self.app.push_screen(ConfirmDialog("Delete run", question, yes="Delete"), answer)
 
     def _delete(self, folder: Path) -> None:
-        if run_state(folder) == "running" or not (folder / MODEL_JSON).exists():
+        try:
+            self.app.runs.delete(folder)
+        except RunRefused:
             self.notify("the folder changed meanwhile (running, or not a run); nothing deleted", severity="error", markup=False)
             return
-        try:
-            shutil.rmtree(folder)
-        except OSError as exc:
-            self.app.show_error("Could not delete the run", f"{folder}: {exc.strerror or exc}", "Check the folder's permissions.")
+        except UserError as exc:
+            self.app.show_error("Could not delete the run", str(exc), "Check the folder's permissions.")
             return
         self.notify(f"deleted {neutralise(folder.name)}", timeout=3, markup=False)
         self.action_refresh()

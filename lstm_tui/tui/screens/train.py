@@ -14,10 +14,8 @@ from textual.widgets import Button, Footer, Header, Static, TabbedContent, TabPa
 from textual.worker import Worker, WorkerState
 
 from lstm_tui.engine.data.catalogue import CatalogueEntry, load_catalogue
-from lstm_tui.engine.runs.checkpoints import TRAINER_NPZ
 from lstm_tui.engine.errors import UserError
 from lstm_tui.engine.data.textfile import neutralise
-from lstm_tui.engine.train.trainer import default_run_name
 from lstm_tui.tui import format as fmt
 from lstm_tui.tui.corpus_facts import CorpusFacts, describe_corpus
 from lstm_tui.tui.widgets.corpus_picker import CorpusPicker
@@ -118,15 +116,11 @@ class TrainScreen(Screen):
     # training -------------------------------------------------------------------------------
     def output_folder(self, config) -> Path:
         """Where the run goes: the form's name under the checkpoints folder, or a made-up name."""
-        name = self.query_one(TrainForm).output_name
-        if not name:
-            return self.app.checkpoints / default_run_name(config)
-        path = Path(name).expanduser()
-        return path if path.is_absolute() or len(path.parts) > 1 else self.app.checkpoints / name
+        return self.app.runs.folder_for(config, self.query_one(TrainForm).output_name)
 
     def action_start(self) -> None:
         """Validate the form and start the headless trainer in a child process."""
-        if self.app.training is not None:
+        if self.app.runs.is_training():
             self.notify("a training is already running; stop it first (F6)", severity="warning", markup=False)
             return
         form = self.query_one(TrainForm)
@@ -144,7 +138,7 @@ class TrainScreen(Screen):
             self.notify(neutralise(str(exc)), severity="error", title="Check the form", markup=False)
             return
         folder = self.output_folder(config)
-        if (folder / TRAINER_NPZ).exists():
+        if self.app.runs.holds_run(folder):
             self.show_tab("setup", focus=False)
             form.flag(UserError(f"{folder.name} already holds a run: choose another name, or resume it from Models (F4)", field=OUT))
             self.notify("that output folder already holds a run", severity="error", markup=False)
@@ -153,7 +147,7 @@ class TrainScreen(Screen):
 
     def action_stop(self) -> None:
         """Ask the running training to save and stop."""
-        if self.app.training is None:
+        if not self.app.runs.is_training():
             self.notify("no training is running", severity="warning", markup=False)
             return
         self.app.stop_training()

@@ -17,7 +17,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Label, ProgressBar, RichLog, Sparkline, Static
 
-from lstm_tui.engine.runs.checkpoints import EVENTS
+from lstm_tui.engine.runs.run_folder import EVENTS
 from lstm_tui.engine.runs.events import EventFollower
 from lstm_tui.engine.data.textfile import neutralise
 from lstm_tui.tui import format as fmt

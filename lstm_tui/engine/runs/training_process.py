@@ -1,8 +1,10 @@
 """A training run as a child process: the headless trainer (`python -m lstm_tui --headless-train`).
 
 The app never trains in its own process: on two cores the UI would stutter, and a crash or a
-stuck step would take the editor down with it. The child writes `events.jsonl` in its run folder,
-which `RunMonitor` follows exactly as it follows a run started over SSH.
+stuck step would take the editor down with it. The child gets its configuration as a JSON file
+(`TrainConfig.to_dict()`, the same dict model.json records), so no option is lost on the way,
+and writes `events.jsonl` in its run folder, which the app follows exactly as it follows a run
+started over SSH. The run folder is the child's to create, once its data loaded.
 """
 
 from __future__ import annotations
@@ -17,29 +19,43 @@ import tempfile
 import time
 from pathlib import Path
 
+from lstm_tui.engine.runs.events import read_events
+from lstm_tui.engine.runs.run_folder import EVENTS
 from lstm_tui.engine.train.config import TrainConfig
 
 LOG_EVERY = "5"  # seconds between the child's plain progress lines (they go to its log only)
 
 
-def _config_file(config: TrainConfig) -> Path:
-    """The config as a `--config` file for the child (the options it declares, all of them)."""
+def child_argv(folder: Path, config_file: Path | None = None) -> list[str]:
+    """The child's command line: a new run from `config_file` into `folder`, or (without one) a resume of `folder`."""
+    if config_file is None:
+        run = ["--resume", str(folder)]
+    else:
+        run = ["--config", str(config_file), "--out", str(folder)]
+    return [sys.executable, "-m", "lstm_tui", "--headless-train", *run, "--log-every", LOG_EVERY]
+
+
+def write_config_file(config: TrainConfig) -> Path:
+    """`config` as a JSON file in the temporary folder (never in the run folder), for the child to read."""
     handle, name = tempfile.mkstemp(prefix="lstm-tui-config-", suffix=".json")
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        json.dump(config.to_dict(), out)
+    with os.fdopen(handle, "w", encoding="utf-8") as file:
+        file.write(json.dumps(config.to_dict()))
     return Path(name)
 
 
 class TrainingProcess:
     """One child trainer: its run folder, its exit status, its last stderr line, and Stop."""
 
-    def __init__(self, popen: subprocess.Popen, folder: Path, stderr_path: Path, resumed: bool) -> None:
+    def __init__(self, popen: subprocess.Popen, folder: Path, stderr_path: Path, resumed: bool,
+                 config_path: Path | None = None) -> None:
         self.popen = popen
         """The child process."""
         self.folder = folder
         """The run folder it trains (where events.jsonl appears)."""
         self.stderr_path = stderr_path
         """A temporary file holding the child's stderr."""
+        self.config_path = config_path
+        """The temporary file the child read its configuration from (None for a resume)."""
         self.resumed = resumed
         """True when this continues an interrupted run."""
         self.started_at = time.time()
@@ -49,26 +65,31 @@ class TrainingProcess:
 
     @classmethod
     def start(cls, config: TrainConfig | None, folder: Path, resume: bool = False) -> "TrainingProcess":
-        """Spawn `python -m lstm_tui --headless-train ...` in its own session (it survives the app)."""
+        """Spawn the headless trainer in its own session (it survives the app)."""
         folder = Path(folder).expanduser().resolve()
-        if resume:
-            argv = ["--headless-train", "--resume", str(folder)]
-        else:
+        config_path = None
+        if not resume:
             assert config is not None
-            argv = ["--headless-train", "--config", str(_config_file(config)), "--out", str(folder)]
+            config_path = write_config_file(config)
         handle, name = tempfile.mkstemp(prefix="lstm-tui-train-", suffix=".stderr")
         try:
             popen = subprocess.Popen(
-                [sys.executable, "-m", "lstm_tui", *argv, "--log-every", LOG_EVERY],
+                child_argv(folder, config_path),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=handle,
                 start_new_session=True,
                 env={**os.environ, "PYTHONUNBUFFERED": "1"},
             )
+        except BaseException:
+            for path in (Path(name), config_path):
+                if path is not None:
+                    with contextlib.suppress(OSError):
+                        path.unlink()
+            raise
         finally:
             os.close(handle)
-        return cls(popen, folder, Path(name), resume)
+        return cls(popen, folder, Path(name), resume, config_path)
 
     @property
     def pid(self) -> int:
@@ -114,8 +135,17 @@ class TrainingProcess:
         lines = [line.strip() for line in text.splitlines() if line.strip()]
         return lines[-1] if lines else f"the trainer exited with status {self.returncode}"
 
+    def failure(self) -> tuple[str, bool]:
+        """Why the child failed (its `failed` event, else its last stderr line), and whether it
+        got as far as writing events in this session (then its last checkpoint is kept)."""
+        events = [e for e in read_events(self.folder / EVENTS) if float(e.get("time") or 0) >= self.started_at - 1.0]
+        failed = [e for e in events if e.get("event") == "failed"]
+        return (str(failed[-1].get("reason")) if failed else self.error_line()), bool(events)
+
     def cleanup(self) -> None:
-        """Remove the stderr file (once the child has exited)."""
+        """Remove the stderr and config files (once the child has exited)."""
         if not self.running:
-            with contextlib.suppress(OSError):
-                self.stderr_path.unlink()
+            for path in (self.stderr_path, self.config_path):
+                if path is not None:
+                    with contextlib.suppress(OSError):
+                        path.unlink()
