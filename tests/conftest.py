@@ -2,34 +2,49 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
-# The shared corpora live beside the checkout (../shared/corpora), never inside it.
-CORPORA_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
+# Small corpora kept in the repository (tests/fixtures/README.md), so a plain clone tests the
+# engine and the app.
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SHAKESPEARE_FIRST_100K = FIXTURES / "tinyshakespeare_first_100k.txt"
+SHAKESPEARE_HELD_OUT = FIXTURES / "tinyshakespeare_120k_125k.txt"
+
+# The full shared corpora live beside the checkout (../shared/corpora), never inside it; only the
+# tests about those files themselves need them.
+SHARED_CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
+needs_shared_corpora = pytest.mark.skipif(
+    not SHARED_CORPORA.is_dir(), reason=f"shared corpora not found at ../shared/corpora beside the checkout ({SHARED_CORPORA})"
+)
 
 
-@pytest.fixture(scope="session")
-def corpora_dir() -> Path:
-    """The shared corpora folder; tests that need it are skipped when it is absent."""
-    if not CORPORA_DIR.is_dir():
-        pytest.skip(f"shared corpora not found at ../shared/corpora beside the checkout ({CORPORA_DIR})")
-    return CORPORA_DIR
+def in_fixtures(*names: str, id: str):
+    """A test parameter: files of tests/fixtures (always present)."""
+    return pytest.param(*(FIXTURES / name for name in names), id=id)
 
 
-def shakespeare_head(corpora_dir: Path, tmp_path_factory, chars: int, name: str) -> Path:
-    """The first `chars` characters of Tiny Shakespeare as a file `name` of its own."""
-    text = (corpora_dir / "tinyshakespeare.txt").read_text(encoding="utf-8")[:chars]
+def in_shared(*names: str, id: str):
+    """A test parameter: files of ../shared/corpora, skipped where that folder is absent."""
+    return pytest.param(*(SHARED_CORPORA / name for name in names), marks=needs_shared_corpora, id=id)
+
+
+def shakespeare_head(tmp_path_factory, chars: int, name: str) -> Path:
+    """The first `chars` (at most 100,000) characters of Tiny Shakespeare as a file `name` of its own."""
+    text = SHAKESPEARE_FIRST_100K.read_text(encoding="utf-8")
+    if chars > len(text):
+        raise ValueError(f"the fixture holds {len(text)} characters of Tiny Shakespeare, not {chars}")
     path = tmp_path_factory.mktemp("corpus") / name
-    path.write_text(text, encoding="utf-8")
+    path.write_text(text[:chars], encoding="utf-8")
     return path
 
 
 @pytest.fixture(scope="session")
-def shakespeare_100k(corpora_dir: Path, tmp_path_factory) -> Path:
-    """The first ~100 kB of Tiny Shakespeare as a file of its own."""
-    return shakespeare_head(corpora_dir, tmp_path_factory, 100_000, "shakespeare100k.txt")
+def shakespeare_100k(tmp_path_factory) -> Path:
+    """The first 100 kB of Tiny Shakespeare as a file of its own (a copy: tests may not touch the fixture)."""
+    return shakespeare_head(tmp_path_factory, 100_000, "shakespeare100k.txt")
 
 
 def small_config(corpus: Path | str, **overrides):
@@ -65,9 +80,8 @@ def trained_char_run(shakespeare_100k: Path, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def held_out(corpora_dir: Path, tmp_path_factory) -> Path:
-    """5 kB of Tiny Shakespeare from beyond the 100 kB the test model trains on."""
-    text = (corpora_dir / "tinyshakespeare.txt").read_text(encoding="utf-8")[120_000:125_000]
+def held_out(tmp_path_factory) -> Path:
+    """5 kB of Tiny Shakespeare from beyond the 100 kB the test model trains on (characters 120,000-125,000)."""
     path = tmp_path_factory.mktemp("heldout") / "heldout.txt"
-    path.write_text(text, encoding="utf-8")
+    shutil.copyfile(SHAKESPEARE_HELD_OUT, path)
     return path

@@ -1,4 +1,4 @@
-"""Tests for Aozora Bunko detection and cleaning (corpora README section 3b)."""
+"""Tests for Aozora Bunko detection and cleaning (the rules of ../shared/corpora/README.md section 3b)."""
 
 from __future__ import annotations
 
@@ -8,18 +8,30 @@ import pytest
 
 from lstm_tui.engine.data.aozora import clean_aozora, looks_like_aozora
 from lstm_tui.engine.data.textfile import read_text_file
+from tests.conftest import SHAKESPEARE_FIRST_100K, SHARED_CORPORA, in_fixtures, in_shared, needs_shared_corpora
 
-RAW_FILES = ["rashomon.sjis.txt", "rashomon.utf8.txt", "wagahaiwa_nekodearu.utf8.txt"]
+# Excerpts in the repository (the same works, cut short) run everywhere; the whole shared files
+# are checked too where ../shared exists.
+RAW_FILES = [
+    in_fixtures("ja/rashomon_excerpt.sjis.txt", id="fixture-rashomon.sjis"),
+    in_fixtures("ja/rashomon_excerpt.utf8.txt", id="fixture-rashomon.utf8"),
+    in_fixtures("ja/wagahaiwa_nekodearu_excerpt.utf8.txt", id="fixture-wagahaiwa_nekodearu.utf8"),
+    in_shared("ja/raw/rashomon.sjis.txt", id="shared-rashomon.sjis"),
+    in_shared("ja/raw/rashomon.utf8.txt", id="shared-rashomon.utf8"),
+    in_shared("ja/raw/wagahaiwa_nekodearu.utf8.txt", id="shared-wagahaiwa_nekodearu.utf8"),
+]
 PAIRS = [
-    ("rashomon.sjis.txt", "akutagawa_rashomon.txt"),
-    ("wagahaiwa_nekodearu.utf8.txt", "soseki_wagahaiwa_nekodearu.txt"),
+    in_fixtures("ja/rashomon_excerpt.sjis.txt", "ja/rashomon_excerpt.clean.txt", id="fixture-rashomon"),
+    in_fixtures("ja/wagahaiwa_nekodearu_excerpt.utf8.txt", "ja/wagahaiwa_nekodearu_excerpt.clean.txt", id="fixture-wagahaiwa_nekodearu"),
+    in_shared("ja/raw/rashomon.sjis.txt", "ja/clean/akutagawa_rashomon.txt", id="shared-rashomon"),
+    in_shared("ja/raw/wagahaiwa_nekodearu.utf8.txt", "ja/clean/soseki_wagahaiwa_nekodearu.txt", id="shared-wagahaiwa_nekodearu"),
 ]
 
 
-@pytest.mark.parametrize(("raw_name", "clean_name"), PAIRS)
-def test_clean_matches_shipped_clean_file(corpora_dir: Path, raw_name: str, clean_name: str) -> None:
-    raw = read_text_file(corpora_dir / "ja" / "raw" / raw_name).text
-    expected = (corpora_dir / "ja" / "clean" / clean_name).read_bytes().decode("utf-8")
+@pytest.mark.parametrize(("raw_path", "clean_path"), PAIRS)
+def test_clean_matches_shipped_clean_file(raw_path: Path, clean_path: Path) -> None:
+    raw = read_text_file(raw_path).text
+    expected = clean_path.read_bytes().decode("utf-8")
     got = clean_aozora(raw)
     if got != expected:  # name the first differing line rather than dump a megabyte
         got_lines, expected_lines = got.split("\n"), expected.split("\n")
@@ -28,23 +40,36 @@ def test_clean_matches_shipped_clean_file(corpora_dir: Path, raw_name: str, clea
         pytest.fail(f"line {where + 1} differs (got {len(got_lines)} lines, expected {len(expected_lines)})")
 
 
-@pytest.mark.parametrize("raw_name", RAW_FILES)
-def test_no_markup_survives_cleaning(corpora_dir: Path, raw_name: str) -> None:
-    cleaned = clean_aozora(read_text_file(corpora_dir / "ja" / "raw" / raw_name).text)
+@pytest.mark.parametrize("raw_path", RAW_FILES)
+def test_no_markup_survives_cleaning(raw_path: Path) -> None:
+    cleaned = clean_aozora(read_text_file(raw_path).text)
     for mark in ("《", "》", "｜", "［＃", "底本：", "-----", "【テキスト中に現れる記号について】"):
         assert mark not in cleaned
     assert cleaned.endswith("\n") and not cleaned.endswith("\n\n")
 
 
-@pytest.mark.parametrize("raw_name", RAW_FILES)
-def test_raw_files_look_like_aozora(corpora_dir: Path, raw_name: str) -> None:
-    assert looks_like_aozora(read_text_file(corpora_dir / "ja" / "raw" / raw_name).text)
+@pytest.mark.parametrize("raw_path", RAW_FILES)
+def test_raw_files_look_like_aozora(raw_path: Path) -> None:
+    assert looks_like_aozora(read_text_file(raw_path).text)
 
 
-def test_clean_files_and_english_do_not_look_like_aozora(corpora_dir: Path) -> None:
-    clean_files = sorted((corpora_dir / "ja" / "clean").glob("*.txt"))
+@pytest.mark.parametrize(
+    "path",
+    [
+        in_fixtures("ja/rashomon_excerpt.clean.txt", id="rashomon"),
+        in_fixtures("ja/wagahaiwa_nekodearu_excerpt.clean.txt", id="wagahaiwa_nekodearu"),
+        in_fixtures(SHAKESPEARE_FIRST_100K.name, id="tinyshakespeare"),
+    ],
+)
+def test_clean_text_and_english_do_not_look_like_aozora(path: Path) -> None:
+    assert not looks_like_aozora(read_text_file(path).text)
+
+
+@needs_shared_corpora
+def test_shared_clean_files_and_english_do_not_look_like_aozora() -> None:
+    clean_files = sorted((SHARED_CORPORA / "ja" / "clean").glob("*.txt"))
     assert clean_files
-    for path in [*clean_files, corpora_dir / "tinyshakespeare.txt"]:
+    for path in [*clean_files, SHARED_CORPORA / "tinyshakespeare.txt"]:
         assert not looks_like_aozora(read_text_file(path).text), path.name
 
 

@@ -152,23 +152,20 @@ def test_mecab_splits_japanese() -> None:
 
 
 @pytest.fixture(scope="module")
-def ptb_word_run(corpora_dir: Path, tmp_path_factory) -> Path:
+def word_run(shakespeare_100k: Path, held_out: Path, tmp_path_factory) -> Path:
+    """A word-level (space tokenizer) model barely trained on Tiny Shakespeare, validated on held-out text."""
     from lstm_tui.engine.train.trainer import Trainer
     from tests.conftest import small_config
 
-    sample = tmp_path_factory.mktemp("ptb")
-    lines = (corpora_dir / "ptb" / "ptb.train.txt").read_text().splitlines()
-    (sample / "train.txt").write_text("\n".join(lines[:3000]) + "\n")
-    (sample / "valid.txt").write_text("\n".join(lines[3000:3300]) + "\n")
-    config = small_config(sample / "train.txt", level="word", tokenizer="space", valid_file=str(sample / "valid.txt"),
+    config = small_config(shakespeare_100k, level="word", tokenizer="space", valid_file=str(held_out),
                           max_steps=30, vocab_size=2000, bptt=20, batch_size=16)
-    folder = sample / "run"
+    folder = tmp_path_factory.mktemp("words") / "run"
     Trainer.new(config, folder).run()
     return folder
 
 
-def test_word_completions_are_renormalised_prefix_matches(ptb_word_run: Path) -> None:
-    predictor = Predictor.load(ptb_word_run)
+def test_word_completions_are_renormalised_prefix_matches(word_run: Path) -> None:
+    predictor = Predictor.load(word_run)
     result = predictor.suggest("the company said it ex", k=5)
     assert result.partial == "ex"
     assert result.items and all(s.token.startswith("ex") for s in result.items)
@@ -219,11 +216,11 @@ def test_char_edits_anywhere_follow_like_fresh_typing(trained_char_run: Path, st
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=edits)
-def test_word_edits_anywhere_follow_like_fresh_typing(ptb_word_run: Path, steps) -> None:
-    check_edits_follow_like_fresh(ptb_word_run, "the company said\nit the\nab", steps)
+def test_word_edits_anywhere_follow_like_fresh_typing(word_run: Path, steps) -> None:
+    check_edits_follow_like_fresh(word_run, "the company said\nit the\nab", steps)
 
 
-@pytest.mark.parametrize("run", ["trained_char_run", "ptb_word_run"])
+@pytest.mark.parametrize("run", ["trained_char_run", "word_run"])
 def test_a_key_at_the_end_of_a_long_text_costs_one_step(run: str, request) -> None:
     """No recomputation of unchanged text: one model step and one line re-tokenised per key."""
     predictor = Predictor.load(request.getfixturevalue(run))

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from lstm_tui.engine.errors import UserError
 from lstm_tui.engine.data.textfile import DecodedText, decode_bytes, neutralise, read_text_file, visible_token
+from tests.conftest import in_fixtures, in_shared
 
 JAPANESE_SAMPLE = "吾輩は猫である。名前はまだ無い。\nどこで生れたかとんと見当がつかぬ。ニャーニャー泣いていた。\n"
 PNG_HEADER = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
@@ -43,24 +44,37 @@ def write(tmp_path: Path, name: str, data: bytes) -> Path:
 # --- decoding -----------------------------------------------------------------------------
 
 
-def test_shift_jis_rashomon_decodes_as_cp932(corpora_dir: Path) -> None:
-    raw = corpora_dir / "ja" / "raw"
-    decoded = read_text_file(raw / "rashomon.sjis.txt")
-    expected = (raw / "rashomon.utf8.txt").read_bytes().decode("utf-8").replace("\r\n", "\n")
+@pytest.mark.parametrize(
+    ("sjis", "utf8"),
+    [
+        in_fixtures("ja/rashomon_excerpt.sjis.txt", "ja/rashomon_excerpt.utf8.txt", id="fixture"),
+        in_shared("ja/raw/rashomon.sjis.txt", "ja/raw/rashomon.utf8.txt", id="shared"),
+    ],
+)
+def test_shift_jis_rashomon_decodes_as_cp932(sjis: Path, utf8: Path) -> None:
+    decoded = read_text_file(sjis)
+    expected = utf8.read_bytes().decode("utf-8").replace("\r\n", "\n")
     assert decoded.encoding == "cp932"
     assert decoded.had_crlf and not decoded.had_bom
     assert "\r" not in decoded.text
     assert decoded.text == expected
 
 
-def test_utf8_rashomon_detected_as_utf8(corpora_dir: Path) -> None:
-    decoded = read_text_file(corpora_dir / "ja" / "raw" / "rashomon.utf8.txt")
+@pytest.mark.parametrize(
+    "path", [in_fixtures("ja/rashomon_excerpt.utf8.txt", id="fixture"), in_shared("ja/raw/rashomon.utf8.txt", id="shared")]
+)
+def test_utf8_rashomon_detected_as_utf8(path: Path) -> None:
+    decoded = read_text_file(path)
     assert (decoded.encoding, decoded.had_bom, decoded.had_crlf) == ("utf-8", False, True)
     assert decoded.text.startswith("羅生門\n芥川龍之介\n")
 
 
-def test_bom_file_detected_and_stripped(corpora_dir: Path) -> None:
-    decoded = read_text_file(corpora_dir / "ja" / "raw" / "wagahaiwa_nekodearu.utf8.txt")
+@pytest.mark.parametrize(
+    "path",
+    [in_fixtures("ja/wagahaiwa_nekodearu_excerpt.utf8.txt", id="fixture"), in_shared("ja/raw/wagahaiwa_nekodearu.utf8.txt", id="shared")],
+)
+def test_bom_file_detected_and_stripped(path: Path) -> None:
+    decoded = read_text_file(path)
     assert (decoded.encoding, decoded.had_bom, decoded.had_crlf) == ("utf-8-sig", True, False)
     assert decoded.text.startswith("吾輩は猫である\n")
 
@@ -266,8 +280,16 @@ def test_neutralise_controls() -> None:
     assert neutralise("\u2066x\u2069") == "⟨U+2066⟩x⟨U+2069⟩"
 
 
-def test_neutralise_keeps_japanese(corpora_dir: Path) -> None:
-    text = (corpora_dir / "ja" / "clean" / "akutagawa_rashomon.txt").read_text(encoding="utf-8")
+@pytest.mark.parametrize(
+    "path",
+    [
+        in_fixtures("ja/rashomon_excerpt.clean.txt", id="fixture-rashomon"),
+        in_fixtures("ja/wagahaiwa_nekodearu_excerpt.clean.txt", id="fixture-wagahaiwa_nekodearu"),
+        in_shared("ja/clean/akutagawa_rashomon.txt", id="shared-rashomon"),
+    ],
+)
+def test_neutralise_keeps_japanese(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
     assert neutralise(text) == text
 
 

@@ -40,21 +40,18 @@ def one_blas_thread():
 
 
 @pytest.fixture(scope="session")
-def shakespeare_30k(corpora_dir: Path, tmp_path_factory) -> Path:
+def shakespeare_30k(tmp_path_factory) -> Path:
     """About 30 kB of Tiny Shakespeare: small enough to train on in seconds."""
-    return shakespeare_head(corpora_dir, tmp_path_factory, 30_000, "shakespeare30k.txt")
+    return shakespeare_head(tmp_path_factory, 30_000, "shakespeare30k.txt")
 
 
 @pytest.fixture(scope="session")
-def trained_word_run(corpora_dir: Path, tmp_path_factory) -> Path:
-    """A tiny word-level (space tokenizer) model on the start of the Penn Treebank."""
+def trained_word_run(shakespeare_100k: Path, tmp_path_factory) -> Path:
+    """A tiny word-level (space tokenizer) model on the start of Tiny Shakespeare."""
     from lstm_tui.engine.train.trainer import Trainer
 
-    text = (corpora_dir / "ptb" / "ptb.train.txt").read_text(encoding="utf-8")[:60_000]
-    corpus = tmp_path_factory.mktemp("ptb") / "ptb60k.txt"
-    corpus.write_text(text, encoding="utf-8")
-    folder = tmp_path_factory.mktemp("runs") / "ptb-word"
-    config = small_config(corpus, level="word", tokenizer="space", units=32, bptt=16, batch_size=8, max_steps=30, eval_every=30)
+    folder = tmp_path_factory.mktemp("runs") / "shakespeare-word"
+    config = small_config(shakespeare_100k, level="word", tokenizer="space", units=32, bptt=16, batch_size=8, max_steps=30, eval_every=30)
     Trainer.new(config, folder).run()
     return folder
 
