@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     outputs = predictor.outputs(ids[:-1])
     fed = time.perf_counter() - started
-    results = grid_scores(outputs, ids, predictor.w.w_outt, predictor.w.b_out, grid)
+    results = grid_scores(outputs, ids, predictor.weights.w_outt, predictor.weights.b_out, grid)
     scored = time.perf_counter() - started - fed
     char = predictor.level == "char"
     print(f"{source}: {len(ids) - 1:,} targets; model pass {fed:.1f} s, {len(grid)} settings scored in {scored:.1f} s")

@@ -13,7 +13,8 @@ from lstm_tui.engine.train.config import TrainConfig
 from lstm_tui.engine.errors import UserError
 from lstm_tui.engine.eval.evaluate import evaluate_file
 from lstm_tui.engine.infer.neural_cache import MAX_SIZE, CacheSettings
-from lstm_tui.engine.infer.predictor import CHUNK, FULL_WINDOW, Predictor
+from lstm_tui.engine.infer.predictor import Predictor
+from lstm_tui.engine.infer.state_stack import CHUNK, FULL_WINDOW
 
 SETTINGS = CacheSettings(size=60, theta=0.5, mix=0.25)
 
@@ -122,7 +123,7 @@ def test_grid_scores_equal_the_predictor_fed_token_by_token(trained_char_run: Pa
     plain = Predictor.load(trained_char_run, CacheSettings(0))
     text = held_out.read_text(encoding="utf-8")[:700]
     ids = plain.vocab.encode(list(text))
-    results = grid_scores(plain.outputs(ids[:-1]), ids, plain.w.w_outt, plain.w.b_out, grid, chunk=64)
+    results = grid_scores(plain.outputs(ids[:-1]), ids, plain.weights.w_outt, plain.weights.b_out, grid, chunk=64)
     for settings, (nll, rank) in zip(grid, results):
         predictor = Predictor.load(trained_char_run, settings)
         predictor.reset()

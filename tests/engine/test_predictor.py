@@ -10,7 +10,8 @@ import pytest
 
 from lstm_tui.engine.runs.model_file import load_model
 from lstm_tui.engine.runtime.chainer_compat import chainer
-from lstm_tui.engine.infer.predictor import CHUNK, FULL_WINDOW, Predictor
+from lstm_tui.engine.infer.predictor import Predictor
+from lstm_tui.engine.infer.state_stack import CHUNK, FULL_WINDOW
 from lstm_tui.engine.data.tokenizers import MecabTokenizer, SpaceTokenizer
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lstm_tui.engine.infer import predictor as predictor_module
-from lstm_tui.engine.infer import split_step
+from lstm_tui.engine.infer import split_step, step_weights
 from lstm_tui.engine.model.language_model import LanguageModel, ModelConfig
 from lstm_tui.engine.infer.neural_cache import CacheSettings
-from lstm_tui.engine.infer.predictor import Predictor, step_bytes
+from lstm_tui.engine.infer.predictor import Predictor
 from lstm_tui.engine.infer.split_step import SplitPacer
+from lstm_tui.engine.infer.step_weights import step_bytes
 from lstm_tui.engine.data.tokenizers import CharTokenizer
 from lstm_tui.engine.data.vocabulary import UNK, Vocabulary
 
@@ -28,7 +28,7 @@ def build(vocab: int, units: int, embed: int, parts: int, cache: int = 0, scale:
         param.array[...] *= scale
     words = Vocabulary([UNK] + [chr(0x4E00 + i) for i in range(vocab - 1)])
     predictor = Predictor(model, words, CharTokenizer(), cache=CacheSettings(cache), parts=parts)
-    predictor.pacer = SplitPacer(**pacing)
+    predictor.token_step.pacer = SplitPacer(**pacing)
     return predictor
 
 
@@ -36,12 +36,12 @@ def build(vocab: int, units: int, embed: int, parts: int, cache: int = 0, scale:
 @pytest.mark.parametrize("vocab, units, embed, table", [(65, 256, 256, True), (30, 6, 5, True), (30, 12, 7, False)])
 def test_the_split_step_equals_the_one_core_step(vocab, units, embed, table, pacing, monkeypatch) -> None:
     if not table:  # layer 1's input projection computed per key instead of looked up
-        monkeypatch.setattr(predictor_module, "TABLE_LIMIT", 0)
+        monkeypatch.setattr(step_weights, "TABLE_LIMIT", 0)
     ids = np.random.default_rng(1).integers(1, vocab, 300)
     # Saturating weights: each step from the same state, where only the order of float32 sums differs
     one, two = build(vocab, units, embed, 1, scale=8), build(vocab, units, embed, 2, scale=8, pacing=pacing)
     assert (one.parts, two.parts) == (1, 2)
-    assert (two.w.table1 is not None) == table
+    assert (two.weights.table1 is not None) == table
     out = np.empty((4, units), dtype=np.float32)
     for token_id in ids:
         prev = one._state()

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from rich.cells import cell_len
 
 from lstm_tui.tui import format as fmt
-from lstm_tui.engine.infer.predictor import common_prefix_length
+from lstm_tui.engine.infer.text_follower import common_prefix_length
 from lstm_tui.tui.widgets.ghost_editor import ghost_display
 from lstm_tui.tui.widgets.suggestions import BAR_CELLS, bar, clip
 

@@ -12,7 +12,7 @@ import pytest
 from lstm_tui.engine.infer.predictor import Predictor
 from lstm_tui.engine.data.textfile import visible_token
 from lstm_tui.tui.app import LstmTuiApp
-from lstm_tui.tui.prediction import GHOST_TOKENS
+from lstm_tui.tui.live_model import GHOST_TOKENS
 from lstm_tui.tui.screens.predict import PredictScreen
 from lstm_tui.tui.widgets.ghost_editor import GhostEditor
 from lstm_tui.tui.widgets.status_bar import ModelStatus

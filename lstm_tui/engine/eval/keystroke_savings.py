@@ -22,7 +22,8 @@ from typing import Protocol
 import numpy as np
 
 from lstm_tui.engine.eval.ngram import KneserNeyModel, UnigramModel
-from lstm_tui.engine.infer.predictor import Predictor, SuggestionRanker
+from lstm_tui.engine.infer.predictor import Predictor
+from lstm_tui.engine.infer.suggestion_ranker import SuggestionRanker
 from lstm_tui.engine.data.tokenizers import Tokenizer
 from lstm_tui.engine.data.vocabulary import UNK, Vocabulary
 

@@ -9,8 +9,9 @@ each stored h_i:
     p_cache(w) ∝ Σ_{i: x_{i+1} = w} exp(θ · h_t·h_i),    p(w) = (1 − λ)·p_model(w) + λ·p_cache(w).
 
 Nothing is trained: θ (`theta`) and λ (`mix`) are chosen on a validation split
-(`grid_scores`, `benchmarks/cache_sweep.py`; results in benchmarks/RESULTS.md). The predictor keeps the states it needs anyway (for backspace), so the
-cache costs one (size × H) matrix-vector product and a scatter-add per keystroke.
+(`grid_scores`, `benchmarks/cache_sweep.py`; results in benchmarks/RESULTS.md). The predictor
+keeps the states it needs anyway (for backspace), so the cache costs one (size × H)
+matrix-vector product and a scatter-add per keystroke.
 """
 
 from __future__ import annotations

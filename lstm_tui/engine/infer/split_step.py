@@ -1,21 +1,19 @@
 """A keystroke's LSTM step split across two cores by units, so each core's weights stay in its cache.
 
 A keystroke of a 2×256 char model reads 3 MB of weights: more than one core's L2 (1–2 MB), so
-one core streams them from L3 on every key (~90–130 µs). Split by units, part p owns units
-[p·H/P, (p+1)·H/P) and the four gate columns of each: a core reads only its part's 1.5 MB —
-which stays in its own L2 where that is 2 MB (Intel Xeon host, 12-03), and otherwise is at least
-half the stream, read by two cores at once (AMD EPYC, 1 MB L2) — and computes its units' cells
-without waiting for the other part. The only join is between the layers (layer 2 reads all of
-h1). Measured: the step 106–133 µs on one core, 41–49 µs split (Xeon); the whole keystroke with
-top-5 48–52 µs p50, 104–122 µs p99 (EPYC).
+one core streams them from L3 on every key. Split by units, part p owns units
+[p·H/P, (p+1)·H/P) and the four gate columns of each: a core reads only its part's half — which
+stays in its own L2 where that is 2 MB, and otherwise is still half the stream, read by two cores
+at once — and computes its units' cells without waiting for the other part. The only join is
+between the layers (layer 2 reads all of h1).
 
-That pays only while Numba's OpenMP workers are awake: they spin a few ms after a launch
-(~2.5 µs a launch then), then sleep, and waking a sleeping one cost ~7 ms on the EPYC VM (an
-idle vCPU; measured after 10 and 80 ms idle: 6.7–6.9 ms a key split, 0.5 ms on one core). Keys
-typed by a person come 50–300 ms apart, so `SplitPacer` splits only steps that come in a burst
-(following a paste, the ghost text, eval, back-to-back keys) and runs the rest through
-`serial_step`, the same kernel on one core. Numba's fallback layer (workqueue, when libgomp is
-missing) wakes its workers through the OS on every launch (~75 µs): then `split_parts` says 1.
+That pays only while Numba's OpenMP workers are awake: they spin a few ms after a launch, then
+sleep, and waking a sleeping one can cost milliseconds on a busy virtual machine, far more than
+the split saves. Keys typed by a person come 50–300 ms apart, so `SplitPacer` splits only steps
+that come in a burst (following a paste, the ghost text, eval, back-to-back keys) and runs the
+rest through `serial_step`, the same kernel on one core. Numba's fallback layer (workqueue, when
+libgomp is missing) wakes its workers through the OS on every launch: then `split_parts` says 1.
+Measurements: benchmarks/RESULTS.md ("the step split over both cores").
 """
 
 from __future__ import annotations
@@ -32,7 +30,7 @@ from lstm_tui.engine.runtime.blas_threads import BIG_STEP_BYTES
 _OPTIONS = dict(fastmath=True, error_model="numpy", nogil=True, cache=True)
 SPLIT_MIN_BYTES = 1 << 20  # weights a key reads below which one core's L2 holds them all: no split
 PARTS = 2
-AWAKE_S = 1e-3  # a launch this soon after the last one finds the workers still spinning (measured: ≥ 2 ms)
+AWAKE_S = 1e-3  # a launch this soon after the last one finds the workers still spinning (they spin longer)
 BURST = 8  # steps this close together in a row: a burst (more than one key's own: the step and 4 of ghost text)
 
 
@@ -40,7 +38,7 @@ def split_parts(step_bytes: int, units: int) -> int:
     """How many cores a batch-1 step of this size should be split over (1: not split).
 
     Above `BIG_STEP_BYTES` the weights are far beyond any L2 and two BLAS threads stream them
-    (`threads.keystroke_blas_threads`), which the split does not beat (measured for 2×650)."""
+    (`blas_threads.keystroke_blas_threads`), which the split does not beat."""
     if not SPLIT_MIN_BYTES <= step_bytes < BIG_STEP_BYTES or units % PARTS:
         return 1
     if len(os.sched_getaffinity(0)) < PARTS or not _spinning_threads():

@@ -15,7 +15,7 @@ from textual.worker import Worker, WorkerState
 from lstm_tui.engine.errors import UserError
 from lstm_tui.engine.data.textfile import neutralise
 from lstm_tui.engine.runtime.blas_threads import use_blas_threads
-from lstm_tui.tui.prediction import INLINE_CHARS, LiveModel, Prediction
+from lstm_tui.tui.live_model import INLINE_CHARS, LiveModel, Prediction
 from lstm_tui.tui.textual_hooks import flush_repaints
 from lstm_tui.tui.widgets.ghost_editor import GhostEditor
 from lstm_tui.tui.widgets.predict_settings import PredictSettings

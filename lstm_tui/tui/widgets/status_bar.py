@@ -10,7 +10,7 @@ from textual.widget import Widget
 
 from lstm_tui.engine.data.textfile import neutralise
 from lstm_tui.tui import format as fmt
-from lstm_tui.tui.prediction import LiveModel
+from lstm_tui.tui.live_model import LiveModel
 
 
 SEPARATOR = " · "

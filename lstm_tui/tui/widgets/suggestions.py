@@ -10,7 +10,7 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
-from lstm_tui.engine.infer.predictor import Suggestions
+from lstm_tui.engine.infer.suggestion_ranker import Suggestions
 from lstm_tui.engine.data.textfile import visible_token
 
 BAR_CELLS = 12

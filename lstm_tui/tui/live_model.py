@@ -12,7 +12,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from lstm_tui.engine.infer.predictor import Predictor, Suggestions, common_prefix_length
+from lstm_tui.engine.infer.predictor import Predictor
+from lstm_tui.engine.infer.suggestion_ranker import Suggestions
+from lstm_tui.engine.infer.text_follower import common_prefix_length
 from lstm_tui.engine.runtime.blas_threads import keystroke_blas_threads
 
 GHOST_TOKENS = 4  # tokens of greedy continuation shown as ghost text
