@@ -17,7 +17,7 @@ from lstm_tui.engine.data.catalogue import CatalogueEntry, load_catalogue
 from lstm_tui.engine.runs.checkpoints import TRAINER_NPZ
 from lstm_tui.engine.errors import UserError
 from lstm_tui.engine.data.textfile import neutralise
-from lstm_tui.engine.train.trainer import default_run_name
+from lstm_tui.engine.train.trainer_setup import default_run_name
 from lstm_tui.tui import format as fmt
 from lstm_tui.tui.corpus_facts import CorpusFacts, describe_corpus
 from lstm_tui.tui.widgets.corpus_picker import CorpusPicker
