@@ -16,7 +16,8 @@ from datetime import datetime
 from pathlib import Path
 
 from lstm_tui.engine.train.config import TrainConfig
-from lstm_tui.engine.train.trainer import RunResult, Trainer, perplexity
+from lstm_tui.engine.train.progress import perplexity
+from lstm_tui.engine.train.trainer import RunResult, Trainer
 
 SIGNALS = tuple(s for s in (getattr(signal, "SIGINT", None), getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if s)
 
@@ -180,7 +181,7 @@ def run_headless(
         trainer = Trainer.new(config, out, listeners=[printer])
     previous = {}
     # mpiexec forwards SIGUSR1 to every rank (SIGINT/SIGTERM it turns into SIGTERM, then SIGKILL)
-    signals = SIGNALS + ((signal.SIGUSR1,) if trainer.dist is not None and hasattr(signal, "SIGUSR1") else ())
+    signals = SIGNALS + ((signal.SIGUSR1,) if trainer.processes.distributed and hasattr(signal, "SIGUSR1") else ())
     for sig in signals:
         with contextlib.suppress(ValueError):  # not the main thread
             previous[sig] = signal.signal(sig, on_signal)
@@ -191,7 +192,7 @@ def run_headless(
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     if trainer.is_main:
-        _say(summary(result, ranks=trainer.dist.size if trainer.dist is not None else None))
+        _say(summary(result, ranks=trainer.processes.size if trainer.processes.distributed else None))
     if result.status == "failed":
         return 1
     if result.status == "interrupted" and caught:

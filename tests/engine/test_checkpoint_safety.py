@@ -119,7 +119,7 @@ def test_a_run_folder_cannot_redirect_writes_outside_itself(run_copy: Path, tmp_
     outside.write_text("precious\n")
     (run_copy / "events.jsonl").unlink()
     (run_copy / "events.jsonl").symlink_to(outside)
-    steps = Trainer.resume(run_copy).step + 2
+    steps = Trainer.resume(run_copy).progress.step + 2
     with pytest.raises(UserError, match="symlink; refusing to write through it") as info:
         Trainer.resume(run_copy, {"max_steps": steps}).run()
     assert "\n" not in str(info.value)
@@ -133,7 +133,7 @@ def test_checkpoint_files_replace_a_planted_symlink_instead_of_writing_through_i
     outside = tmp_path / "victim.npz"
     outside.write_bytes(b"precious")
     (run_copy / "events.jsonl").unlink()
-    trainer = Trainer.resume(run_copy, {"max_steps": Trainer.resume(run_copy).step + 2})
+    trainer = Trainer.resume(run_copy, {"max_steps": Trainer.resume(run_copy).progress.step + 2})
     (run_copy / "model.npz").unlink()
     (run_copy / "model.npz").symlink_to(outside)
     trainer.run()

@@ -97,25 +97,3 @@ def test_second_trainer_on_same_folder_refuses(shakespeare_100k: Path, tmp_path:
 
     (folder / "train.lock").write_text(f"{socket.gethostname()} 999999999\n")
     RunLock(folder).acquire()
-
-
-def test_anneal_is_flat_then_falls_linearly_to_a_twentieth() -> None:
-    """--anneal 0.3: the full rate for 70 % of the budget, then a straight line down to 1/20."""
-    from types import SimpleNamespace
-
-    from lstm_tui.engine.train.config import TrainConfig
-    from lstm_tui.engine.train.trainer import ANNEAL_FLOOR, Trainer
-
-    def factor(step: int, elapsed: float, total: int | None, deadline: float | None, anneal: float = 0.3) -> float:
-        fake = SimpleNamespace(config=TrainConfig.from_values(anneal=anneal), step=step, elapsed=elapsed)
-        return Trainer._anneal_factor(fake, total, deadline)
-
-    assert factor(50, 0.0, 100, None) == 1.0
-    assert factor(70, 0.0, 100, None) == 1.0
-    assert abs(factor(85, 0.0, 100, None) - (ANNEAL_FLOOR + (1 - ANNEAL_FLOOR) * 0.5)) < 1e-9
-    assert abs(factor(100, 0.0, 100, None) - ANNEAL_FLOOR) < 1e-9
-    assert abs(factor(0, 85.0, None, 100.0) - factor(85, 0.0, 100, None)) < 1e-9  # a time budget the same way
-    assert factor(0, 90.0, 1000, 100.0) == factor(0, 90.0, None, 100.0)  # whichever limit is nearer
-    assert factor(99, 99.0, 100, 100.0, anneal=0.0) == 1.0  # off by default
-    with pytest.raises(UserError, match="--anneal"):
-        TrainConfig.from_values(anneal=1.5).validate()

@@ -62,8 +62,8 @@ def test_a_run_validates_and_saves_the_average_and_resumes_exactly(shakespeare_1
         np.testing.assert_array_equal(array, snapshot[PREFIX + name.lstrip("/")], err_msg=name)
         np.testing.assert_array_equal(snapshot["model/" + name.lstrip("/")], raw[name].array, err_msg=name)
     assert any(not np.array_equal(saved[n], snapshot["model/" + n.lstrip("/")]) for n in saved)
-    with trainer.weights_in_use():  # the recorded valid loss is the average's
-        assert trainer.evaluate(trainer.valid_streams) == pytest.approx(trainer.last_valid, rel=1e-6)
+    with trainer.evaluator.weights_in_use():  # the recorded valid loss is the average's
+        assert trainer.evaluator.loss(trainer.valid_streams) == pytest.approx(trainer.progress.last_valid, rel=1e-6)
 
     stop = threading.Event()
 

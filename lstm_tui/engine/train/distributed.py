@@ -74,7 +74,11 @@ def _check_nccl() -> None:
 
 class DataParallel:
     """The ranks of one data-parallel run: who this process is, its share of the streams, and the
-    few collective operations the trainer needs (each one called by every rank at the same point)."""
+    few collective operations the trainer needs (each one called by every rank at the same point).
+    `processes.SingleProcess` has the same interface for a run in one process."""
+
+    distributed = True
+    """Started as a data-parallel run: the events and the resume hint name its ranks."""
 
     def __init__(self, comm) -> None:
         self.comm = comm
@@ -124,6 +128,11 @@ class DataParallel:
         """This rank's contiguous block of `batch` streams (nearly equal blocks when not divisible)."""
         return slice(self.rank * batch // self.size, (self.rank + 1) * batch // self.size)
 
+    def own_streams(self, x: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """This rank's contiguous block of a window's streams (inputs and targets)."""
+        block = self.block(x.shape[1])
+        return np.ascontiguousarray(x[:, block]), np.ascontiguousarray(t[:, block])
+
     def choose_device(self, spec: str, communicator: str | None) -> DeviceChoice:
         """This rank's device (`gpu`/`auto`: the GPU numbered by `intra_rank`) and the gradient communicator."""
         spec = (spec or "auto").strip().lower()
@@ -171,11 +180,11 @@ class DataParallel:
         """The mean of `value` over all ranks (NaN or inf on any rank gives a non-finite mean everywhere)."""
         return self.sum(value) / self.size
 
-    def any(self, *flags: bool) -> list[bool]:
+    def any(self, *flags: bool) -> tuple[bool, ...]:
         """Each flag, true on every rank when it is true on any rank."""
         buffer = np.array(flags, dtype=np.int32)
         self.comm.mpi_comm.Allreduce(self._mpi.IN_PLACE, buffer, op=self._mpi.MAX)
-        return [bool(flag) for flag in buffer]
+        return tuple(bool(flag) for flag in buffer)
 
     def gather(self, obj: T) -> list[T] | None:
         """Every rank's `obj` in rank order on rank 0; None on the others."""
