@@ -129,7 +129,7 @@ def _model_arg(parser: argparse.ArgumentParser) -> None:
 def _sub_parser(command: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=f"{PROG} {command}")
     if command == "corpora":
-        parser.description = "List the built-in and catalogued corpora."
+        parser.description = "List the corpora this installation has: built-in, bundled, and ../shared ones where present."
     elif command == "models":
         parser.description = "List run folders."
         parser.add_argument("folder", nargs="?", help="folder of runs, or one run folder (default $LSTM_TUI_CHECKPOINTS, else checkpoints/ of the checkout)")
@@ -177,11 +177,12 @@ def _positive(name: str, value: float) -> None:
 def run_subcommand(command: str, argv: list[str]) -> int:
     args = _sub_parser(command).parse_args(argv)
     if command == "corpora":
-        from lstm_tui.engine.data.catalogue import catalogue_folder, load_catalogue
+        from lstm_tui.engine.data.catalogue import catalogue_folder, listed_entries, load_catalogue
 
-        for entry in load_catalogue().values():
-            mark = "" if entry.available else "  [not available here]"
-            print(f"{entry.name:<18} {entry.level:<5} {entry.tokenizer:<6} {entry.description}{mark}")
+        print(f"{'NAME':<18} {'LEVEL':<11} DESCRIPTION")
+        for entry in listed_entries(load_catalogue()):
+            mark = f"  [{entry.note}]" if entry.note else ""
+            print(f"{entry.name:<18} {entry.level_label:<11} {entry.description}{mark}")
         print(f"\ncatalogue: {catalogue_folder() / 'catalogue.json'} (see corpora/README.md to add one); any text file or folder also works: --corpus PATH")
         return 0
     if command == "models":

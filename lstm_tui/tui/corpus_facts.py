@@ -14,7 +14,7 @@ from lstm_tui.engine.data.aozora import looks_like_aozora
 from lstm_tui.engine.data.builtin_corpora import load_builtin
 from lstm_tui.engine.data.catalogue import CatalogueEntry
 from lstm_tui.engine.errors import UserError
-from lstm_tui.engine.data.textfile import neutralise, read_text_file
+from lstm_tui.engine.data.textfile import is_text_file_name, neutralise, read_text_file
 
 PREVIEW_LINES = 20
 PREVIEW_LINE_CHARS = 300
@@ -73,7 +73,7 @@ def _describe_text(spec: str, title: str, text: str, size_bytes: int, encoding: 
 
 def _describe_path(spec: str, path: Path, title: str | None = None) -> CorpusFacts:
     if path.is_dir():
-        files = sorted(itertools.islice((p for p in path.rglob("*.txt") if p.is_file()), FOLDER_FILE_LIMIT))
+        files = sorted(itertools.islice((p for p in path.rglob("*") if is_text_file_name(p.name) and p.is_file()), FOLDER_FILE_LIMIT))
         if not files:
             raise UserError(f"{neutralise(str(path))} is a folder with no .txt files; choose a text file or a folder of .txt files")
         total = sum(p.stat().st_size for p in files)
@@ -98,8 +98,7 @@ def describe_corpus(spec: str, catalogue: dict[str, CatalogueEntry]) -> CorpusFa
         raise UserError("no corpus chosen; pick a file, a folder of .txt files or a catalogue entry")
     entry = catalogue.get(spec)
     if entry is not None:
-        if not entry.available:
-            raise UserError(f"catalogued corpus {spec!r} is not available here (its files are missing: {entry.source})")
+        entry.require_available()
         if entry.source.startswith("builtin:"):
             text = load_builtin(entry.source[len("builtin:") :])
             facts = _describe_text(spec, spec, text, len(text.encode("utf-8")), "utf-8", 1, [])

@@ -6,7 +6,9 @@ import json
 from pathlib import Path
 
 from lstm_tui.cli import main
+from lstm_tui.engine.data.catalogue import load_catalogue
 from lstm_tui.engine.infer.predictor import Predictor
+from tests.conftest import SHARED_CORPORA
 
 
 def test_predict_json_matches_predictor(capsys, trained_char_run: Path) -> None:
@@ -26,10 +28,19 @@ def test_generate_is_reproducible_with_seed(capsys, trained_char_run: Path) -> N
     assert first.startswith("ROMEO:") and len(first) > 30
 
 
-def test_corpora_lists_builtin_and_catalogue(capsys) -> None:
+def test_corpora_lists_what_exists(capsys) -> None:
+    """Built-in and bundled corpora always; ../shared ones (ptb) only where that folder is."""
     assert main(["corpora"]) == 0
-    out = capsys.readouterr().out
-    assert "builtin:pydoc" in out and "tinyshakespeare" in out and "ptb" in out
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["NAME", "LEVEL", "DESCRIPTION"]
+    rows = {line.split()[0]: line for line in lines[1:] if line and not line.startswith("catalogue:")}
+    bundled = ["builtin:pydoc", "en-books", "en-heldout", "en-doyle", "en-doyle-heldout", "tinyshakespeare", "ja-books", "ja-heldout"]
+    shared = [e.name for e in load_catalogue().values() if e.shared and e.available]
+    assert list(rows) == bundled + shared
+    assert ("ptb" in rows) == (SHARED_CORPORA / "ptb").is_dir()
+    assert rows["builtin:pydoc"].split()[1:3] == ["char", "The"]  # no "char char"
+    assert rows["ja-books"].split()[1] == "word/mecab"
+    assert all("damaged" not in row for row in rows.values())
 
 
 def test_models_lists_runs(capsys, trained_char_run: Path) -> None:

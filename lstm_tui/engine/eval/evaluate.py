@@ -23,7 +23,7 @@ from lstm_tui.engine.runs.atomic import atomic_open
 from lstm_tui.engine.runs.model_file import SavedModel, load_model
 from lstm_tui.engine.runs.run_folder import EVAL_JSON, MODEL_JSON
 from lstm_tui.engine.train.config import RunConfig, TrainConfig
-from lstm_tui.engine.data.corpus import LoadedCorpus, read_document
+from lstm_tui.engine.data.corpus import LoadedCorpus, read_whole_text
 from lstm_tui.engine.data.dataset import load_config_corpus, load_dataset
 from lstm_tui.engine.errors import UserError
 from lstm_tui.engine.eval.keystroke_savings import NgramPredictor, PredictorSuggester, TypingResult, simulate_typing
@@ -224,7 +224,7 @@ def held_out_ids(saved: SavedModel, predictor: Predictor, path: Path | None, spl
         run = run_corpus(saved.meta, saved.folder, "--split needs", "evaluate a FILE instead")
         text, source = split_text(saved.meta, *run, split)
     else:
-        text, source = read_document(Path(path)).text, str(path)
+        text, source = read_whole_text(path)
     ids = saved.vocab.encode(predictor.tokenizer.tokenize(text))
     if max_tokens is not None:
         ids = ids[: max_tokens + 1]

@@ -12,14 +12,12 @@ from textual.widget import Widget
 from textual.widgets import DirectoryTree, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from lstm_tui.engine.data.catalogue import CatalogueEntry
-from lstm_tui.engine.data.textfile import neutralise
-
-TEXT_SUFFIXES = (".txt",)
+from lstm_tui.engine.data.catalogue import CatalogueEntry, listed_entries
+from lstm_tui.engine.data.textfile import is_text_file_name, neutralise
 
 
 class TextFileTree(DirectoryTree):
-    """A DirectoryTree showing folders and text files (.txt or no extension), no dotfiles."""
+    """A DirectoryTree showing folders and text files (.txt, .txt.gz, .txt.xz or no extension), no dotfiles."""
 
     def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
         """Folders and text files; nothing hidden, nothing unreadable."""
@@ -27,7 +25,7 @@ class TextFileTree(DirectoryTree):
             if path.name.startswith("."):
                 continue
             try:
-                if path.is_dir() or (path.is_file() and (path.suffix.lower() in TEXT_SUFFIXES or not path.suffix)):
+                if path.is_dir() or (path.is_file() and (is_text_file_name(path.name) or not path.suffix)):
                     yield path
             except OSError:
                 continue
@@ -49,7 +47,7 @@ class CorpusPicker(Widget):
         self.root = root
         """The folder the file browser starts in."""
         self.catalogue = catalogue
-        """Built-in and catalogued corpora, by name."""
+        """Built-in and catalogued corpora, by name (the picker offers `listed_entries` of them)."""
 
     def compose(self) -> ComposeResult:
         yield Label("Corpus", classes="section-title")
@@ -60,10 +58,10 @@ class CorpusPicker(Widget):
         yield tree
         yield Label("Catalogue", classes="section-title")
         options = []
-        for entry in self.catalogue.values():
-            label = Text.assemble((neutralise(entry.name), "bold"), f"  {entry.level}")
-            if not entry.available:
-                label.append("  (files missing here)", style="dim")
+        for entry in listed_entries(self.catalogue):
+            label = Text.assemble((neutralise(entry.name), "bold"), f"  {entry.level_label}")
+            if entry.note:
+                label.append(f"  ({entry.note})", style="dim")
             options.append(Option(label, id=entry.name, disabled=not entry.available))
         yield OptionList(*options, id="catalogue")
 
