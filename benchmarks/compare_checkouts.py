@@ -53,21 +53,22 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--tokens", type=int, default=1000, help="keystrokes per keystroke run")
     parser.add_argument("--cache", type=int, default=1000)
+    parser.add_argument("--only", choices=("train", "keys"), help="measure only the trainer step or only the keystrokes")
     args = parser.parse_args()
     checkouts = {"base": args.base.resolve(), "new": args.new.resolve()}
     rates: dict[tuple[str, str], list[float]] = {}
     keys: dict[tuple[str, str, int], list[float]] = {}
     for round_ in range(args.rounds):
         for label, checkout in checkouts.items():
-            for config in args.configs:
+            for config in args.configs if args.only != "keys" else ():
                 rates.setdefault((label, config), []).append(train_rate(checkout, config, args.steps))
-            for row, (p50, p99) in keystroke_rows(checkout, args.tokens, args.cache).items():
+            for row, (p50, p99) in (keystroke_rows(checkout, args.tokens, args.cache) if args.only != "train" else {}).items():
                 keys.setdefault((label, row, 50), []).append(p50)
                 keys.setdefault((label, row, 99), []).append(p99)
         print(f"round {round_ + 1} of {args.rounds} done", flush=True)
     print("| measure | base (median) | new (median) | new ÷ base | rounds base / new |")
     print("|---|---|---|---|---|")
-    for config in args.configs:
+    for config in args.configs if args.only != "keys" else ():
         base, new = rates[("base", config)], rates[("new", config)]
         print(f"| train {config} tok/s | {statistics.median(base):,.0f} | {statistics.median(new):,.0f} | "
               f"{statistics.median(new) / statistics.median(base):.3f} | {' '.join(f'{x:,.0f}' for x in base)} / "
