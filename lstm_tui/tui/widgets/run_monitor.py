@@ -244,9 +244,10 @@ class RunMonitor(Widget):
             self.valid_losses.append(float(valid))
             del self.valid_losses[:-MAX_POINTS]
         self._dirty = True
+        rate = f", lr {fmt.rate(event['lr'])}" if event.get("lr") is not None else ""  # where the event carries it
         self._log(
             f"validation at step {event['step']:,}: loss {fmt.number(valid, 4)}, perplexity {fmt.number(event.get('valid_ppl'))}"
-            f" (train loss {fmt.number(event.get('train_loss'), 4)}, lr {fmt.rate(event.get('lr'))})"
+            f" (train loss {fmt.number(event.get('train_loss'), 4)}{rate})"
         )
 
     def _on_sample(self, event: dict, live: bool) -> None:
