@@ -136,15 +136,14 @@ def _sub_parser(command: str) -> argparse.ArgumentParser:
     elif command == "predict":
         parser.description = "Print the top-k next tokens after TEXT."
         _model_arg(parser)
-        parser.add_argument("--top-k", type=int, default=5)
-        parser.add_argument("--temperature", type=float, default=1.0)
+        _add_sampling_arguments(parser, "top_k", "temperature")
         parser.add_argument("--json", action="store_true", help='print [{"token": ..., "prob": ...}, ...]')
         parser.add_argument("text", nargs="?", default="")
     elif command == "generate":
         parser.description = "Sample a continuation of PRIME."
         _model_arg(parser)
         parser.add_argument("--length", type=int, default=200, help="tokens to generate")
-        parser.add_argument("--temperature", type=float, default=1.0)
+        _add_sampling_arguments(parser, "temperature")
         parser.add_argument("--seed", type=int, default=None)
         parser.add_argument("prime", nargs="?", default="")
     elif command == "eval":
@@ -169,9 +168,22 @@ def _resolve_model(value: str | None) -> Path:
     return Path(value).expanduser().resolve() if value else default_model_dir()
 
 
-def _positive(name: str, value: float) -> None:
-    if not value > 0:
-        raise UserError(f"--{name} must be positive, got {value}")
+def _add_sampling_arguments(parser: argparse.ArgumentParser, *names: str) -> None:
+    """The prediction settings `names` as their declarations give them (read and checked by `_sampling`)."""
+    from lstm_tui.engine.infer.sampling import SamplingSettings
+
+    for d in SamplingSettings.declared():
+        if d.name in names:
+            parser.add_argument(d.flag, dest=d.name, default=None, help=d.help)
+
+
+def _sampling(args: argparse.Namespace):
+    """The prediction settings the flags ask for, with the one message of a bad value."""
+    from lstm_tui.engine.infer.sampling import SamplingSettings
+
+    given = {d.name: SamplingSettings.read(d.name, text) for d in SamplingSettings.declared()
+             if (text := getattr(args, d.name, None)) is not None}
+    return SamplingSettings(**given)
 
 
 def run_subcommand(command: str, argv: list[str]) -> int:
@@ -219,12 +231,10 @@ def run_subcommand(command: str, argv: list[str]) -> int:
         return 0
     from lstm_tui.engine.infer.predictor import Predictor
 
+    sampling = _sampling(args)
     predictor = Predictor.load(_resolve_model(args.model))
-    _positive("temperature", args.temperature)
     if command == "predict":
-        if args.top_k < 1:
-            raise UserError(f"--top-k must be at least 1, got {args.top_k}")
-        result = predictor.suggest(args.text, args.top_k, args.temperature)
+        result = predictor.suggest(args.text, sampling.top_k, sampling.temperature)
         if args.json:
             print(json.dumps([{"token": s.token, "prob": round(s.prob, 6)} for s in result.items], ensure_ascii=False))
         else:
@@ -240,7 +250,7 @@ def run_subcommand(command: str, argv: list[str]) -> int:
             raise UserError(f"--length must be at least 1, got {args.length}")
         from lstm_tui.engine.data.textfile import neutralise
 
-        text = predictor.generate(args.prime, args.length, args.temperature, args.seed)
+        text = predictor.generate(args.prime, args.length, sampling.temperature, args.seed)
         print(neutralise(args.prime + text))
         return 0
     return 2

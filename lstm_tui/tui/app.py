@@ -72,6 +72,8 @@ class LstmTuiApp(App[int]):
     MODES = {"predict": PredictScreen, "train": TrainScreen, "models": ModelsScreen}
     DEFAULT_MODE = "predict"
     COMMANDS = App.COMMANDS | {LstmCommands}
+    # every screen is laid out for 80 columns; from 110 the screens get the "-wide" class (app.tcss)
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS = [
         Binding("f1", "help", "Help"),
         Binding("f2", "switch_mode('predict')", "Predict"),

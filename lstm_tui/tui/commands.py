@@ -1,4 +1,8 @@
-"""The command palette's lstm-tui commands (ctrl+p): screens, models, training, help, quit."""
+"""The command palette's lstm-tui commands (ctrl+p): screens, models, training, help.
+
+Quit is Textual's own palette entry (it runs the app's `action_quit`, which asks about a running
+training): listing it here too showed it twice.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +28,6 @@ class LstmCommands(Provider):
             ("Train: start", "start training with the train screen's form (F5)", partial(action, "start_training_from_form")),
             ("Train: stop", "stop the running training; it saves a checkpoint (F6)", partial(action, "stop_training")),
             ("Help", "all the keys (F1)", partial(action, "help")),
-            ("Quit", "leave lstm-tui (ctrl+q)", partial(action, "quit")),
         ]
 
     async def discover(self) -> Hits:

@@ -27,6 +27,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from lstm_tui.engine.data.corpus_memory import BYTES_PER_FILE_BYTE, available_memory, human_size
+from lstm_tui.engine.data.tokenizers import EOS
 from lstm_tui.engine.errors import UserError
 
 __all__ = [
@@ -41,23 +42,23 @@ _DEFAULT_MAX_DECOMPRESSED = 2 * 2**30
 
 _SNIFF_BYTES = 64 * 1024
 
-# Magic numbers of the non-text files people most often pick by mistake.
+# Magic numbers of the non-text files people most often pick by mistake, and what to call them.
 _MAGIC = (
-    (b"\x89PNG\r\n\x1a\n", "PNG image"),
-    (b"\xff\xd8\xff", "JPEG image"),
-    (b"GIF87a", "GIF image"),
-    (b"GIF89a", "GIF image"),
-    (b"%PDF-", "PDF document"),
-    (b"PK\x03\x04", "ZIP archive"),
-    (b"PK\x05\x06", "ZIP archive"),
-    (b"\x1f\x8b", "gzip archive"),
-    (b"BZh91AY&SY", "bzip2 archive"),
-    (b"\xfd7zXZ\x00", "xz archive"),
-    (b"7z\xbc\xaf\x27\x1c", "7z archive"),
-    (b"\x28\xb5\x2f\xfd", "zstd archive"),
-    (b"Rar!\x1a\x07", "RAR archive"),
-    (b"\x7fELF", "ELF executable"),
-    (b"\x93NUMPY", "NumPy array"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"%PDF-", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"PK\x05\x06", "a ZIP archive"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"BZh91AY&SY", "a bzip2 archive"),
+    (b"\xfd7zXZ\x00", "an xz archive"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7z archive"),
+    (b"\x28\xb5\x2f\xfd", "a zstd archive"),
+    (b"Rar!\x1a\x07", "a RAR archive"),
+    (b"\x7fELF", "an ELF executable"),
+    (b"\x93NUMPY", "a NumPy array"),
 )
 _UTF16_32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _UNICODE_BOMS = (codecs.BOM_UTF8, *_UTF16_32_BOMS)
@@ -203,6 +204,8 @@ def visible_token(token: str) -> str:
     """Show one vocabulary token so that whitespace and invisible tokens can be seen."""
     if not token:
         return "∅"
+    if token == EOS:  # a word model's line end: shown as the line end it inserts
+        return _WHITESPACE_GLYPHS["\n"]
     shown = neutralise("".join(_whitespace_glyph(ch) for ch in token))
     if all(unicodedata.category(ch) in _INVISIBLE_CATEGORIES for ch in shown):
         return "".join(_code_marker(ord(ch)) for ch in shown)
@@ -268,7 +271,7 @@ def _reject_binary(data: bytes, name: str, *, check_nul: bool) -> None:
     for magic, kind in _MAGIC:
         if data.startswith(magic):
             raise UserError(
-                f"{name} looks like a binary file, not text (it starts like a {kind}); give a plain-text file"
+                f"{name} looks like a binary file, not text (it starts like {kind}); give a plain-text file"
             )
     if not check_nul:
         return

@@ -68,7 +68,7 @@ class RunConfig:
                            help="share of the budget at its end over which the learning rate falls linearly to 1/20")
     weight_average: float = option(0.0, group="training", check=decay_problem,
                                    help="validate and save a moving average of the weights with this decay, e.g. 0.998 (default 0: off; see docs/training-recipes.md)")
-    eval_every: int | None = option(None, group="training", check=positive_int, help="steps between validations (default ~4 per epoch, at most 500)")
+    eval_every: int | None = option(None, group="training", check=positive_int, help="steps between validations (default ~4 per epoch, 10 to 500 steps apart)")
     eval_tokens: int = option(200_000, group="training", flag="", check=positive_int,
                               help="cap on validation tokens per interim validation (the final one uses all)")
     seed: int = option(0, group="training", check=whole, help="random seed")

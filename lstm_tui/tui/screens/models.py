@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -23,6 +24,8 @@ from lstm_tui.tui.widgets.run_monitor import RunMonitor, one_line
 
 REFRESH_SECONDS = 2.0
 COLUMNS = ("name", "corpus", "level", "vocab", "params", "valid ppl", "updated", "size", "state", "held-out eval")
+KEPT_FIRST = ("name", "state", "valid ppl", "held-out eval", "level", "corpus", "updated", "params", "vocab", "size")
+"""Which columns a narrow table keeps: the first ones here that fit, shown in `COLUMNS` order."""
 
 
 def corpus_label(corpus: str) -> str:
@@ -45,6 +48,26 @@ def eval_summary(evaluation: dict | None) -> str:
     return " · ".join(parts)
 
 
+def cell_width(cell: object) -> int:
+    """Terminal cells a table cell's text takes."""
+    return cell_len(cell.plain if isinstance(cell, Text) else str(cell))
+
+
+def columns_that_fit(rows: list[tuple], width: int, padding: int = 1) -> list[str]:
+    """The columns to show in `width` cells: by `KEPT_FIRST`, each that still fits, in `COLUMNS` order."""
+    need = {
+        name: max([cell_width(name), *(cell_width(row[index]) for row in rows)]) + 2 * padding
+        for index, name in enumerate(COLUMNS)
+    }
+    chosen: set[str] = set()
+    used = 0
+    for name in KEPT_FIRST:
+        if not chosen or used + need[name] <= width:  # the name column always stays
+            chosen.add(name)
+            used += need[name]
+    return [name for name in COLUMNS if name in chosen]
+
+
 def row_of(info: RunInfo) -> tuple:
     """The table cells of one run (all text neutralised)."""
     state_style = {"running": "bold green", "interrupted": "yellow", "failed": "red"}.get(info.state, "")
@@ -63,7 +86,10 @@ def row_of(info: RunInfo) -> tuple:
 
 
 class RunTable(DataTable):
-    """The run folders; letter keys act only while the table has the focus."""
+    """The run folders; letter keys act only while the table has the focus.
+
+    It shows the columns its width holds (`columns_that_fit`), chosen again when it is resized.
+    """
 
     BINDINGS = [
         Binding("enter", "screen.load", "Load"),
@@ -71,6 +97,39 @@ class RunTable(DataTable):
         Binding("s", "screen.stop", "Stop"),
         Binding("d,delete", "screen.delete", "Delete"),
     ]
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.shown_columns: list[str] = []
+        """The columns on display, in order."""
+        self._rows: list[tuple[str, tuple]] = []
+
+    def show_rows(self, rows: list[tuple[str, tuple]]) -> None:
+        """Show `rows` (a key and the cells of every column in `COLUMNS`); the cursor stays on its row."""
+        self._rows = rows
+        self._fill()
+
+    def on_resize(self) -> None:
+        if self._rows and self.shown_columns != self._fitting_columns():
+            self._fill()
+
+    def _fitting_columns(self) -> list[str]:
+        return columns_that_fit([cells for _, cells in self._rows], self.scrollable_content_region.width, self.cell_padding)
+
+    def _fill(self) -> None:
+        row = self.cursor_row
+        columns = self._fitting_columns()
+        if columns != self.shown_columns:
+            self.clear(columns=True)
+            self.add_columns(*columns)
+            self.shown_columns = columns
+        else:
+            self.clear()
+        indexes = [COLUMNS.index(name) for name in columns]
+        for key, cells in self._rows:
+            self.add_row(*(cells[i] for i in indexes), key=key)
+        if 0 <= row < len(self._rows):
+            self.move_cursor(row=row, animate=False)
 
 
 class ModelsScreen(Screen):
@@ -91,9 +150,7 @@ class ModelsScreen(Screen):
             yield Label("open folder", classes="form-label")
             yield Input(placeholder="a run folder, or a folder of runs ⏎", compact=True, id="models-path")
         yield Static("", id="models-error", classes="field-error")
-        table = RunTable(id="runs", cursor_type="row", zebra_stripes=True)
-        table.add_columns(*COLUMNS)
-        yield table
+        yield RunTable(id="runs", cursor_type="row", zebra_stripes=True)
         yield RunMonitor(id="models-monitor")
         yield Footer()
 
@@ -124,9 +181,7 @@ class ModelsScreen(Screen):
         table = self.query_one(RunTable)
         selected = self.selected
         self.runs = runs
-        table.clear()
-        for info in runs:
-            table.add_row(*row_of(info), key=str(info.folder))
+        table.show_rows([(str(info.folder), row_of(info)) for info in runs])
         if not runs:
             self.query_one("#models-error", Static).update(
                 Text(f"no runs in {neutralise(str(self.roots[0]))} yet — train one on the Train screen (F3)")

@@ -26,6 +26,7 @@ POLL_SECONDS = 0.25
 MAX_POINTS = 4000  # loss values kept per chart (the sparkline averages them into its width)
 LIVE_SLACK = 2.0  # seconds: events this much older than the attach time count as history
 ENDINGS = ("finished", "interrupted", "failed")
+STEP_EVENTS = ("validation", "sample", "checkpoint")  # events between progress events that carry a later step
 
 
 def one_line(text: str) -> str:
@@ -156,8 +157,26 @@ class RunMonitor(Widget):
         if handler is not None:
             try:
                 handler(event, live)
+                if kind in STEP_EVENTS:
+                    self._advance_to(event)
             except (KeyError, TypeError, ValueError):
                 self._log(f"unreadable {kind} event", "yellow")
+
+    def _advance_to(self, event: dict) -> None:
+        """Move the header to the step of an event between progress events (at most one a second),
+        so it never shows an older step than the log below it."""
+        shown, step = self.last_progress, event.get("step")
+        if shown is None or not isinstance(step, int) or step <= int(shown.get("step") or 0):
+            return
+        moved = {**shown, "step": step}
+        for name in ("epoch", "elapsed"):
+            if isinstance(event.get(name), (int, float)):
+                moved[name] = event[name]
+        total = shown.get("total_steps")
+        if total:  # the share of the budget is at least the share of the steps
+            moved["fraction"] = min(1.0, max(float(shown.get("fraction") or 0.0), step / total))
+        self.last_progress = moved
+        self._dirty = True
 
     def _on_started(self, event: dict, live: bool) -> None:
         self.started = event
@@ -197,7 +216,8 @@ class RunMonitor(Widget):
         stats = (
             f"step {event['step']:,}{'/' + format(total, ',') if total else ''} · epoch {float(event['epoch']):.2f}"
             f" · loss {fmt.number(event.get('loss_avg'), 3)} · ppl {fmt.number(event.get('perplexity'))}"
-            f" · {fmt.count(round(event.get('tokens_per_second') or 0))} tokens/s · elapsed {fmt.seconds(event.get('elapsed'))}"
+            f" · lr {fmt.rate(event.get('lr'))} · {fmt.count(round(event.get('tokens_per_second') or 0))} tokens/s"
+            f" · elapsed {fmt.seconds(event.get('elapsed'))}"
         )
         self.query_one("#run-stats", Static).update(stats)
 
@@ -224,9 +244,10 @@ class RunMonitor(Widget):
             self.valid_losses.append(float(valid))
             del self.valid_losses[:-MAX_POINTS]
         self._dirty = True
+        rate = f", lr {fmt.rate(event['lr'])}" if event.get("lr") is not None else ""  # where the event carries it
         self._log(
             f"validation at step {event['step']:,}: loss {fmt.number(valid, 4)}, perplexity {fmt.number(event.get('valid_ppl'))}"
-            f" (train loss {fmt.number(event.get('train_loss'), 4)})"
+            f" (train loss {fmt.number(event.get('train_loss'), 4)}{rate})"
         )
 
     def _on_sample(self, event: dict, live: bool) -> None:
