@@ -14,7 +14,8 @@ from pathlib import Path
 from lstm_tui.engine.train.config import TrainConfig
 from lstm_tui.engine.train.options import Declared
 from lstm_tui.engine.errors import UserError
-from lstm_tui.paths import default_model_dir
+from lstm_tui.engine.runs.model_choice import RULE as MODEL_RULE, model_to_open
+from lstm_tui.paths import checkpoints_dir
 
 PROG = "lstm-tui"
 SUBCOMMANDS = ("corpora", "models", "predict", "generate", "eval")
@@ -29,6 +30,8 @@ Train a two-layer LSTM language model (Chainer) and watch its next-token predict
   lstm-tui predict --model DIR TEXT      top-k next tokens after TEXT
   lstm-tui generate --model DIR [PRIME]  sample a continuation
   lstm-tui eval --model DIR FILE         perplexity, top-k accuracy, keystroke savings, baselines
+
+Without --model, the app, predict, generate and eval open one model: {rule}.
 """
 
 
@@ -103,10 +106,10 @@ def _presets_help() -> str:
 
 def main_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog=PROG, description=DESCRIPTION, epilog=_presets_help(), formatter_class=argparse.RawDescriptionHelpFormatter
+        prog=PROG, description=DESCRIPTION.format(rule=MODEL_RULE), epilog=_presets_help(), formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__import__('lstm_tui').__version__}")
-    parser.add_argument("--model", help="run folder to open in the app (default: the newest finished model, else the shipped default)")
+    parser.add_argument("--model", help=f"run folder to open in the app (default: {MODEL_RULE})")
     parser.add_argument("--headless-train", action="store_true", help="train without the app, printing progress (for SSH)")
     parser.add_argument(
         "--out",
@@ -123,7 +126,7 @@ def main_parser() -> argparse.ArgumentParser:
 
 
 def _model_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", default=None, help="run folder (default: the shipped default model)")
+    parser.add_argument("--model", default=None, help=f"run folder (default: {MODEL_RULE}, as the app opens)")
 
 
 def _sub_parser(command: str) -> argparse.ArgumentParser:
@@ -145,6 +148,7 @@ def _sub_parser(command: str) -> argparse.ArgumentParser:
         _model_arg(parser)
         parser.add_argument("--length", type=int, default=200, help="tokens to generate")
         parser.add_argument("--temperature", type=float, default=1.0)
+        parser.add_argument("--top-k", type=int, default=None, help="draw each token among the k likeliest only (default: all)")
         parser.add_argument("--seed", type=int, default=None)
         parser.add_argument("prime", nargs="?", default="")
     elif command == "eval":
@@ -166,7 +170,11 @@ def _sub_parser(command: str) -> argparse.ArgumentParser:
 
 
 def _resolve_model(value: str | None) -> Path:
-    return Path(value).expanduser().resolve() if value else default_model_dir()
+    """`--model`, else the model the app would open (`model_choice.RULE`)."""
+    model = model_to_open(value, checkpoints_dir())
+    if model is None:
+        raise UserError(f"no model found in {checkpoints_dir()}; give --model DIR, or train one (lstm-tui --headless-train)")
+    return model
 
 
 def _positive(name: str, value: float) -> None:
@@ -237,9 +245,11 @@ def run_subcommand(command: str, argv: list[str]) -> int:
     if command == "generate":
         if args.length < 1:
             raise UserError(f"--length must be at least 1, got {args.length}")
+        if args.top_k is not None and args.top_k < 1:
+            raise UserError(f"--top-k must be at least 1, got {args.top_k}")
         from lstm_tui.engine.data.textfile import neutralise
 
-        text = predictor.generate(args.prime, args.length, args.temperature, args.seed)
+        text = predictor.generate(args.prime, args.length, args.temperature, args.seed, args.top_k)
         print(neutralise(args.prime + text))
         return 0
     return 2

@@ -16,12 +16,11 @@ from textual.binding import Binding
 from textual.reactive import reactive
 
 from lstm_tui.engine.data.textfile import neutralise
-from lstm_tui.engine.runs.run_folder import MODEL_JSON
-from lstm_tui.engine.runs.run_list import list_runs
+from lstm_tui.engine.runs.model_choice import model_to_open
 from lstm_tui.engine.runs.run_service import RunRefused, RunService
 from lstm_tui.engine.runs.training_process import TrainingProcess
 from lstm_tui.engine.train.config import TrainConfig
-from lstm_tui.paths import checkpoints_dir, default_model_dir
+from lstm_tui.paths import checkpoints_dir
 from lstm_tui.tui.commands import LstmCommands
 from lstm_tui.tui.dialogs.confirm import ConfirmDialog
 from lstm_tui.tui.dialogs.error import ErrorDialog
@@ -38,11 +37,13 @@ QUIT_WAIT_SECONDS = 30.0
 
 @dataclass(frozen=True)
 class ModelRequest:
-    """A run folder the predict screen should load (serial makes each request a new value)."""
+    """A run folder the predict screen should load (serial makes each request a new value);
+    `chosen`: the user picked it, so it opens at the next launch (`model_choice`)."""
 
     folder: Path
     serial: int
     announce: bool = True
+    chosen: bool = True
 
 
 @dataclass(frozen=True)
@@ -51,17 +52,6 @@ class Checkpoint:
 
     folder: Path
     step: int | None
-
-
-def startup_model(model: Path | None, checkpoints: Path) -> Path | None:
-    """`--model`, else the newest finished run, else the shipped default model, else None."""
-    if model is not None:
-        return Path(model).expanduser().resolve()
-    finished = [run for run in list_runs(checkpoints) if run.state == "finished"]
-    if finished:
-        return finished[0].folder
-    default = default_model_dir()
-    return default if (default / MODEL_JSON).exists() else None
 
 
 class LstmTuiApp(App[int]):
@@ -95,14 +85,14 @@ class LstmTuiApp(App[int]):
         """Every run action (list, start, stop, resume, delete) goes through this service."""
         self.browse_root = Path(browse_root).expanduser().resolve() if browse_root else Path.cwd()
         """Where the train screen's file browser starts."""
-        self.initial_model = startup_model(model, self.checkpoints)
+        self.initial_model = model_to_open(model, self.checkpoints)
         """The model loaded at startup (None: no model anywhere)."""
         self._serial = 0
         self._announced: set[tuple] = set()
         self._quitting = False
         if self.initial_model is not None:  # before the predict screen mounts, so it never shows "no model"
             self._serial = 1
-            self.set_reactive(LstmTuiApp.model_request, ModelRequest(self.initial_model, 1, announce=False))
+            self.set_reactive(LstmTuiApp.model_request, ModelRequest(self.initial_model, 1, announce=False, chosen=model is not None))
 
     def on_mount(self) -> None:
         self.set_interval(TRAINING_POLL_SECONDS, self._check_training)

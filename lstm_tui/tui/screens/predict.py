@@ -14,6 +14,7 @@ from textual.worker import Worker, WorkerState
 
 from lstm_tui.engine.errors import UserError
 from lstm_tui.engine.data.textfile import neutralise
+from lstm_tui.engine.runs.model_choice import remember_model
 from lstm_tui.engine.runtime.blas_threads import use_blas_threads
 from lstm_tui.tui.live_model import INLINE_CHARS, LiveModel, Prediction
 from lstm_tui.tui.textual_hooks import flush_repaints
@@ -44,6 +45,7 @@ class PredictScreen(Screen):
         self._shown_key: tuple | None = None
         self._busy = False
         self._announce = False
+        self._chosen = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -70,11 +72,13 @@ class PredictScreen(Screen):
         if request is None:
             self.query_one(SuggestionsPanel).message = NO_MODEL
             return
-        self.load(request.folder, announce=request.announce)
+        self.load(request.folder, announce=request.announce, chosen=request.chosen)
 
-    def load(self, folder: Path, announce: bool = True) -> None:
-        """Load the run folder `folder` in a thread; the current model keeps answering meanwhile."""
+    def load(self, folder: Path, announce: bool = True, chosen: bool = True) -> None:
+        """Load the run folder `folder` in a thread; the current model keeps answering meanwhile.
+        `chosen`: the user asked for it (not a followed training), so it opens at the next launch."""
         self._announce = announce
+        self._chosen = chosen
         self.query_one(ModelStatus).note = f"loading {neutralise(Path(folder).name)}…"
         if self.live is None:
             self.query_one(SuggestionsPanel).message = "loading the model…"
@@ -92,6 +96,8 @@ class PredictScreen(Screen):
         status.model = live
         status.note = ""
         self.query_one(SuggestionsPanel).message = ""
+        if self._chosen:
+            remember_model(live.folder, self.app.checkpoints)
         if self._announce:
             step = f" (step {live.step:,})" if live.step is not None else ""
             self.notify(f"{neutralise(live.name)}{step}", title="Model loaded", timeout=3, markup=False)
@@ -106,7 +112,7 @@ class PredictScreen(Screen):
 
     def _on_latest_checkpoint(self, checkpoint) -> None:
         if checkpoint is not None and self.query_one(PredictSettings).follow:
-            self.load(checkpoint.folder, announce=False)
+            self.load(checkpoint.folder, announce=False, chosen=False)
 
     # following the text -----------------------------------------------------------------------
     def text_before_cursor(self) -> str:
