@@ -153,9 +153,9 @@ class LstmTuiApp(App[int]):
         """Start the headless trainer on `config` into `folder` as a child process."""
         return self._spawn(lambda: self.runs.start(config, folder))
 
-    def resume_training(self, folder: Path) -> TrainingProcess | None:
-        """Continue the interrupted run in `folder` and show it on the train screen."""
-        process = self._spawn(lambda: self.runs.resume(folder))
+    def resume_training(self, folder: Path, limits: dict | None = None) -> TrainingProcess | None:
+        """Continue the run in `folder` (with `limits` changed) and show it on the train screen."""
+        process = self._spawn(lambda: self.runs.resume(folder, limits))
         if process is not None:
             self.switch_mode("train")
         return process
