@@ -206,19 +206,6 @@ class LstmTuiApp(App[int]):
         await self.switch_mode("train")
         self.screen.action_start()
 
-    # predict-screen actions for the command palette -----------------------------------------
-    async def action_load_latest(self) -> None:
-        """Load the newest checkpoint into the predict screen."""
-        await self.switch_mode("predict")
-        if isinstance(self.screen, PredictScreen):
-            self.screen.action_load_latest()
-
-    async def action_toggle_follow(self) -> None:
-        """Turn follow-training on or off on the predict screen."""
-        await self.switch_mode("predict")
-        if isinstance(self.screen, PredictScreen):
-            self.screen.action_toggle_follow()
-
     # help, errors, quit ---------------------------------------------------------------------
     def action_help(self) -> None:
         """Show the keys."""
