@@ -10,27 +10,13 @@ from textual.command import CommandPalette
 from textual.widgets import Input
 
 from lstm_tui.engine.infer.predictor import Predictor
-from lstm_tui.tui.app import LstmTuiApp
 from lstm_tui.tui.commands import LstmCommands
 from lstm_tui.tui.dialogs.text_file import TextFileDialog
 from lstm_tui.tui.screens.models import ModelsScreen
 from lstm_tui.tui.screens.predict import GENERATE_TOKENS, PredictScreen
 from lstm_tui.tui.widgets.ghost_editor import GhostEditor
 from tests.tui.conftest import wait_for
-
-SIZE = (120, 40)
-
-
-def make_app(model: Path, tmp_path: Path) -> LstmTuiApp:
-    return LstmTuiApp(model=model, checkpoints=tmp_path / "checkpoints", browse_root=tmp_path)
-
-
-async def ready(pilot) -> PredictScreen:
-    screen = pilot.app.screen
-    assert isinstance(screen, PredictScreen)
-    await wait_for(pilot, lambda: screen.live is not None and screen.prediction is not None)
-    return screen
-
+from tests.tui.test_predict import make_app, ready
 
 def greedy(model: Path, prime: str, tokens: int) -> str:
     """What sampling among the top 1 gives: the likeliest token at every step."""
@@ -47,7 +33,7 @@ def greedy(model: Path, prime: str, tokens: int) -> str:
 
 
 async def test_generate_samples_at_the_chosen_top_k_into_the_text(trained_char_run: Path, tmp_path: Path) -> None:
-    async with make_app(trained_char_run, tmp_path).run_test(size=SIZE) as pilot:
+    async with make_app(trained_char_run, tmp_path).run_test(size=(120, 40)) as pilot:
         screen = await ready(pilot)
         editor = screen.query_one(GhostEditor)
         editor.insert("KING ")
@@ -66,7 +52,7 @@ async def test_generate_samples_at_the_chosen_top_k_into_the_text(trained_char_r
 async def test_new_text_open_save_and_copy(trained_char_run: Path, tmp_path: Path) -> None:
     source = tmp_path / "notes.txt"
     source.write_text("First line\nan \x1b[31mescape\n", encoding="utf-8")
-    async with make_app(trained_char_run, tmp_path).run_test(size=SIZE) as pilot:
+    async with make_app(trained_char_run, tmp_path).run_test(size=(120, 40)) as pilot:
         app = pilot.app
         screen = await ready(pilot)
         editor = screen.query_one(GhostEditor)
@@ -108,7 +94,7 @@ async def test_new_text_open_save_and_copy(trained_char_run: Path, tmp_path: Pat
 
 
 async def test_the_palette_reaches_the_text_commands_and_settings(trained_char_run: Path, tmp_path: Path) -> None:
-    async with make_app(trained_char_run, tmp_path).run_test(size=SIZE) as pilot:
+    async with make_app(trained_char_run, tmp_path).run_test(size=(120, 40)) as pilot:
         app = pilot.app
         screen = await ready(pilot)
         titles = [title for title, _, _ in LstmCommands(app.screen)._commands()]

@@ -69,7 +69,7 @@ class RunTable(DataTable):
 
     BINDINGS = [
         Binding("enter", "screen.load", "Load"),
-        Binding("r", "screen.resume", "Resume/continue"),
+        Binding("r", "screen.resume", "Resume"),
         Binding("s", "screen.stop", "Stop"),
         Binding("d,delete", "screen.delete", "Delete"),
     ]
