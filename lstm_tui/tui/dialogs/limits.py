@@ -45,7 +45,7 @@ class LimitsDialog(ModalScreen[dict | None]):
             yield Label(f"Continue {neutralise(self.run_name)}", classes="dialog-title")
             yield Static(
                 Text(
-                    f"It stopped at step {p.step:,}, epoch {p.epochs:g}, after {p.minutes:.1f} minutes of training. "
+                    f"It stopped at step {p.step:,} ({p.epochs:g} full epochs) after {p.minutes:.1f} minutes of training. "
                     "It trains on until the first of these limits; raise at least one past where it stopped."
                 ),
                 classes="dialog-body",
