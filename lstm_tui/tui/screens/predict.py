@@ -51,7 +51,6 @@ class PredictScreen(Screen):
         self._shown_key: tuple | None = None
         self._busy = False
         self._announce = False
-        self._chosen = False
         self.text_path = ""
         """The file last opened or saved (the next save starts from it)."""
 
@@ -86,15 +85,17 @@ class PredictScreen(Screen):
         """Load the run folder `folder` in a thread; the current model keeps answering meanwhile.
         `chosen`: the user asked for it (not a followed training), so it opens at the next launch."""
         self._announce = announce
-        self._chosen = chosen
         self.query_one(ModelStatus).note = f"loading {neutralise(Path(folder).name)}…"
         if self.live is None:
             self.query_one(SuggestionsPanel).message = "loading the model…"
-        self._load_worker(Path(folder))
+        self._load_worker(Path(folder), chosen)
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
-    def _load_worker(self, folder: Path) -> LiveModel:
-        return LiveModel.load(folder)
+    def _load_worker(self, folder: Path, chosen: bool) -> LiveModel:
+        live = LiveModel.load(folder)
+        if chosen:
+            remember_model(live.folder, self.app.checkpoints)
+        return live
 
     def _loaded(self, live: LiveModel) -> None:
         use_blas_threads(live.blas_threads)  # process-wide: set on the UI thread, not in the load worker
@@ -104,8 +105,6 @@ class PredictScreen(Screen):
         status.model = live
         status.note = ""
         self.query_one(SuggestionsPanel).message = ""
-        if self._chosen:
-            remember_model(live.folder, self.app.checkpoints)
         if self._announce:
             step = f" (step {live.step:,})" if live.step is not None else ""
             self.notify(f"{neutralise(live.name)}{step}", title="Model loaded", timeout=3, markup=False)
