@@ -14,7 +14,8 @@ from pathlib import Path
 from lstm_tui.engine.train.config import TrainConfig
 from lstm_tui.engine.train.options import Declared
 from lstm_tui.engine.errors import UserError
-from lstm_tui.paths import default_model_dir
+from lstm_tui.engine.runs.model_choice import RULE as MODEL_RULE, model_to_open
+from lstm_tui.paths import checkpoints_dir
 
 PROG = "lstm-tui"
 SUBCOMMANDS = ("corpora", "models", "predict", "generate", "eval")
@@ -29,6 +30,8 @@ Train a two-layer LSTM language model (Chainer) and watch its next-token predict
   lstm-tui predict --model DIR TEXT      top-k next tokens after TEXT
   lstm-tui generate --model DIR [PRIME]  sample a continuation
   lstm-tui eval --model DIR FILE         perplexity, top-k accuracy, keystroke savings, baselines
+
+Without --model, the app, predict, generate and eval open one model: {rule}.
 """
 
 
@@ -103,10 +106,10 @@ def _presets_help() -> str:
 
 def main_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog=PROG, description=DESCRIPTION, epilog=_presets_help(), formatter_class=argparse.RawDescriptionHelpFormatter
+        prog=PROG, description=DESCRIPTION.format(rule=MODEL_RULE), epilog=_presets_help(), formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__import__('lstm_tui').__version__}")
-    parser.add_argument("--model", help="run folder to open in the app (default: the newest finished model, else the shipped default)")
+    parser.add_argument("--model", help=f"run folder to open in the app (default: {MODEL_RULE})")
     parser.add_argument("--headless-train", action="store_true", help="train without the app, printing progress (for SSH)")
     parser.add_argument(
         "--out",
@@ -123,7 +126,7 @@ def main_parser() -> argparse.ArgumentParser:
 
 
 def _model_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", default=None, help="run folder (default: the shipped default model)")
+    parser.add_argument("--model", default=None, help=f"run folder (default: {MODEL_RULE}, as the app opens)")
 
 
 def _sub_parser(command: str) -> argparse.ArgumentParser:
@@ -143,7 +146,8 @@ def _sub_parser(command: str) -> argparse.ArgumentParser:
         parser.description = "Sample a continuation of PRIME."
         _model_arg(parser)
         parser.add_argument("--length", type=int, default=200, help="tokens to generate")
-        _add_sampling_arguments(parser, "temperature")
+        _add_sampling_arguments(parser, "temperature", "top_k",
+                                helps={"top_k": "draw each token among the k likeliest only (1 to 20; default: all)"})
         parser.add_argument("--seed", type=int, default=None)
         parser.add_argument("prime", nargs="?", default="")
     elif command == "eval":
@@ -165,16 +169,21 @@ def _sub_parser(command: str) -> argparse.ArgumentParser:
 
 
 def _resolve_model(value: str | None) -> Path:
-    return Path(value).expanduser().resolve() if value else default_model_dir()
+    """`--model`, else the model the app would open (`model_choice.RULE`)."""
+    model = model_to_open(value, checkpoints_dir())
+    if model is None:
+        raise UserError(f"no model found in {checkpoints_dir()}; give --model DIR, or train one (lstm-tui --headless-train)")
+    return model
 
 
-def _add_sampling_arguments(parser: argparse.ArgumentParser, *names: str) -> None:
-    """The prediction settings `names` as their declarations give them (read and checked by `_sampling`)."""
+def _add_sampling_arguments(parser: argparse.ArgumentParser, *names: str, helps: dict[str, str] | None = None) -> None:
+    """The prediction settings `names` as their declarations give them (read and checked by
+    `_sampling`); `helps` replaces the help of a setting whose default means something else here."""
     from lstm_tui.engine.infer.sampling import SamplingSettings
 
     for d in SamplingSettings.declared():
         if d.name in names:
-            parser.add_argument(d.flag, dest=d.name, default=None, help=d.help)
+            parser.add_argument(d.flag, dest=d.name, default=None, help=(helps or {}).get(d.name, d.help))
 
 
 def _sampling(args: argparse.Namespace):
@@ -250,7 +259,8 @@ def run_subcommand(command: str, argv: list[str]) -> int:
             raise UserError(f"--length must be at least 1, got {args.length}")
         from lstm_tui.engine.data.textfile import neutralise
 
-        text = predictor.generate(args.prime, args.length, sampling.temperature, args.seed)
+        text = predictor.generate(args.prime, args.length, sampling.temperature, args.seed,
+                                  sampling.top_k if args.top_k is not None else None)
         print(neutralise(args.prime + text))
         return 0
     return 2

@@ -76,6 +76,12 @@ class LiveModel:
             elapsed = (time.perf_counter() - start) * 1000.0
         return Prediction(text, suggestions, ghost, elapsed, k, temperature)
 
+    def generate(self, text: str, tokens: int, temperature: float, k: int) -> str:
+        """`tokens` tokens sampled after `text` at `temperature` among the `k` likeliest
+        (thread-safe; the predictor goes back to the text it followed)."""
+        with self._lock:
+            return self.predictor.generate(text, tokens, temperature, top_k=k)
+
     # facts for the status bar -------------------------------------------------------------
     @property
     def name(self) -> str:

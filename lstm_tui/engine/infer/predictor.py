@@ -214,13 +214,15 @@ class Predictor(SuggestionRanker):
         finally:
             self._truncate(mark)
 
-    def generate(self, prime: str = "", length: int = 200, temperature: float = 1.0, seed: int | None = None) -> str:
-        """Sample `length` tokens after `prime` (the context is restored afterwards)."""
+    def generate(self, prime: str = "", length: int = 200, temperature: float = 1.0, seed: int | None = None,
+                 top_k: int | None = None) -> str:
+        """Sample `length` tokens after `prime`, among the `top_k` likeliest at each step when
+        given (the context is restored afterwards)."""
         rng = np.random.default_rng(seed)
         saved, followed = list(self._ids), self._text.followed
         self.set_text(prime) if prime else self.reset()
         try:
-            return sampled_continuation(self, length, temperature, rng)
+            return sampled_continuation(self, length, temperature, rng, top_k)
         finally:
             self.set_ids(saved)
             self._text.restart(followed)

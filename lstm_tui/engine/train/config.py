@@ -71,7 +71,7 @@ class RunConfig:
     eval_every: int | None = option(None, group="training", check=positive_int, help="steps between validations (default ~4 per epoch, 10 to 500 steps apart)")
     eval_tokens: int = option(200_000, group="training", flag="", check=positive_int,
                               help="cap on validation tokens per interim validation (the final one uses all)")
-    seed: int = option(0, group="training", check=whole, help="random seed")
+    seed: int = option(0, group="training", check=whole, form=FormRow("seed"), help="random seed")
 
     @property
     def effective_embed(self) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from rich.cells import cell_len
@@ -20,6 +21,7 @@ from lstm_tui.engine.runs.run_list import RunInfo
 from lstm_tui.engine.runs.run_service import RunRefused
 from lstm_tui.tui import format as fmt
 from lstm_tui.tui.dialogs.confirm import ConfirmDialog
+from lstm_tui.tui.dialogs.limits import LimitsDialog
 from lstm_tui.tui.widgets.run_monitor import RunMonitor, one_line
 
 REFRESH_SECONDS = 2.0
@@ -244,10 +246,27 @@ class ModelsScreen(Screen):
         self.app.open_model(info.folder)
 
     def action_resume(self) -> None:
-        """Continue an interrupted run (watch it on the train screen)."""
+        """Continue an interrupted run (watch it on the train screen); a finished one asks for
+        new limits first."""
         info = self.selected
-        if info is not None:
+        if info is None:
+            return
+        runs = self.app.runs
+        try:
+            state = runs.check_resumable(info.folder)
+            position = runs.position(info.folder) if state == "finished" else None
+        except UserError as exc:
+            self.notify(str(exc), severity=getattr(exc, "severity", "error"), markup=False)
+            return
+        if position is None:
             self.app.resume_training(info.folder)
+            return
+
+        def answer(limits: dict | None) -> None:
+            if limits:
+                self.app.resume_training(info.folder, limits)
+
+        self.app.push_screen(LimitsDialog(info.name, position, partial(runs.check_limits, info.folder)), answer)
 
     def action_stop(self) -> None:
         """Stop the selected running run (SIGINT to its trainer, when it runs on this machine)."""

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DirectoryTree, Input, Label, OptionList, Static
@@ -17,7 +18,23 @@ from lstm_tui.engine.data.textfile import is_text_file_name, neutralise
 
 
 class TextFileTree(DirectoryTree):
-    """A DirectoryTree showing folders and text files (.txt, .txt.gz, .txt.xz or no extension), no dotfiles."""
+    """A DirectoryTree showing folders and text files (.txt, .txt.gz, .txt.xz or no extension), no dotfiles.
+
+    Enter on a folder opens it (as a click does); `c` chooses the highlighted folder or file as
+    the corpus, and backspace moves the tree up to the parent folder."""
+
+    BINDINGS = [
+        Binding("c", "choose", "Use as corpus"),
+        Binding("backspace", "parent", "Up a folder"),
+    ]
+
+    class Chosen(Message):
+        """The user chose the highlighted entry (a folder or a file) as the corpus."""
+
+        def __init__(self, path: Path) -> None:
+            super().__init__()
+            self.path = path
+            """The folder or file."""
 
     def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
         """Folders and text files; nothing hidden, nothing unreadable."""
@@ -29,6 +46,18 @@ class TextFileTree(DirectoryTree):
                     yield path
             except OSError:
                 continue
+
+    def action_choose(self) -> None:
+        """Choose the highlighted folder or file as the corpus."""
+        node = self.cursor_node
+        if node is not None and node.data is not None:
+            self.post_message(self.Chosen(node.data.path))
+
+    def action_parent(self) -> None:
+        """Show the parent folder (the tree is not bound to the folder it started in)."""
+        current = Path(self.path).resolve()
+        if current.parent != current:
+            self.path = current.parent
 
 
 class CorpusPicker(Widget):
@@ -92,9 +121,11 @@ class CorpusPicker(Widget):
         self.choose(str(event.path))
 
     def on_directory_tree_directory_selected(self, event: DirectoryTree.DirectorySelected) -> None:
+        event.stop()  # the tree opens the folder; choosing one as the corpus takes `c`
+
+    def on_text_file_tree_chosen(self, event: TextFileTree.Chosen) -> None:
         event.stop()
-        if event.node is not self.query_one(TextFileTree).root:
-            self.choose(str(event.path))
+        self.choose(str(event.path))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
