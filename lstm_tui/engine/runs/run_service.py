@@ -13,9 +13,11 @@ import signal
 from pathlib import Path
 
 from lstm_tui.engine.errors import UserError
-from lstm_tui.engine.runs.run_folder import MODEL_JSON, TRAINER_NPZ, default_run_folder, run_state
-from lstm_tui.engine.runs.run_list import RunInfo, scan_runs
+from lstm_tui.engine.runs.run_files.model_json import read_model_meta
+from lstm_tui.engine.runs.run_folder import MODEL_JSON, TRAINER_NPZ, default_run_folder
+from lstm_tui.engine.runs.run_list import RunInfo, run_state, scan_runs
 from lstm_tui.engine.runs.run_lock import local_trainer_pid
+from lstm_tui.engine.runs.trainer_state import read_trainer_state
 from lstm_tui.engine.runs.training_process import TrainingProcess
 from lstm_tui.engine.train.config import TrainConfig
 from lstm_tui.paths import checkpoints_dir, default_model_dir
@@ -88,6 +90,11 @@ class RunService:
             raise RunRefused(
                 "this run finished; to train it further, resume it headless with higher limits (--resume DIR --epochs N)"
             )
+        try:
+            read_model_meta(folder)
+            read_trainer_state(folder)
+        except UserError as exc:
+            raise RunRefused(f"this run cannot be resumed: {getattr(exc, 'reason', exc)}", "error") from None
         self.training = TrainingProcess.start(None, folder, resume=True)
         return self.training
 
