@@ -45,6 +45,14 @@ def test_parameter_shapes_are_the_models_own(tie: bool) -> None:
     assert config.parameter_shapes() == built
 
 
+def test_model_json_checks_every_field_of_the_model_config() -> None:
+    import dataclasses
+
+    from lstm_tui.engine.runs.run_files.model_json import ModelRecord
+
+    assert [f.name for f in dataclasses.fields(ModelRecord)] == [f.name for f in dataclasses.fields(ModelConfig)]
+
+
 def test_the_shipped_model_reads_as_typed_objects() -> None:
     meta = read_model_meta(SHIPPED)
     assert isinstance(meta, ModelMeta) and meta.level == "char" and meta.tokenizer == "char"

@@ -112,6 +112,7 @@ def test_damaged_model_json(shipped_copy: Path, data: bytes) -> None:
     ("train.cache_size", "many", "train.cache_size"),
     ("train.cache_theta", None, "train.cache_theta"),
     ("train.cache_mix", 2, "train.cache_mix"),
+    ("train.seed", -1, "train.seed"),
     ("corpus", 3, "corpus must be a JSON object"),
     ("vocab", {"a": 1}, "vocab must be a list"),
     ("level", "byte", "level must be one of char, word"),
@@ -245,6 +246,18 @@ def test_damaged_trainer_state(tiny_run: Path, trainer_copy: Path, data) -> None
     state = json.loads(str(arrays["meta"]))
     arrays["meta"] = np.array(data.draw(damaged_json(state)).decode("utf-8", errors="replace"))
     np.savez(trainer_copy / "trainer.npz", **arrays)
+    resume_or_error(trainer_copy)
+
+
+@budget(30)
+@given(data=st.data())
+def test_damaged_model_json_on_resume(tiny_run: Path, trainer_copy: Path, data) -> None:
+    """Resume reads model.json too: its recorded options above all."""
+    shutil.copyfile(tiny_run / "trainer.npz", trainer_copy / "trainer.npz")
+    meta = json.loads((tiny_run / "model.json").read_text(encoding="utf-8"))
+    train = data.draw(damaged_json(meta["train"]))
+    (trainer_copy / "model.json").write_bytes(json.dumps(meta).encode()[:-1] + b', "train": ' + train + b"}"
+                                              if data.draw(st.booleans()) else data.draw(damaged_json(meta)))
     resume_or_error(trainer_copy)
 
 

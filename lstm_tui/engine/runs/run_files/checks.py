@@ -63,12 +63,14 @@ def from_json(cls: type[T], data: Any, where: str = "") -> T:
 
 
 # checks -------------------------------------------------------------------------------------------
-def whole(low: int = 0, high: int | None = None) -> Check:
-    """An integer (not a bool) from `low` to `high`."""
+def whole(low: int | None = 0, high: int | None = None) -> Check:
+    """An integer (not a bool) from `low` to `high` (None: unbounded)."""
     def check(value: Any, where: str) -> int:
-        if not isinstance(value, int) or isinstance(value, bool) or value < low or (high is not None and value > high):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise Invalid(where, "must be a whole number", value)
+        if (low is not None and value < low) or (high is not None and value > high):
             upper = f" to {high:,}" if high is not None else " or more"
-            raise Invalid(where, f"must be a whole number from {low:,}{upper}", value)
+            raise Invalid(where, f"must be a whole number from {low:,}{upper}" if low is not None else f"must be at most {high:,}", value)
         return value
     return check
 
@@ -89,8 +91,10 @@ def number(low: float = -math.inf, high: float = math.inf, below: float | None =
 def text(max_chars: int = SHORT_TEXT) -> Check:
     """A string of at most `max_chars` characters."""
     def check(value: Any, where: str) -> str:
-        if not isinstance(value, str) or len(value) > max_chars:
-            raise Invalid(where, f"must be text of at most {max_chars:,} characters", value)
+        if not isinstance(value, str):
+            raise Invalid(where, "must be text", value)
+        if len(value) > max_chars:
+            raise Invalid(where, f"must be at most {max_chars:,} characters long")
         return value
     return check
 
@@ -121,9 +125,10 @@ def maybe(inner: Check) -> Check:
 def items(inner: Check, max_items: int | None = None) -> Check:
     """A list whose every item `inner` accepts (at most `max_items`), kept as a list."""
     def check(value: Any, where: str) -> list:
-        if not isinstance(value, list) or (max_items is not None and len(value) > max_items):
-            limit = f" of at most {max_items:,} items" if max_items is not None else ""
-            raise Invalid(where, f"must be a list{limit}", value)
+        if not isinstance(value, list):
+            raise Invalid(where, "must be a list", value)
+        if max_items is not None and len(value) > max_items:
+            raise Invalid(where, f"must have at most {max_items:,} items, has {len(value):,}")
         return [inner(item, f"{where}[{i}]") for i, item in enumerate(value)]
     return check
 

@@ -10,9 +10,11 @@ most deflate can expand).
 from __future__ import annotations
 
 import math
+import os
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -43,18 +45,22 @@ class ArrayHeader:
 def read_headers(path: Path) -> dict[str, ArrayHeader]:
     """Name (without `.npy`) → header of every array in the file; `NpzProblem` when the file is not
     an npz of plain arrays or a header claims more data than the file holds."""
-    on_disk = Path(path).stat().st_size
+    with open(path, "rb") as handle:  # not there, or not readable: the caller's OSError
+        return _read(handle, os.fstat(handle.fileno()).st_size)
+
+
+def _read(handle: BinaryIO, on_disk: int) -> dict[str, ArrayHeader]:
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(handle) as archive:
             members = archive.infolist()
             if len(members) > MAX_MEMBERS:
                 raise NpzProblem(f"{len(members):,} members")
             if sum(m.compress_size for m in members) > on_disk:
                 raise NpzProblem("its directory lists more data than the file holds")
             return {_name(m): _header(archive, m) for m in members}
-    except (NpzProblem, OSError):
+    except NpzProblem:
         raise
-    except Exception as exc:  # noqa: BLE001 - zipfile, zlib, struct and NumPy's header parser raise many kinds
+    except Exception as exc:  # noqa: BLE001 - zipfile (OSError on a bad offset too), zlib, struct, NumPy's header parser
         raise NpzProblem(f"{type(exc).__name__}: {str(exc)[:80]}") from None
 
 
