@@ -139,7 +139,7 @@ async def run(model: Path, keys: int, corpus: Path, idle_only: bool = False, int
             process = start_training(corpus, Path(scratch) / "checkpoints" / "bench-run")
             try:
                 events = Path(scratch) / "checkpoints" / "bench-run" / "events.jsonl"
-                await wait_until(pilot, lambda: any(e["event"] == "progress" for e in read_events(events)), timeout=180)
+                await wait_until(pilot, lambda: any(e.kind == "progress" for e in read_events(events)), timeout=180)
                 for interval in intervals:
                     results.append((f"training (child process), {pace(interval)}", *await measure(pilot, TEXT, keys, interval)))
             finally:

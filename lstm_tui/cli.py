@@ -207,6 +207,7 @@ def run_subcommand(command: str, argv: list[str]) -> int:
         print(f"\ncatalogue: {catalogue_folder() / 'catalogue.json'} (see corpora/README.md to add one); any text file or folder also works: --corpus PATH")
         return 0
     if command == "models":
+        from lstm_tui.engine.data.textfile import neutralise
         from lstm_tui.engine.runs.run_service import RunService
 
         service = RunService(Path(args.folder) if args.folder else None)
@@ -214,8 +215,14 @@ def run_subcommand(command: str, argv: list[str]) -> int:
         if not runs:
             print(f"no runs in {service.root}")
         for run in runs:
+            if run.problem is not None:
+                print(neutralise(f"{run.name:<36} {run.state:<12} {run.problem}  {run.folder}"))
+                continue
             ppl = f"{run.valid_ppl:.2f}" if run.valid_ppl else "-"
-            print(f"{run.name:<36} {run.state:<12} {run.level:<5} vocab {run.vocab:<6} valid ppl {ppl:<8} {run.folder}")
+            print(neutralise(f"{run.name:<36} {run.state:<12} {run.level:<5} vocab {run.vocab:<6} valid ppl {ppl:<8} {run.folder}"))
+        for run in runs:
+            if run.eval_problem is not None:
+                print(neutralise(f"note: {run.folder.name}: {run.eval_problem}; the recorded evaluation is ignored"), file=sys.stderr)
         return 0
     if command == "eval":
         from lstm_tui.engine.eval.evaluate import KSR_CHARS, evaluate_file, record_report
@@ -278,9 +285,9 @@ def _cache_override(model: Path, args: argparse.Namespace):
     given = {d.name: getattr(args, d.name) for d in TrainConfig.declared() if d.part == "prediction" and getattr(args, d.name, None) is not None}
     if not given:
         return None
-    from lstm_tui.engine.runs.model_file import read_meta
+    from lstm_tui.engine.runs.run_files.model_json import read_model_meta
 
-    recorded = TrainConfig.from_dict(read_meta(model).get("train") or {})
+    recorded = read_model_meta(model).train or TrainConfig()
     prediction = recorded.replace(**given).prediction
     if "cache_size" not in given and prediction.cache_size == 0:
         raise UserError("this run has no cache; give --cache-size N to turn one on")

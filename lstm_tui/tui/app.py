@@ -133,11 +133,11 @@ class LstmTuiApp(App[int]):
             self.latest_checkpoint = Checkpoint(message.folder, message.step)
 
     def on_run_monitor_run_ended(self, message: RunMonitor.RunEnded) -> None:
-        key = (message.folder, message.kind, message.event.get("time"))
+        key = (message.folder, message.kind, message.event.time)
         if not message.live or key in self._announced:
             return
         self._announced.add(key)
-        folder = neutralise(str(message.event.get("folder") or message.folder))
+        folder = neutralise(message.event.folder or str(message.folder))
         if message.kind == "finished":
             self.notify(
                 f"saved to {folder}\nctrl+l on the predict screen (F2) loads it", title="Training finished", timeout=10, markup=False
@@ -147,7 +147,7 @@ class LstmTuiApp(App[int]):
                 f"checkpoint saved in {folder}\nresume it from the models screen (F4)", title="Training stopped", timeout=10, markup=False
             )
         else:
-            reason = neutralise(str(message.event.get("reason", "")))
+            reason = neutralise(message.event.reason or "")
             self.notify(reason, title="Training failed", severity="error", timeout=15, markup=False)
 
     # training -------------------------------------------------------------------------------

@@ -51,8 +51,8 @@ def local_time(iso: str) -> str:
     """An ISO timestamp (as model.json stores it) as local `YYYY-MM-DD HH:MM`."""
     try:
         moment = datetime.fromisoformat(iso)
-    except ValueError:
+        if moment.tzinfo is not None:
+            moment = moment.astimezone()
+    except (ValueError, OverflowError):  # not a timestamp, or one the local time zone cannot show
         return neutralise(iso[:16]).replace("\n", "↵")
-    if moment.tzinfo is not None:
-        moment = moment.astimezone()
     return moment.strftime("%Y-%m-%d %H:%M")

@@ -121,5 +121,5 @@ class LiveModel:
     @property
     def step(self) -> int | None:
         """The training step these weights are from."""
-        value = self.predictor.meta.get("step")
-        return value if isinstance(value, int) else None
+        meta = self.predictor.meta
+        return meta.step if meta is not None else None

@@ -11,10 +11,13 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from lstm_tui.engine.model.language_model import ModelConfig
 from lstm_tui.engine.runs.run_folder import MODEL_JSON, MODEL_NPZ, TRAINER_NPZ, default_run_folder
-from lstm_tui.engine.runs.run_lock import LOCK, RunLock, local_trainer_pid, read_owner
+from lstm_tui.engine.runs.run_files.lock_line import read_owner
+from lstm_tui.engine.runs.run_lock import LOCK, RunLock, local_trainer_pid
 from lstm_tui.engine.runs.run_service import RunRefused, RunService
 from lstm_tui.engine.runs.training_process import TrainingProcess, child_argv, write_config_file
 from lstm_tui.engine.errors import UserError
@@ -34,13 +37,15 @@ time.sleep(60)
 
 
 def fake_run(root: Path, name: str, state: str = "finished", updated: str = "2024-01-01T00:00:00+00:00") -> Path:
-    """A run folder with a model.json (no real weights: the listing never loads them)."""
+    """A run folder with a model.json and tiny zero weights (no trainer state: it is never resumed)."""
     folder = root / name
     folder.mkdir(parents=True)
+    model = ModelConfig(vocab_size=2, units=2, embed=2)
     meta = {"format_version": 1, "name": name, "state": state, "updated": updated, "level": "char", "tokenizer": "char",
-            "vocab": ["a", "b"], "parameters": 10, "corpus": {"name": "tiny.txt"}, "metrics": {"valid_ppl": 3.5}}
+            "model": model.to_dict(), "vocab": ["<unk>", "b"], "parameters": 10, "corpus": {"name": "tiny.txt"},
+            "metrics": {"valid_ppl": 3.5}}
     (folder / MODEL_JSON).write_text(json.dumps(meta), encoding="utf-8")
-    (folder / MODEL_NPZ).write_bytes(b"")
+    np.savez(folder / MODEL_NPZ, **{name: np.zeros(shape, np.float32) for name, shape in model.parameter_shapes().items()})
     (folder / TRAINER_NPZ).write_bytes(b"")
     return folder
 

@@ -43,7 +43,7 @@ def test_run_folder_records_config_vocab_and_versions(trained_char_run: Path) ->
     assert meta["vocab"][0] == "<unk>" and len(meta["vocab"]) == meta["model"]["vocab_size"]
     assert set(meta["versions"]) >= {"chainer", "numpy", "python", "lstm_tui"}
     assert len(meta["corpus"]["sha256"]) == 64
-    kinds = [e["event"] for e in read_events(trained_char_run / "events.jsonl")]
+    kinds = [e.kind for e in read_events(trained_char_run / "events.jsonl")]
     assert kinds[0] == "started" and kinds[-1] == "finished"
     assert {"progress", "validation", "checkpoint", "sample"} <= set(kinds)
 

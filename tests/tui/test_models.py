@@ -124,7 +124,8 @@ async def test_a_finished_run_continues_with_new_limits(trained_char_run: Path, 
 
     from textual.widgets import Input
 
-    from lstm_tui.engine.runs.run_folder import MODEL_JSON, run_state
+    from lstm_tui.engine.runs.run_folder import MODEL_JSON
+    from lstm_tui.engine.runs.run_list import run_state
     from lstm_tui.tui.dialogs.limits import LimitsDialog
     from lstm_tui.tui.screens.train import TrainScreen
 

@@ -49,7 +49,7 @@ async def test_the_header_follows_the_latest_step_and_shows_the_rate(tmp_path: P
         line = stats(app)
         assert "step 20/50" in line and "epoch 10.00" in line, line
         assert "lr 0.002" in line, line  # the rate of the last progress event (the one in use)
-        assert monitor.last_progress["fraction"] == 0.4
+        assert monitor.last_progress.fraction == 0.4
 
 
 async def test_an_older_step_never_moves_the_header_back(tmp_path: Path) -> None:

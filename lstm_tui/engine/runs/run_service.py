@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from lstm_tui.engine.errors import UserError
-from lstm_tui.engine.runs.model_file import read_meta
-from lstm_tui.engine.runs.run_folder import MODEL_JSON, TRAINER_NPZ, default_run_folder, run_state
-from lstm_tui.engine.runs.run_list import RunInfo, scan_runs
+from lstm_tui.engine.runs.run_files.model_json import ModelMeta, read_model_meta
+from lstm_tui.engine.runs.run_folder import MODEL_JSON, TRAINER_NPZ, default_run_folder
+from lstm_tui.engine.runs.run_list import RunInfo, run_state, scan_runs
 from lstm_tui.engine.runs.run_lock import local_trainer_pid
+from lstm_tui.engine.runs.trainer_state import read_trainer_state
 from lstm_tui.engine.runs.training_process import TrainingProcess
 from lstm_tui.engine.train.config import Limits, TrainConfig
 from lstm_tui.paths import checkpoints_dir, default_model_dir
@@ -43,10 +44,10 @@ class RunPosition:
     """The limits it was trained under."""
 
     @classmethod
-    def of(cls, meta: dict) -> "RunPosition":
+    def of(cls, meta: ModelMeta) -> "RunPosition":
         """From a run's model.json."""
-        recorded = TrainConfig.from_dict(meta.get("train") or {}).limits
-        return cls(int(meta.get("step") or 0), float(meta.get("epoch") or 0), float(meta.get("elapsed_seconds") or 0) / 60, recorded)
+        recorded = (meta.train or TrainConfig()).limits
+        return cls(meta.step or 0, meta.epoch or 0.0, (meta.elapsed_seconds or 0.0) / 60, recorded)
 
     def problem(self, limits: Limits) -> str | None:
         """Why `limits` would stop the run at once (it stops at the first limit reached), or None."""
@@ -119,7 +120,7 @@ class RunService:
 
     def position(self, folder: Path) -> RunPosition:
         """How far the run in `folder` got, and its limits (a UserError when model.json is unreadable)."""
-        return RunPosition.of(read_meta(folder))
+        return RunPosition.of(read_model_meta(folder))
 
     def check_limits(self, folder: Path, limits: dict[str, Any]) -> None:
         """Raise a UserError (naming the option) or a RunRefused unless `limits` (limit options by
@@ -146,6 +147,11 @@ class RunService:
             raise RunRefused("this run finished; continue it with higher limits (epochs, max steps or minutes)")
         if changes:
             self.check_limits(folder, changes)
+        try:
+            read_model_meta(folder)
+            read_trainer_state(folder)
+        except UserError as exc:
+            raise RunRefused(f"this run cannot be resumed: {getattr(exc, 'reason', exc)}", "error") from None
         self.training = TrainingProcess.start(None, folder, resume=True, changes=changes)
         return self.training
 

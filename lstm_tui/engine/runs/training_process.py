@@ -145,9 +145,9 @@ class TrainingProcess:
     def failure(self) -> tuple[str, bool]:
         """Why the child failed (its `failed` event, else its last stderr line), and whether it
         got as far as writing events in this session (then its last checkpoint is kept)."""
-        events = [e for e in read_events(self.folder / EVENTS) if float(e.get("time") or 0) >= self.started_at - 1.0]
-        failed = [e for e in events if e.get("event") == "failed"]
-        return (str(failed[-1].get("reason")) if failed else self.error_line()), bool(events)
+        events = [e for e in read_events(self.folder / EVENTS) if e.time >= self.started_at - 1.0]
+        failed = [e for e in events if e.kind == "failed"]
+        return (str(failed[-1].reason) if failed else self.error_line()), bool(events)
 
     def cleanup(self) -> None:
         """Remove the stderr and config files (once the child has exited)."""

@@ -191,9 +191,15 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "TrainConfig":
-        """A config from a flat object; names it does not declare (older or newer runs) are ignored."""
-        where = cls.part_of()
-        values = {k: v for k, v in data.items() if k in where}
+        """A config from a flat object (a `--config` file, model.json's "train"), each value of its
+        option's type (else a UserError naming it); names it does not declare (older or newer runs)
+        are ignored."""
+        declared = {d.name: d for d in cls.declared()}
+        values = {k: v for k, v in data.items() if k in declared}
+        for name, value in values.items():
+            wrong = declared[name].type_problem(value)
+            if wrong:
+                raise UserError(wrong, field=name)
         if values.get("split") is not None:
             values["split"] = tuple(values["split"])
         return cls().replace(**values)

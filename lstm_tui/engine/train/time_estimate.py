@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lstm_tui.engine.errors import UserError
-from lstm_tui.engine.runs.run_folder import MODEL_JSON, read_json
+from lstm_tui.engine.runs.run_files.model_json import read_model_meta
+from lstm_tui.engine.runs.run_folder import MODEL_JSON
 from lstm_tui.engine.train.config import TrainConfig
 
 MIN_MEASURED_SECONDS = 30.0  # shorter runs are mostly start-up and validation
@@ -45,17 +46,14 @@ class Throughput:
 def measured(folder: Path) -> Throughput | None:
     """The throughput a run folder records, or None (no usable record)."""
     try:
-        meta = read_json(folder / MODEL_JSON)
-        model = meta["model"]
-        seconds = float(meta["elapsed_seconds"])
-        tokens = float(meta["tokens_seen"])
-        embed = model.get("embed") or model["units"]
-        cost = token_cost(int(model["units"]), int(embed), int(model["vocab_size"]))
-    except (OSError, UserError, KeyError, TypeError, ValueError, AttributeError):
+        meta = read_model_meta(folder)
+    except UserError:
         return None
+    seconds, tokens = meta.elapsed_seconds or 0.0, meta.tokens_seen or 0
+    cost = token_cost(meta.model.units, meta.model.embed, meta.model.vocab_size)
     if seconds < MIN_MEASURED_SECONDS or tokens <= 0 or cost <= 0:
         return None
-    return Throughput(str(meta.get("name") or folder.name), tokens / seconds, cost, str(meta.get("device") or "cpu"))
+    return Throughput(meta.name or folder.name, tokens / seconds, cost, meta.device or "cpu")
 
 
 def measured_runs(root: Path) -> list[Throughput]:

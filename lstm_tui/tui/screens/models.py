@@ -17,7 +17,8 @@ from textual.worker import Worker, WorkerState
 
 from lstm_tui.engine.data.textfile import neutralise
 from lstm_tui.engine.errors import UserError
-from lstm_tui.engine.runs.run_list import RunInfo
+from lstm_tui.engine.runs.run_files.eval_json import RecordedEval
+from lstm_tui.engine.runs.run_list import DAMAGED, RunInfo
 from lstm_tui.engine.runs.run_service import RunRefused
 from lstm_tui.tui import format as fmt
 from lstm_tui.tui.dialogs.confirm import ConfirmDialog
@@ -35,18 +36,13 @@ def corpus_label(corpus: str) -> str:
     return Path(corpus).name if "/" in corpus else corpus
 
 
-def eval_summary(evaluation: dict | None) -> str:
+def eval_summary(evaluation: RecordedEval | None) -> str:
     """The recorded `lstm-tui eval --record` report in a cell: perplexity, top-1, KSR."""
-    if not evaluation:
+    if evaluation is None:
         return "-"
-    try:
-        lstm = evaluation["lstm"]
-        parts = [f"ppl {float(lstm['perplexity']):.2f}", f"top-1 {float(lstm['top1']):.1%}"]
-        typing = evaluation.get("typing")
-        if isinstance(typing, dict):
-            parts.append(f"KSR {float(typing['ksr']):.1%}")
-    except (KeyError, TypeError, ValueError):
-        return "?"
+    parts = [f"ppl {evaluation.lstm.perplexity:.2f}", f"top-1 {evaluation.lstm.top1:.1%}"]
+    if evaluation.typing is not None:
+        parts.append(f"KSR {evaluation.typing.ksr:.1%}")
     return " · ".join(parts)
 
 
@@ -71,19 +67,20 @@ def columns_that_fit(rows: list[tuple], width: int, padding: int = 1) -> list[st
 
 
 def row_of(info: RunInfo) -> tuple:
-    """The table cells of one run (all text neutralised)."""
-    state_style = {"running": "bold green", "interrupted": "yellow", "failed": "red"}.get(info.state, "")
+    """The table cells of one run (all text neutralised); a damaged run shows why in the last cell."""
+    state_style = {"running": "bold green", "interrupted": "yellow", "failed": "red", DAMAGED: "bold red"}.get(info.state, "")
+    damaged = info.state == DAMAGED
     return (
         one_line(info.name),
         one_line(corpus_label(info.corpus)),
         one_line(info.level),
-        Text(fmt.count(info.vocab), justify="right"),
-        Text(fmt.count(info.parameters), justify="right"),
+        Text("-" if damaged else fmt.count(info.vocab), justify="right"),
+        Text("-" if damaged else fmt.count(info.parameters), justify="right"),
         Text(fmt.number(info.valid_ppl), justify="right"),
         fmt.local_time(info.updated),
         Text(fmt.size(info.size_bytes), justify="right"),
         Text(one_line(info.state), style=state_style),
-        eval_summary(info.evaluation),
+        Text(one_line(info.problem or ""), style="red") if damaged else eval_summary(info.evaluation),
     )
 
 
@@ -145,6 +142,7 @@ class ModelsScreen(Screen):
         """The rows on display, in order."""
         self.roots: list[Path] = []
         """Folders scanned for runs (the checkpoints folder first)."""
+        self._told: set[tuple[Path, str]] = set()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -180,6 +178,7 @@ class ModelsScreen(Screen):
     def _show(self, runs: list[RunInfo]) -> None:
         if runs == self.runs:
             return
+        self._tell_ignored_evals(runs)
         table = self.query_one(RunTable)
         selected = self.selected
         self.runs = runs
@@ -196,6 +195,14 @@ class ModelsScreen(Screen):
                     table.move_cursor(row=index, animate=False)
                     break
         self._watch_selected()
+
+    def _tell_ignored_evals(self, runs: list[RunInfo]) -> None:
+        """A notice, once per folder and reason, for an eval.json that did not check out."""
+        for info in runs:
+            if info.eval_problem is not None and (info.folder, info.eval_problem) not in self._told:
+                self._told.add((info.folder, info.eval_problem))
+                self.notify(f"{one_line(info.folder.name)}: {one_line(info.eval_problem)}; the recorded evaluation is ignored",
+                            title="eval.json ignored", severity="warning", timeout=8, markup=False)
 
     @property
     def selected(self) -> RunInfo | None:
@@ -242,6 +249,10 @@ class ModelsScreen(Screen):
             return
         if info.state == "incomplete":
             self.notify("this run has no weights yet (model.npz is missing)", severity="warning", markup=False)
+            return
+        if info.state == DAMAGED:
+            self.notify(f"{one_line(info.folder.name)}: {one_line(info.problem or 'the run folder is damaged')}", title="Damaged run",
+                        severity="warning", markup=False)
             return
         self.app.open_model(info.folder)
 
