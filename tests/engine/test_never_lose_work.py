@@ -97,14 +97,14 @@ def test_kill_9_at_random_moments_leaves_loadable_resumable_folders(shakespeare_
         kills += 1
         load_model(folder)  # every file present is complete
         arrays, state = read_trainer_snapshot(folder)
-        assert state["step"] >= 0
+        assert state.step >= 0
     assert kills == 50
     # after all that, resume runs to completion from the last complete checkpoint
     _, state = read_trainer_snapshot(folder)
     done = subprocess.run([sys.executable, "-m", "lstm_tui", "--headless-train", "--resume", str(folder),
-                           "--max-steps", str(state["step"] + 5)], capture_output=True, text=True, timeout=120)
+                           "--max-steps", str(state.step + 5)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert json.loads((folder / "model.json").read_text())["step"] == state["step"] + 5
+    assert json.loads((folder / "model.json").read_text())["step"] == state.step + 5
 
 
 def test_nan_loss_stops_and_keeps_last_good_checkpoint(shakespeare_100k: Path, tmp_path: Path) -> None:

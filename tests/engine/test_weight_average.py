@@ -56,7 +56,7 @@ def test_a_run_validates_and_saves_the_average_and_resumes_exactly(shakespeare_1
     trainer.run()
     saved = _arrays(straight)
     snapshot, state = read_trainer_snapshot(straight)
-    assert state["average_updates"] == 40
+    assert state.average_updates == 40
     raw = dict(trainer.model.namedparams())  # after the run the model holds its own weights again
     for name, array in saved.items():  # model.npz: the average; trainer.npz: both
         np.testing.assert_array_equal(array, snapshot[PREFIX + name.lstrip("/")], err_msg=name)
@@ -87,6 +87,6 @@ def test_without_averaging_nothing_changes(shakespeare_100k: Path, tmp_path: Pat
     trainer.run()
     assert trainer.average is None
     snapshot, state = read_trainer_snapshot(folder)
-    assert "average_updates" not in state and not any(key.startswith(PREFIX) for key in snapshot)
+    assert state.average_updates is None and not any(key.startswith(PREFIX) for key in snapshot)
     for name, array in _arrays(folder).items():
         np.testing.assert_array_equal(array, snapshot["model/" + name.lstrip("/")], err_msg=name)

@@ -33,7 +33,7 @@ def write_trainer_snapshot(folder: Path, model, optimizer, arrays: dict[str, np.
     atomic_write_bytes(folder / TRAINER_NPZ, npz_bytes(payload))
 
 
-def read_trainer_snapshot(folder: Path) -> tuple[dict[str, np.ndarray], dict]:
+def read_trainer_snapshot(folder: Path) -> tuple[dict[str, np.ndarray], TrainerState]:
     """The snapshot's arrays and its scalar state, checked: the state field by field
     (`TrainerState`), the model's arrays against model.json from their headers before any is read."""
     folder = Path(folder)
@@ -46,9 +46,7 @@ def read_trainer_snapshot(folder: Path) -> tuple[dict[str, np.ndarray], dict]:
             raise DamagedFile(path, f"holds the LSTM state {name} as {header.shape} {header.dtype}, not (streams, {config.units}) floats",
                               "it cannot be resumed")
     arrays = read_npz(path)
-    encoded = arrays.pop("meta", None)
-    parse_trainer_state(encoded, path)
-    return arrays, json.loads(str(encoded))
+    return arrays, parse_trainer_state(arrays.pop("meta", None), path)
 
 
 def read_trainer_state(folder: Path) -> TrainerState:

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from lstm_tui.engine.data.dataset import load_dataset
-from lstm_tui.engine.data.vocabulary import Vocabulary
 from lstm_tui.engine.errors import UserError
 from lstm_tui.engine.model.language_model import LanguageModel, ModelConfig
-from lstm_tui.engine.runs.model_file import load_into, read_meta
+from lstm_tui.engine.runs.model_file import load_into
+from lstm_tui.engine.runs.run_files.model_json import read_model_meta
 from lstm_tui.engine.runs.run_folder import TRAINER_NPZ, default_run_folder
 from lstm_tui.engine.runs.trainer_state import load_optimizer_state, read_trainer_snapshot
 from lstm_tui.engine.runs.events import Listener
@@ -85,26 +85,25 @@ def resumed_trainer(cls: type[Trainer], folder: Path | str, overrides: dict | No
 def _resume(cls: type[Trainer], folder: Path | str, overrides: dict, listeners: list[Listener] | None,
             processes: Processes) -> Trainer:
     folder = Path(folder).expanduser().resolve()
-    meta = read_meta(folder)
+    meta = read_model_meta(folder)
     arrays, state = read_trainer_snapshot(folder)
-    config = TrainConfig.resumed(meta.get("train", {}), overrides)
+    config = TrainConfig.resumed(meta.train.to_dict() if meta.train else {}, overrides)
     config.validate()
     device = processes.choose_device(config.session.device, config.session.communicator)
-    vocab = Vocabulary.from_json(meta["vocab"])
-    data = load_dataset(config.run, vocab=vocab, tokenizer=meta["tokenizer"])
-    if data.corpus.sha256 != meta.get("corpus", {}).get("sha256"):
+    data = load_dataset(config.run, vocab=meta.vocab, tokenizer=meta.tokenizer)
+    if data.corpus.sha256 != meta.corpus.sha256:
         raise UserError(f"the corpus of {folder} has changed since the run started; resume needs the same text (or start a new run)")
-    model = LanguageModel(ModelConfig.from_dict(meta["model"]))
+    model = LanguageModel(meta.config)
     path = folder / TRAINER_NPZ
     load_into(model, arrays, path, prefix="model/")
     model.to_device(device.device)
     trainer = cls(config, folder, data, model, device, listeners, processes)
-    if int(state.get("step", 0)) > 0:  # before the first update the optimizer has no state yet
+    if state.step > 0:  # before the first update the optimizer has no state yet
         load_optimizer_state(trainer.optimizer, arrays, path)
     trainer.progress = restore_state(state, meta, path, trainer.schedule, trainer.rng, processes)
     set_rate(trainer.optimizer, trainer.schedule.lr)
-    if trainer.average is not None and "average_updates" in state:  # else it starts from these weights
-        trainer.average.restore(arrays, state["average_updates"], path)
+    if trainer.average is not None and state.average_updates is not None:  # else it starts from these weights
+        trainer.average.restore(arrays, state.average_updates, path)
     restore_lstm_states(model, arrays, processes)
     return trainer
 

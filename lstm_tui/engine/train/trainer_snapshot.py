@@ -8,6 +8,7 @@ run folders use; resume restores every one of them, so the loss curve continues 
 
 from __future__ import annotations
 
+import dataclasses
 import platform
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -20,6 +21,8 @@ from lstm_tui.engine.data.dataset import Dataset
 from lstm_tui.engine.errors import UserError
 from lstm_tui.engine.model.language_model import LanguageModel
 from lstm_tui.engine.runs.model_file import read_meta, write_meta, write_model
+from lstm_tui.engine.runs.run_files.model_json import ModelMeta
+from lstm_tui.engine.runs.run_files.trainer_json import TrainerState
 from lstm_tui.engine.runs.trainer_state import write_trainer_snapshot
 from lstm_tui.engine.runtime.chainer_compat import chainer
 from lstm_tui.engine.train.config import TrainConfig
@@ -85,38 +88,37 @@ def snapshot_state(progress: RunProgress, schedule: LearningRateSchedule, rng: n
     return state
 
 
-def restore_state(state: dict, meta: dict, path: Path, schedule: LearningRateSchedule,
+def restore_state(state: TrainerState, meta: ModelMeta, path: Path, schedule: LearningRateSchedule,
                   rng: np.random.Generator, processes: Processes) -> RunProgress:
-    """The counters of a snapshot; the schedule and this rank's dropout RNG are set from it."""
+    """The counters of a (checked) snapshot; the schedule and this rank's dropout RNG are set from it."""
+    progress = RunProgress(
+        step=state.step,
+        position=state.position,
+        epoch=state.epoch,
+        elapsed=state.elapsed,
+        tokens_seen=state.tokens_seen,
+        best_valid=state.best_valid,
+        last_valid=state.last_valid,
+        train_loss_ema=state.train_loss_ema,
+        history=list(state.history),
+        created=state.created or meta.created or now_utc(),
+    )
+    schedule.lr = state.lr
+    schedule.stale_validations = state.stale_validations
+    schedule.plateau_start = state.plateau_start
     try:
-        progress = RunProgress(
-            step=int(state["step"]),
-            position=int(state["position"]),
-            epoch=int(state["epoch"]),
-            elapsed=float(state["elapsed"]),
-            tokens_seen=int(state["tokens_seen"]),
-            best_valid=state.get("best_valid"),
-            last_valid=state.get("last_valid"),
-            train_loss_ema=state.get("train_loss_ema"),
-            history=list(state.get("history", [])),
-            created=str(state.get("created", meta.get("created", now_utc()))),
-        )
-        schedule.lr = float(state["lr"])
-        schedule.stale_validations = int(state.get("stale_validations", 0))
-        schedule.plateau_start = int(state.get("plateau_start", 0))  # older snapshots: from the start
         rng.bit_generator.state = _saved_rng(state, rng, processes)
-    except (KeyError, TypeError, ValueError) as exc:
+    except (TypeError, ValueError) as exc:
         raise UserError(f"{path} has an unreadable trainer state ({exc}); it cannot be resumed") from None
     return progress
 
 
-def _saved_rng(state: dict, rng: np.random.Generator, processes: Processes) -> dict:
+def _saved_rng(state: TrainerState, rng: np.random.Generator, processes: Processes) -> dict:
     """This rank's dropout RNG state from a snapshot."""
-    saved = state.get("rank_rngs")
-    if isinstance(saved, list) and len(saved) == processes.size:
-        return saved[processes.rank]
+    if state.rank_rngs is not None and len(state.rank_rngs) == processes.size:
+        return dataclasses.asdict(state.rank_rngs[processes.rank])
     if processes.is_main:
-        return state["rng"]
+        return dataclasses.asdict(state.rng)
     return rng.bit_generator.state  # saved with another number of ranks: keep this rank's own seed
 
 

@@ -47,6 +47,7 @@ class TrainerState:
     last_valid: float | None = checked(_value, None)
     train_loss_ema: float | None = checked(_value, None)
     stale_validations: int = checked(whole(0), 0)
+    plateau_start: int = checked(whole(0), 0)  # older snapshots: the plateau counts from the start
     history: list = checked(items(json_object), [])
     created: str | None = checked(_line, None)
     average_updates: int | None = checked(_count, None)
