@@ -15,9 +15,10 @@ from pathlib import Path
 from lstm_tui.engine.infer.predictor import Predictor
 from lstm_tui.engine.infer.suggestion_ranker import Suggestions
 from lstm_tui.engine.infer.text_follower import common_prefix_length
+from lstm_tui.engine.runs.run_folder import run_state
 from lstm_tui.engine.runtime.blas_threads import keystroke_blas_threads
 
-GHOST_TOKENS = 4  # tokens of greedy continuation shown as ghost text
+EARLY_STEPS = 100  # weights from fewer training steps than this barely predict yet
 INLINE_CHARS = 2_000  # new characters past the common prefix followed inline; more go to a worker
 # Word level re-tokenises from the start of the changed line: past these lengths (chars) a worker does it.
 INLINE_WORD_TEXT = {"space": 50_000, "mecab": 8_000}
@@ -33,6 +34,10 @@ class Prediction:
     latency_ms: float
     k: int
     temperature: float
+    unknown_share: float = 0.0
+    """Share of the text's tokens that the model's vocabulary does not hold."""
+    unknown_tokens: int = 0
+    """How many of the text's tokens the model's vocabulary does not hold."""
 
 
 class LiveModel:
@@ -43,6 +48,8 @@ class LiveModel:
         """The engine's predictor (weights copied to NumPy)."""
         self.folder = folder
         """The run folder the weights were loaded from."""
+        self.still_training = run_state(folder) == "running"
+        """True when a trainer was writing the run when it was loaded (these are early weights)."""
         self._lock = threading.Lock()
 
     @classmethod
@@ -72,9 +79,10 @@ class LiveModel:
         with self._lock:
             start = time.perf_counter()
             suggestions = self.predictor.suggest(text, k, temperature)
-            ghost = self.predictor.greedy(tokens=GHOST_TOKENS, partial=suggestions.partial)
+            ghost = self.predictor.ghost(suggestions)
             elapsed = (time.perf_counter() - start) * 1000.0
-        return Prediction(text, suggestions, ghost, elapsed, k, temperature)
+            unknown = self.predictor.unknown_share, self.predictor.unknown_tokens
+        return Prediction(text, suggestions, ghost, elapsed, k, temperature, *unknown)
 
     # facts for the status bar -------------------------------------------------------------
     @property
@@ -117,3 +125,14 @@ class LiveModel:
         """The training step these weights are from."""
         value = self.predictor.meta.get("step")
         return value if isinstance(value, int) else None
+
+    @property
+    def training_note(self) -> str:
+        """How far these weights were trained, when it matters for the suggestions: early
+        (few steps: every probability is close to uniform), or a run still training ("")."""
+        step = self.step
+        if step is not None and step < EARLY_STEPS:
+            return f"early in training (step {step:,})"
+        if self.still_training:
+            return "still training" + (f" (step {step:,})" if step is not None else "")
+        return ""

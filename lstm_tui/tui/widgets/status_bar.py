@@ -1,4 +1,5 @@
-"""The status line under the editor: which model is loaded and how fast it answered."""
+"""The status line under the editor: which model is loaded, how far it was trained, how much of
+the text it can read, and how fast it answered."""
 
 from __future__ import annotations
 
@@ -16,8 +17,14 @@ from lstm_tui.tui.live_model import LiveModel
 SEPARATOR = " · "
 
 
+def share(fraction: float) -> str:
+    """A share as a whole percentage ("<1%" for a trace: never a misleading "0%")."""
+    return "<1%" if 0 < fraction < 0.01 else f"{fraction:.0%}"
+
+
 class ModelStatus(Widget):
-    """Model name, level, vocabulary, parameters, valid perplexity, device and last latency."""
+    """Model name, level, a training note, vocabulary, parameters, valid perplexity, device, the
+    share of unknown tokens in the text and the last latency."""
 
     DEFAULT_CSS = """
     ModelStatus { height: 1; }
@@ -29,12 +36,15 @@ class ModelStatus(Widget):
     """The loaded model (None: none loaded)."""
     latency_ms: reactive[float | None] = reactive(None)
     """Model time of the last keystroke in milliseconds."""
+    unknown_share: reactive[float] = reactive(0.0)
+    """Share of the text's tokens the model's vocabulary does not hold (shown when above 0)."""
     note: reactive[str] = reactive("")
     """A transient state shown first (loading…, following a paste…)."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._model_segments: list[Segment] | None = None  # the part that changes only with the model
+        self._head_length = 0  # its segments up to the training note: the unknown share follows them
         self._base = Style()
         self._label = Style()
 
@@ -51,18 +61,25 @@ class ModelStatus(Widget):
             return [Segment("no model loaded — F4 opens a run, F3 trains one", base)]
         name = neutralise(model.name).replace("\n", " ")
         tokenizer = "" if model.level == "char" else f"/{model.tokenizer}"
-        parts = [
+        note = model.training_note
+        head = [
             [("model ", label), (name, base + Style(bold=True))],
             [(f"{model.level}{tokenizer}", base)],
+            *([[(note, base + Style(bold=True))]] if note else []),
+        ]
+        tail = [
             [("vocab ", label), (fmt.count(model.vocab_size), base)],
             [("params ", label), (fmt.count(model.parameters), base)],
             [("valid ppl ", label), (fmt.number(model.valid_perplexity), base)],
             [("device ", label), ("cpu", base)],
         ]
         if model.cache_size:  # suggestions also draw on the recent text (neural_cache)
-            parts.insert(5, [("cache ", label), (fmt.count(model.cache_size), base)])
+            tail.insert(3, [("cache ", label), (fmt.count(model.cache_size), base)])
         segments: list[Segment] = []
-        for part in parts:
+        for part in head:
+            segments += [Segment(text, style) for text, style in part] + [Segment(SEPARATOR, base)]
+        self._head_length = len(segments)
+        for part in tail:
             segments += [Segment(text, style) for text, style in part] + [Segment(SEPARATOR, base)]
         return segments
 
@@ -80,6 +97,9 @@ class ModelStatus(Widget):
             segments += [Segment(self.note, base + Style(bold=True)), Segment(SEPARATOR, base)]
         segments += self._model_segments
         if self.model is not None:
+            if self.unknown_share > 0:  # early in the line: it explains suggestions that make no sense
+                at = len(segments) - len(self._model_segments) + self._head_length
+                segments[at:at] = [Segment("unknown ", label), Segment(share(self.unknown_share), base + Style(bold=True)), Segment(SEPARATOR, base)]
             latency = "-" if self.latency_ms is None else f"{self.latency_ms:.2f} ms"
             segments += [Segment("latency ", label), Segment(latency, base)]
         elif segments:
