@@ -64,7 +64,7 @@ def test_a_completion_ends_with_its_word() -> None:
     assert ends_word("ject ") and ends_word(" the ") and ends_word("word\n") and ends_word("\n    def ")
     assert ends_word("です。") and not ends_word("です")
     assert not ends_word(" ") and not ends_word("\n  ") and not ends_word("pro") and not ends_word("a")
-    assert shown_word("the pro", "gram ") == "program"
+    assert shown_word("the pro", "gram ") == "program" and shown_word("the pro", "gr") == "progr…"
     assert shown_word("the", " end ") == " end"
     assert shown_word("x", "\n    def ") == "\n    def"
 

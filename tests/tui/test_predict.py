@@ -264,6 +264,16 @@ async def test_an_early_model_says_so_and_never_shows_0_percent(trained_word_run
         assert rows[0].endswith(" 0.04%") and rows[1].endswith("<0.01%")
 
 
+def test_the_training_note_of_a_model(trained_char_run: Path, trained_word_run: Path) -> None:
+    from lstm_tui.tui.live_model import LiveModel
+
+    assert LiveModel.load(trained_word_run).training_note == "early in training (step 30)"
+    live = LiveModel.load(trained_char_run)
+    assert live.training_note == "" and not live.still_training  # no trainer holds its lock
+    live.still_training = True
+    assert live.training_note == "still training (step 300)"
+
+
 def test_percentages_keep_small_probabilities_visible() -> None:
     assert [percent(p) for p in (1.0, 0.5, 0.001, 0.0004, 0.00004, 0.0)] == ["100.0%", " 50.0%", "  0.1%", " 0.04%", "<0.01%", "  0.0%"]
 

@@ -21,6 +21,10 @@ from lstm_tui.engine.model.cpu_kernels import softmax_cross_entropy_rows, top_k_
 KANA_SPAN = 3  # trailing kana tokens that may be the start of one word being typed
 
 
+def _log(prob: float) -> float:
+    return math.log(max(prob, 1e-45))
+
+
 @dataclass(frozen=True)
 class Suggestion:
     """One suggested token: what it is, its probability, and the text accepting it inserts."""
@@ -186,25 +190,24 @@ class SuggestionRanker:
         spans = [n for n in range(1, tail + 1) if self._extends("".join(tokens[-n:]))]
         if not spans:
             return 0
-        ids = [self.vocab.id(t) for t in tokens[-max(spans):]]
-        before = [self.model_probabilities_before(n) for n in range(max(spans), 0, -1)]  # before each of those tokens
-        as_split = sum(math.log(max(float(p[i]), 1e-45)) for p, i in zip(before, ids))
-        best, best_score = 0, as_split
+        deepest = max(spans)
+        ids = [self.vocab.id(t) for t in tokens[-deepest:]]
+        before = [self.model_probabilities_before(n) for n in range(deepest, 0, -1)]  # before[j]: before ids[j]
+        split = [_log(float(p[i])) for p, i in zip(before, ids)]  # each token as the tokenizer split it
+        best, best_score = 0, sum(split)
         for n in spans:
-            start = max(spans) - n  # the span's first token in `ids`
+            start = deepest - n  # the span's first token in `ids`
             typed = "".join(tokens[-n:])
             longer = [i for i in self._prefix_ids(typed).tolist() if self.vocab.tokens[i] != typed]
-            mass = float(before[start][longer].sum())
-            score = sum(math.log(max(float(p[i]), 1e-45)) for p, i in zip(before[:start], ids[:start])) + math.log(max(mass, 1e-45))
+            score = sum(split[:start]) + _log(float(before[start][longer].sum()))
             if score > best_score:
                 best, best_score = n, score
         return best
 
     def _extends(self, text: str) -> bool:
         """True when some vocabulary word other than `text` itself starts with `text`."""
-        lo = bisect.bisect_left(self._sorted_words, text)
-        hi = bisect.bisect_left(self._sorted_words, text + "\U0010ffff")
-        return hi - lo > (1 if lo < hi and self._sorted_words[lo] == text else 0)
+        found = self._sorted_words[self._prefix_range(self._sorted_words, text)]
+        return len(found) > (1 if found and found[0] == text else 0)
 
     def _suggestion(self, token_id: int, prob: float, partial: str) -> Suggestion:
         rendered = self._rendered[token_id]

@@ -87,8 +87,9 @@ def likeliest_words(ranker: SuggestionRanker, first: np.ndarray, count: int = WO
 
 def shown_word(typed: str, insert: str) -> str:
     """How a completion reads in the bar: the whole word (the part already typed, then the rest),
-    without the space that ends it; a completion that starts a new word shows what it inserts."""
-    body = insert.rstrip(" ") or insert
+    without the space that ends it, and … where the search stopped before the word's end; a
+    completion that starts a new word shows what it inserts."""
+    body = (insert.rstrip(" ") or insert) + ("" if ends_word(insert) else "…")
     if insert[:1].isspace():
         return body
     return _word_tail(typed) + body
