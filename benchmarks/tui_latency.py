@@ -35,7 +35,8 @@ from textual import events  # noqa: E402
 from lstm_tui.engine.train.config import TrainConfig  # noqa: E402
 from lstm_tui.engine.runs.events import read_events  # noqa: E402
 from lstm_tui.paths import checkpoints_dir  # noqa: E402
-from lstm_tui.tui.app import LstmTuiApp, startup_model  # noqa: E402
+from lstm_tui.engine.runs.model_choice import model_to_open  # noqa: E402
+from lstm_tui.tui.app import LstmTuiApp  # noqa: E402
 from lstm_tui.tui.screens.predict import PredictScreen  # noqa: E402
 from lstm_tui.engine.runs.training_process import TrainingProcess  # noqa: E402
 from lstm_tui.tui.widgets.status_bar import ModelStatus  # noqa: E402
@@ -138,7 +139,7 @@ async def run(model: Path, keys: int, corpus: Path, idle_only: bool = False, int
             process = start_training(corpus, Path(scratch) / "checkpoints" / "bench-run")
             try:
                 events = Path(scratch) / "checkpoints" / "bench-run" / "events.jsonl"
-                await wait_until(pilot, lambda: any(e["event"] == "progress" for e in read_events(events)), timeout=180)
+                await wait_until(pilot, lambda: any(e.kind == "progress" for e in read_events(events)), timeout=180)
                 for interval in intervals:
                     results.append((f"training (child process), {pace(interval)}", *await measure(pilot, TEXT, keys, interval)))
             finally:
@@ -159,7 +160,7 @@ def main() -> None:
                              "0.08 = 12.5 keys/s, a fast typist (default: both)")
     parser.add_argument("--idle-only", action="store_true", help="skip the phase with a training running")
     args = parser.parse_args()
-    model = args.model or startup_model(None, checkpoints_dir())
+    model = args.model or model_to_open(None, checkpoints_dir())
     if model is None:
         sys.exit("no model: pass --model DIR (e.g. one made with lstm-tui --headless-train --max-steps 200 --out DIR)")
     results = asyncio.run(run(model.resolve(), args.keys, args.corpus.resolve(), args.idle_only, tuple(args.intervals)))

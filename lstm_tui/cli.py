@@ -14,7 +14,8 @@ from pathlib import Path
 from lstm_tui.engine.train.config import TrainConfig
 from lstm_tui.engine.train.options import Declared
 from lstm_tui.engine.errors import UserError
-from lstm_tui.paths import default_model_dir
+from lstm_tui.engine.runs.model_choice import RULE as MODEL_RULE, model_to_open
+from lstm_tui.paths import checkpoints_dir
 
 PROG = "lstm-tui"
 SUBCOMMANDS = ("corpora", "models", "predict", "generate", "eval")
@@ -29,6 +30,8 @@ Train a two-layer LSTM language model (Chainer) and watch its next-token predict
   lstm-tui predict --model DIR TEXT      top-k next tokens after TEXT
   lstm-tui generate --model DIR [PRIME]  sample a continuation
   lstm-tui eval --model DIR FILE         perplexity, top-k accuracy, keystroke savings, baselines
+
+Without --model, the app, predict, generate and eval open one model: {rule}.
 """
 
 
@@ -103,10 +106,10 @@ def _presets_help() -> str:
 
 def main_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog=PROG, description=DESCRIPTION, epilog=_presets_help(), formatter_class=argparse.RawDescriptionHelpFormatter
+        prog=PROG, description=DESCRIPTION.format(rule=MODEL_RULE), epilog=_presets_help(), formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__import__('lstm_tui').__version__}")
-    parser.add_argument("--model", help="run folder to open in the app (default: the newest finished model, else the shipped default)")
+    parser.add_argument("--model", help=f"run folder to open in the app (default: {MODEL_RULE})")
     parser.add_argument("--headless-train", action="store_true", help="train without the app, printing progress (for SSH)")
     parser.add_argument(
         "--out",
@@ -123,28 +126,28 @@ def main_parser() -> argparse.ArgumentParser:
 
 
 def _model_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", default=None, help="run folder (default: the shipped default model)")
+    parser.add_argument("--model", default=None, help=f"run folder (default: {MODEL_RULE}, as the app opens)")
 
 
 def _sub_parser(command: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=f"{PROG} {command}")
     if command == "corpora":
-        parser.description = "List the built-in and catalogued corpora."
+        parser.description = "List the corpora this installation has: built-in, bundled, and ../shared ones where present."
     elif command == "models":
         parser.description = "List run folders."
         parser.add_argument("folder", nargs="?", help="folder of runs, or one run folder (default $LSTM_TUI_CHECKPOINTS, else checkpoints/ of the checkout)")
     elif command == "predict":
         parser.description = "Print the top-k next tokens after TEXT."
         _model_arg(parser)
-        parser.add_argument("--top-k", type=int, default=5)
-        parser.add_argument("--temperature", type=float, default=1.0)
+        _add_sampling_arguments(parser, "top_k", "temperature")
         parser.add_argument("--json", action="store_true", help='print [{"token": ..., "prob": ...}, ...]')
         parser.add_argument("text", nargs="?", default="")
     elif command == "generate":
         parser.description = "Sample a continuation of PRIME."
         _model_arg(parser)
         parser.add_argument("--length", type=int, default=200, help="tokens to generate")
-        parser.add_argument("--temperature", type=float, default=1.0)
+        _add_sampling_arguments(parser, "temperature", "top_k",
+                                helps={"top_k": "draw each token among the k likeliest only (1 to 20; default: all)"})
         parser.add_argument("--seed", type=int, default=None)
         parser.add_argument("prime", nargs="?", default="")
     elif command == "eval":
@@ -166,25 +169,45 @@ def _sub_parser(command: str) -> argparse.ArgumentParser:
 
 
 def _resolve_model(value: str | None) -> Path:
-    return Path(value).expanduser().resolve() if value else default_model_dir()
+    """`--model`, else the model the app would open (`model_choice.RULE`)."""
+    model = model_to_open(value, checkpoints_dir())
+    if model is None:
+        raise UserError(f"no model found in {checkpoints_dir()}; give --model DIR, or train one (lstm-tui --headless-train)")
+    return model
 
 
-def _positive(name: str, value: float) -> None:
-    if not value > 0:
-        raise UserError(f"--{name} must be positive, got {value}")
+def _add_sampling_arguments(parser: argparse.ArgumentParser, *names: str, helps: dict[str, str] | None = None) -> None:
+    """The prediction settings `names` as their declarations give them (read and checked by
+    `_sampling`); `helps` replaces the help of a setting whose default means something else here."""
+    from lstm_tui.engine.infer.sampling import SamplingSettings
+
+    for d in SamplingSettings.declared():
+        if d.name in names:
+            parser.add_argument(d.flag, dest=d.name, default=None, help=(helps or {}).get(d.name, d.help))
+
+
+def _sampling(args: argparse.Namespace):
+    """The prediction settings the flags ask for, with the one message of a bad value."""
+    from lstm_tui.engine.infer.sampling import SamplingSettings
+
+    given = {d.name: SamplingSettings.read(d.name, text) for d in SamplingSettings.declared()
+             if (text := getattr(args, d.name, None)) is not None}
+    return SamplingSettings(**given)
 
 
 def run_subcommand(command: str, argv: list[str]) -> int:
     args = _sub_parser(command).parse_args(argv)
     if command == "corpora":
-        from lstm_tui.engine.data.catalogue import catalogue_folder, load_catalogue
+        from lstm_tui.engine.data.catalogue import catalogue_folder, listed_entries, load_catalogue
 
-        for entry in load_catalogue().values():
-            mark = "" if entry.available else "  [not available here]"
-            print(f"{entry.name:<18} {entry.level:<5} {entry.tokenizer:<6} {entry.description}{mark}")
+        print(f"{'NAME':<18} {'LEVEL':<11} DESCRIPTION")
+        for entry in listed_entries(load_catalogue()):
+            mark = f"  [{entry.note}]" if entry.note else ""
+            print(f"{entry.name:<18} {entry.level_label:<11} {entry.description}{mark}")
         print(f"\ncatalogue: {catalogue_folder() / 'catalogue.json'} (see corpora/README.md to add one); any text file or folder also works: --corpus PATH")
         return 0
     if command == "models":
+        from lstm_tui.engine.data.textfile import neutralise
         from lstm_tui.engine.runs.run_service import RunService
 
         service = RunService(Path(args.folder) if args.folder else None)
@@ -192,8 +215,14 @@ def run_subcommand(command: str, argv: list[str]) -> int:
         if not runs:
             print(f"no runs in {service.root}")
         for run in runs:
+            if run.problem is not None:
+                print(neutralise(f"{run.name:<36} {run.state:<12} {run.problem}  {run.folder}"))
+                continue
             ppl = f"{run.valid_ppl:.2f}" if run.valid_ppl else "-"
-            print(f"{run.name:<36} {run.state:<12} {run.level:<5} vocab {run.vocab:<6} valid ppl {ppl:<8} {run.folder}")
+            print(neutralise(f"{run.name:<36} {run.state:<12} {run.level:<5} vocab {run.vocab:<6} valid ppl {ppl:<8} {run.folder}"))
+        for run in runs:
+            if run.eval_problem is not None:
+                print(neutralise(f"note: {run.folder.name}: {run.eval_problem}; the recorded evaluation is ignored"), file=sys.stderr)
         return 0
     if command == "eval":
         from lstm_tui.engine.eval.evaluate import KSR_CHARS, evaluate_file, record_report
@@ -218,12 +247,10 @@ def run_subcommand(command: str, argv: list[str]) -> int:
         return 0
     from lstm_tui.engine.infer.predictor import Predictor
 
+    sampling = _sampling(args)
     predictor = Predictor.load(_resolve_model(args.model))
-    _positive("temperature", args.temperature)
     if command == "predict":
-        if args.top_k < 1:
-            raise UserError(f"--top-k must be at least 1, got {args.top_k}")
-        result = predictor.suggest(args.text, args.top_k, args.temperature)
+        result = predictor.suggest(args.text, sampling.top_k, sampling.temperature)
         if args.json:
             print(json.dumps([{"token": s.token, "prob": round(s.prob, 6)} for s in result.items], ensure_ascii=False))
         else:
@@ -239,7 +266,8 @@ def run_subcommand(command: str, argv: list[str]) -> int:
             raise UserError(f"--length must be at least 1, got {args.length}")
         from lstm_tui.engine.data.textfile import neutralise
 
-        text = predictor.generate(args.prime, args.length, args.temperature, args.seed)
+        text = predictor.generate(args.prime, args.length, sampling.temperature, args.seed,
+                                  sampling.top_k if args.top_k is not None else None)
         print(neutralise(args.prime + text))
         return 0
     return 2
@@ -257,9 +285,9 @@ def _cache_override(model: Path, args: argparse.Namespace):
     given = {d.name: getattr(args, d.name) for d in TrainConfig.declared() if d.part == "prediction" and getattr(args, d.name, None) is not None}
     if not given:
         return None
-    from lstm_tui.engine.runs.model_file import read_meta
+    from lstm_tui.engine.runs.run_files.model_json import read_model_meta
 
-    recorded = TrainConfig.from_dict(read_meta(model).get("train") or {})
+    recorded = read_model_meta(model).train or TrainConfig()
     prediction = recorded.replace(**given).prediction
     if "cache_size" not in given and prediction.cache_size == 0:
         raise UserError("this run has no cache; give --cache-size N to turn one on")

@@ -39,6 +39,11 @@ def _fmt_seconds(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def _fmt_rate(rate: float | None) -> str:
+    """A learning rate to three significant digits (0.002, 3.91e-06); `?` when unknown."""
+    return "?" if rate is None else f"{rate:.3g}"
+
+
 def _device(event: dict) -> str:
     """The device of a `started` event, with the number of ranks of a --distributed run."""
     ranks = event.get("ranks")
@@ -64,10 +69,10 @@ class PlainPrinter:
             _say(
                 f"{stamp} step {event['step']}{'/' + str(total) if total else ''} epoch {event['epoch']:.2f} "
                 f"loss {event['loss_avg']:.4f} ppl {event['perplexity']:.2f} "
-                f"{event['tokens_per_second']:,.0f} tok/s ETA {_fmt_seconds(event.get('eta'))}"
+                f"lr {_fmt_rate(event.get('lr'))} {event['tokens_per_second']:,.0f} tok/s ETA {_fmt_seconds(event.get('eta'))}"
             )
         elif kind == "validation":
-            _say(f"{stamp} validation at step {event['step']}: loss {event['valid_loss']:.4f} ppl {event['valid_ppl']:.2f}")
+            _say(f"{stamp} validation at step {event['step']}: loss {event['valid_loss']:.4f} ppl {event['valid_ppl']:.2f} lr {_fmt_rate(event.get('lr'))}")
         elif kind == "started":
             _say(
                 f"{stamp} training {event['name']} on {_device(event)}: {event['parameters']:,} parameters, "
@@ -121,11 +126,14 @@ class RichPrinter:
                 fraction = event.get("fraction") or 0.0
                 stats = (
                     f"step {event['step']} loss {event['loss_avg']:.3f} ppl {event['perplexity']:.1f} "
-                    f"{event['tokens_per_second']:,.0f} tok/s"
+                    f"lr {_fmt_rate(event.get('lr'))} {event['tokens_per_second']:,.0f} tok/s"
                 )
                 self.progress.update(self.task, completed=int(fraction * 1000), stats=stats)
             elif kind == "validation":
-                self.console.print(f"  validation at step {event['step']}: loss {event['valid_loss']:.4f}, perplexity {event['valid_ppl']:.2f}")
+                self.console.print(
+                    f"  validation at step {event['step']}: loss {event['valid_loss']:.4f}, perplexity {event['valid_ppl']:.2f}, "
+                    f"lr {_fmt_rate(event.get('lr'))}"
+                )
             elif kind == "notice":
                 self.console.print(f"  [yellow]{event['message']}[/]")
             elif kind == "failed":

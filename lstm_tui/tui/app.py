@@ -16,12 +16,11 @@ from textual.binding import Binding
 from textual.reactive import reactive
 
 from lstm_tui.engine.data.textfile import neutralise
-from lstm_tui.engine.runs.run_folder import MODEL_JSON
-from lstm_tui.engine.runs.run_list import list_runs
+from lstm_tui.engine.runs.model_choice import model_to_open
 from lstm_tui.engine.runs.run_service import RunRefused, RunService
 from lstm_tui.engine.runs.training_process import TrainingProcess
 from lstm_tui.engine.train.config import TrainConfig
-from lstm_tui.paths import checkpoints_dir, default_model_dir
+from lstm_tui.paths import checkpoints_dir
 from lstm_tui.tui.commands import LstmCommands
 from lstm_tui.tui.dialogs.confirm import ConfirmDialog
 from lstm_tui.tui.dialogs.error import ErrorDialog
@@ -38,11 +37,13 @@ QUIT_WAIT_SECONDS = 30.0
 
 @dataclass(frozen=True)
 class ModelRequest:
-    """A run folder the predict screen should load (serial makes each request a new value)."""
+    """A run folder the predict screen should load (serial makes each request a new value);
+    `chosen`: the user picked it, so it opens at the next launch (`model_choice`)."""
 
     folder: Path
     serial: int
     announce: bool = True
+    chosen: bool = True
 
 
 @dataclass(frozen=True)
@@ -53,17 +54,6 @@ class Checkpoint:
     step: int | None
 
 
-def startup_model(model: Path | None, checkpoints: Path) -> Path | None:
-    """`--model`, else the newest finished run, else the shipped default model, else None."""
-    if model is not None:
-        return Path(model).expanduser().resolve()
-    finished = [run for run in list_runs(checkpoints) if run.state == "finished"]
-    if finished:
-        return finished[0].folder
-    default = default_model_dir()
-    return default if (default / MODEL_JSON).exists() else None
-
-
 class LstmTuiApp(App[int]):
     """Train a two-layer LSTM language model and watch its next-token predictions live."""
 
@@ -72,6 +62,8 @@ class LstmTuiApp(App[int]):
     MODES = {"predict": PredictScreen, "train": TrainScreen, "models": ModelsScreen}
     DEFAULT_MODE = "predict"
     COMMANDS = App.COMMANDS | {LstmCommands}
+    # every screen is laid out for 80 columns; from 110 the screens get the "-wide" class (app.tcss)
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS = [
         Binding("f1", "help", "Help"),
         Binding("f2", "switch_mode('predict')", "Predict"),
@@ -95,14 +87,14 @@ class LstmTuiApp(App[int]):
         """Every run action (list, start, stop, resume, delete) goes through this service."""
         self.browse_root = Path(browse_root).expanduser().resolve() if browse_root else Path.cwd()
         """Where the train screen's file browser starts."""
-        self.initial_model = startup_model(model, self.checkpoints)
+        self.initial_model = model_to_open(model, self.checkpoints)
         """The model loaded at startup (None: no model anywhere)."""
         self._serial = 0
         self._announced: set[tuple] = set()
         self._quitting = False
         if self.initial_model is not None:  # before the predict screen mounts, so it never shows "no model"
             self._serial = 1
-            self.set_reactive(LstmTuiApp.model_request, ModelRequest(self.initial_model, 1, announce=False))
+            self.set_reactive(LstmTuiApp.model_request, ModelRequest(self.initial_model, 1, announce=False, chosen=model is not None))
 
     def on_mount(self) -> None:
         self.set_interval(TRAINING_POLL_SECONDS, self._check_training)
@@ -141,11 +133,11 @@ class LstmTuiApp(App[int]):
             self.latest_checkpoint = Checkpoint(message.folder, message.step)
 
     def on_run_monitor_run_ended(self, message: RunMonitor.RunEnded) -> None:
-        key = (message.folder, message.kind, message.event.get("time"))
+        key = (message.folder, message.kind, message.event.time)
         if not message.live or key in self._announced:
             return
         self._announced.add(key)
-        folder = neutralise(str(message.event.get("folder") or message.folder))
+        folder = neutralise(message.event.folder or str(message.folder))
         if message.kind == "finished":
             self.notify(
                 f"saved to {folder}\nctrl+l on the predict screen (F2) loads it", title="Training finished", timeout=10, markup=False
@@ -155,7 +147,7 @@ class LstmTuiApp(App[int]):
                 f"checkpoint saved in {folder}\nresume it from the models screen (F4)", title="Training stopped", timeout=10, markup=False
             )
         else:
-            reason = neutralise(str(message.event.get("reason", "")))
+            reason = neutralise(message.event.reason or "")
             self.notify(reason, title="Training failed", severity="error", timeout=15, markup=False)
 
     # training -------------------------------------------------------------------------------
@@ -163,9 +155,9 @@ class LstmTuiApp(App[int]):
         """Start the headless trainer on `config` into `folder` as a child process."""
         return self._spawn(lambda: self.runs.start(config, folder))
 
-    def resume_training(self, folder: Path) -> TrainingProcess | None:
-        """Continue the interrupted run in `folder` and show it on the train screen."""
-        process = self._spawn(lambda: self.runs.resume(folder))
+    def resume_training(self, folder: Path, limits: dict | None = None) -> TrainingProcess | None:
+        """Continue the run in `folder` (with `limits` changed) and show it on the train screen."""
+        process = self._spawn(lambda: self.runs.resume(folder, limits))
         if process is not None:
             self.switch_mode("train")
         return process
@@ -215,19 +207,6 @@ class LstmTuiApp(App[int]):
         """Start training with what the train screen's form says."""
         await self.switch_mode("train")
         self.screen.action_start()
-
-    # predict-screen actions for the command palette -----------------------------------------
-    async def action_load_latest(self) -> None:
-        """Load the newest checkpoint into the predict screen."""
-        await self.switch_mode("predict")
-        if isinstance(self.screen, PredictScreen):
-            self.screen.action_load_latest()
-
-    async def action_toggle_follow(self) -> None:
-        """Turn follow-training on or off on the predict screen."""
-        await self.switch_mode("predict")
-        if isinstance(self.screen, PredictScreen):
-            self.screen.action_toggle_follow()
 
     # help, errors, quit ---------------------------------------------------------------------
     def action_help(self) -> None:

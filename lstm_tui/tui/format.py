@@ -42,12 +42,17 @@ def number(value: float | None, digits: int = 2) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
+def rate(value: float | None) -> str:
+    """A learning rate to three significant digits (0.002, 3.91e-06), or `-` when missing."""
+    return f"{value:.3g}" if isinstance(value, (int, float)) else "-"
+
+
 def local_time(iso: str) -> str:
     """An ISO timestamp (as model.json stores it) as local `YYYY-MM-DD HH:MM`."""
     try:
         moment = datetime.fromisoformat(iso)
-    except ValueError:
+        if moment.tzinfo is not None:
+            moment = moment.astimezone()
+    except (ValueError, OverflowError):  # not a timestamp, or one the local time zone cannot show
         return neutralise(iso[:16]).replace("\n", "↵")
-    if moment.tzinfo is not None:
-        moment = moment.astimezone()
     return moment.strftime("%Y-%m-%d %H:%M")

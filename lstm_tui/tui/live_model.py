@@ -15,7 +15,7 @@ from pathlib import Path
 from lstm_tui.engine.infer.predictor import Predictor
 from lstm_tui.engine.infer.suggestion_ranker import Suggestions
 from lstm_tui.engine.infer.text_follower import common_prefix_length
-from lstm_tui.engine.runs.run_folder import run_state
+from lstm_tui.engine.runs.run_list import run_state
 from lstm_tui.engine.runtime.blas_threads import keystroke_blas_threads
 
 EARLY_STEPS = 100  # weights from fewer training steps than this barely predict yet
@@ -84,6 +84,12 @@ class LiveModel:
             unknown = self.predictor.unknown_share, self.predictor.unknown_tokens
         return Prediction(text, suggestions, ghost, elapsed, k, temperature, *unknown)
 
+    def generate(self, text: str, tokens: int, temperature: float, k: int) -> str:
+        """`tokens` tokens sampled after `text` at `temperature` among the `k` likeliest
+        (thread-safe; the predictor goes back to the text it followed)."""
+        with self._lock:
+            return self.predictor.generate(text, tokens, temperature, top_k=k)
+
     # facts for the status bar -------------------------------------------------------------
     @property
     def name(self) -> str:
@@ -123,16 +129,16 @@ class LiveModel:
     @property
     def step(self) -> int | None:
         """The training step these weights are from."""
-        value = self.predictor.meta.get("step")
-        return value if isinstance(value, int) else None
+        meta = self.predictor.meta
+        return meta.step if meta is not None else None
 
-    @property
-    def training_note(self) -> str:
+    def training_note(self, short: bool = False) -> str:
         """How far these weights were trained, when it matters for the suggestions: early
         (few steps: every probability is close to uniform), or a run still training ("")."""
         step = self.step
+        at = f" (step {step:,})" if step is not None else ""
         if step is not None and step < EARLY_STEPS:
-            return f"early in training (step {step:,})"
+            return ("early" if short else "early in training") + at
         if self.still_training:
-            return "still training" + (f" (step {step:,})" if step is not None else "")
+            return ("training" if short else "still training") + at
         return ""

@@ -77,6 +77,7 @@ def test_bptt_longer_than_corpus(capsys, tmp_path: Path) -> None:
         (["--lr", "nan"], "--lr"),
         (["--device", "tpu"], "unknown device"),
         (["--vocab-size", "1"], "--vocab-size"),
+        (["--seed", "-1"], "--seed must be a whole number of 0 or more"),
     ],
 )
 def test_bad_hyperparameters(capsys, tmp_path: Path, flags: list[str], needle: str) -> None:

@@ -68,7 +68,7 @@ def test_eval_record_keeps_the_report_in_the_run_folder(capsys, trained_char_run
     assert recorded["lstm"] == printed["lstm"] and recorded["typing"] == printed["typing"]
     assert recorded["model"] == "run" and recorded["file"] == held_out.name
     assert str(tmp_path) not in (run / "eval.json").read_text(encoding="utf-8")
-    assert read_run(run).evaluation["lstm"]["perplexity"] == printed["lstm"]["perplexity"]
+    assert read_run(run).evaluation.lstm.perplexity == printed["lstm"]["perplexity"]
     meta = json.loads((run / "model.json").read_text(encoding="utf-8"))
     meta["updated"] = "2099-01-01T00:00:00+00:00"  # a later checkpoint of the same run
     (run / "model.json").write_text(json.dumps(meta), encoding="utf-8")
@@ -92,10 +92,9 @@ def test_eval_split_is_the_runs_own_held_out_text(capsys, trained_char_run: Path
     """`--split valid` evaluates the text the run held out, as if it were written to a file (this
     run holds out no test text: asking for it is a one-line error)."""
     from lstm_tui.engine.runs.model_file import load_model
-    from lstm_tui.engine.train.config import TrainConfig
     from lstm_tui.engine.data.corpus import load_corpus
 
-    config = TrainConfig.from_dict(load_model(trained_char_run).meta["train"])
+    config = load_model(trained_char_run).meta.train
     held = tmp_path / "valid-split.txt"
     held.write_text(load_corpus(config.run.corpus, split=config.run.split).valid, encoding="utf-8")
     common = ["eval", "--model", str(trained_char_run), "--json", "--max-tokens", "700", "--ksr-chars", "100", "--no-baselines"]

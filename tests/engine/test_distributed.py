@@ -96,8 +96,8 @@ def test_two_ranks_match_one_process_with_the_same_global_batch(two_rank_run: Pa
     meta = json.loads((two_rank_run / "model.json").read_text())
     assert meta["state"] == "finished" and meta["step"] == 20 and meta["train"]["distributed"] is True
     events = read_events(two_rank_run / "events.jsonl")  # rank 0 alone writes: one started, one finished
-    assert [e["event"] for e in events].count("started") == 1 and events[-1]["event"] == "finished"
-    assert events[0]["ranks"] == 2
+    assert [e.kind for e in events].count("started") == 1 and events[-1].kind == "finished"
+    assert events[0].ranks == 2
     assert not (two_rank_run / "train.lock").exists()
 
 
@@ -162,7 +162,7 @@ def test_sigusr1_to_mpiexec_stops_every_rank_at_the_same_step(shakespeare_100k: 
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not any(
-            e["event"] == "progress" for e in read_events(folder / "events.jsonl")
+            e.kind == "progress" for e in read_events(folder / "events.jsonl")
         ):
             time.sleep(0.2)
         proc.send_signal(signal.SIGUSR1)
@@ -172,7 +172,7 @@ def test_sigusr1_to_mpiexec_stops_every_rank_at_the_same_step(shakespeare_100k: 
             proc.kill()
     meta = json.loads((folder / "model.json").read_text())
     assert meta["state"] == "interrupted" and 0 < meta["step"] < 100_000, stderr[-2000:]
-    assert read_events(folder / "events.jsonl")[-1]["event"] == "interrupted"
+    assert read_events(folder / "events.jsonl")[-1].kind == "interrupted"
 
 
 def test_missing_mpi4py_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:

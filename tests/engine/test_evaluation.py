@@ -77,7 +77,7 @@ def test_ngram_suggestions_are_the_models_own_distribution(trained_word_run: Pat
     tokens = "the king is dead and the king is here and the queen is dead".split()
     ids = saved.vocab.encode(tokens)
     kn = KneserNeyModel(3, len(saved.vocab)).fit(ids)
-    ngram = NgramPredictor(kn, saved.vocab, make_tokenizer(saved.meta["tokenizer"]))
+    ngram = NgramPredictor(kn, saved.vocab, make_tokenizer(saved.meta.tokenizer))
     for token in "and the king".split():
         ngram.feed(saved.vocab.id(token))
     expected = kn.distribution(saved.vocab.encode("and the king".split()))

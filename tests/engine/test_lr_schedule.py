@@ -1,13 +1,17 @@
-"""The learning-rate schedule alone (no model): plateau decay with its patience and floor, the
+"""The learning-rate schedule alone (no model): plateau decay with its patience, span and floor, the
 linear anneal over the last share of the budget, and the budget share it is driven by."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
 from lstm_tui.engine.errors import UserError
 from lstm_tui.engine.train.config import TrainConfig
-from lstm_tui.engine.train.lr_schedule import ANNEAL_FLOOR, MIN_LR_FRACTION, PLATEAU_PATIENCE, LearningRateSchedule
+from lstm_tui.engine.train.lr_schedule import (
+    ANNEAL_FLOOR, MIN_LR_FRACTION, PLATEAU_MIN_STEPS, PLATEAU_PATIENCE, LearningRateSchedule,
+)
 from lstm_tui.engine.train.progress import Budget
 
 
@@ -42,40 +46,73 @@ def test_the_anneal_scales_the_decayed_rate() -> None:
     assert schedule.rate(2.0) == pytest.approx(0.004 * ANNEAL_FLOOR)  # past the budget it stays at the floor
 
 
-def test_the_rate_decays_after_patience_validations_without_improvement() -> None:
+def validate(schedule: LearningRateSchedule, steps: list[int], improved: bool = False, final: bool = False) -> list[bool]:
+    """Validations at `steps`, each without (or with) a new best; whether each decayed the rate."""
+    return [schedule.after_validation(improved=improved, final=final, step=step) for step in steps]
+
+
+def test_the_rate_decays_after_patience_validations_spanning_enough_steps() -> None:
     schedule = LearningRateSchedule(start=1.0, decay=0.5, anneal=0.0)
-    assert PLATEAU_PATIENCE == 2
-    assert not schedule.after_validation(improved=True, final=False)
-    assert not schedule.after_validation(improved=False, final=False)
+    assert PLATEAU_PATIENCE == 2 and PLATEAU_MIN_STEPS == 100
+    assert validate(schedule, [100], improved=True) == [False]
+    assert validate(schedule, [150]) == [False]
     assert schedule.lr == 1.0 and schedule.stale_validations == 1
-    assert schedule.after_validation(improved=False, final=False)
+    assert validate(schedule, [200]) == [True]  # two validations without a new best, 100 steps after it
     assert schedule.lr == 0.5 and schedule.stale_validations == 0  # the count starts again after a decay
-    assert not schedule.after_validation(improved=False, final=False)
-    assert not schedule.after_validation(improved=True, final=False)  # an improvement resets the count
-    assert not schedule.after_validation(improved=False, final=False)
+    assert schedule.plateau_start == 200  # and so does the span
+    assert validate(schedule, [250]) == [False]
+    assert validate(schedule, [300], improved=True) == [False]  # an improvement resets the count
+    assert validate(schedule, [350]) == [False]
     assert schedule.lr == 0.5 and schedule.stale_validations == 1
+
+
+def test_frequent_validations_do_not_collapse_the_rate() -> None:
+    """A tiny corpus validates every step: the rate decays at most once per PLATEAU_MIN_STEPS steps."""
+    schedule = LearningRateSchedule(start=2e-3, decay=0.5, anneal=0.0)
+    validate(schedule, [1], improved=True)
+    decays = validate(schedule, list(range(2, 301)))
+    assert [step for step, decayed in zip(range(2, 301), decays) if decayed] == [101, 201]
+    assert schedule.lr == pytest.approx(2e-3 / 4)
 
 
 def test_the_final_validation_never_decays() -> None:
     schedule = LearningRateSchedule(start=1.0, decay=0.5, anneal=0.0)
-    schedule.after_validation(improved=False, final=False)
-    assert not schedule.after_validation(improved=False, final=True)
+    validate(schedule, [100])
+    assert validate(schedule, [200], final=True) == [False]
     assert schedule.lr == 1.0 and schedule.stale_validations == 2
 
 
 def test_a_decay_of_one_never_decays() -> None:
     schedule = LearningRateSchedule(start=1.0, decay=1.0, anneal=0.0)
-    for _ in range(10):
-        assert not schedule.after_validation(improved=False, final=False)
+    assert not any(validate(schedule, [100 * i for i in range(1, 11)]))
     assert schedule.lr == 1.0
 
 
 def test_decays_stop_at_the_floor() -> None:
     schedule = LearningRateSchedule(start=2e-3, decay=0.1, anneal=0.0)
-    for _ in range(20):
-        schedule.after_validation(improved=False, final=False)
+    decays = validate(schedule, [100 * i for i in range(1, 21)])
     assert schedule.lr == pytest.approx(2e-3 * MIN_LR_FRACTION)
     assert schedule.lr == 2e-3 * MIN_LR_FRACTION  # exactly the floor, not a step below it
+    assert sum(decays) == 2  # 2e-4, then the floor 4e-5; at the floor nothing more is reported
+    assert MIN_LR_FRACTION >= 0.01  # a floor at which Adam still learns
+
+
+def test_the_schedule_survives_a_snapshot() -> None:
+    """The plateau's start travels in trainer.npz's state, so a resumed run decays at the same step."""
+    import numpy as np
+
+    from lstm_tui.engine.train.processes import SingleProcess
+    from lstm_tui.engine.train.progress import RunProgress
+    from lstm_tui.engine.train.trainer_snapshot import restore_state, snapshot_state
+
+    schedule = LearningRateSchedule(start=1.0, decay=0.5, anneal=0.0)
+    validate(schedule, [100], improved=True)
+    validate(schedule, [140, 180])
+    state = snapshot_state(RunProgress(step=180), schedule, np.random.default_rng(0), None, SingleProcess())
+    restored = LearningRateSchedule(start=1.0, decay=0.5, anneal=0.0)
+    restore_state(state, {}, Path("trainer.npz"), restored, np.random.default_rng(0), SingleProcess())
+    assert (restored.lr, restored.stale_validations, restored.plateau_start) == (1.0, 2, 100)
+    assert validate(restored, [200]) == validate(schedule, [200]) == [True]
 
 
 def test_budget_of_a_config_takes_the_nearer_limit() -> None:

@@ -97,8 +97,8 @@ def test_settings_are_checked_and_recorded() -> None:
         with pytest.raises(UserError, match="--cache-"):
             TrainConfig.from_values(bad).validate()
     recorded = TrainConfig.from_values(cache_size=500, cache_theta=0.2).to_dict()
-    assert CacheSettings.from_train(recorded) == CacheSettings(500, 0.2, 0.15)
-    assert not CacheSettings.from_train({}).active  # runs made before the cache: off
+    assert TrainConfig.from_dict(recorded).prediction.cache == CacheSettings(500, 0.2, 0.15)
+    assert not TrainConfig.from_dict({}).prediction.cache.active  # runs made before the cache: off
 
 
 def test_eval_reports_the_model_with_and_without_the_cache(trained_char_run: Path, held_out: Path) -> None:

@@ -38,7 +38,7 @@ def wait_for_step(folder: Path, step: int, proc: subprocess.Popen, timeout: floa
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         events = read_events(folder / "events.jsonl") if (folder / "events.jsonl").exists() else []
-        if any(e["event"] == "progress" and e["step"] >= step for e in events):
+        if any(e.kind == "progress" and e.step >= step for e in events):
             return
         assert proc.poll() is None, proc.communicate()
         time.sleep(0.05)
@@ -59,7 +59,7 @@ def test_signal_saves_and_resume_matches_uninterrupted(signum: int, shakespeare_
     assert proc.returncode == 128 + signum, (out, err)
     assert "Traceback" not in err
     assert "resume with:" in out
-    kinds = [e["event"] for e in read_events(halves / "events.jsonl")]
+    kinds = [e.kind for e in read_events(halves / "events.jsonl")]
     assert kinds[-1] == "interrupted"
     meta = json.loads((halves / "model.json").read_text())
     assert meta["state"] == "interrupted" and 0 < meta["step"] < steps
@@ -114,7 +114,7 @@ def test_nan_loss_stops_and_keeps_last_good_checkpoint(shakespeare_100k: Path, t
     assert result.status == "failed"
     assert "lower the learning rate" in (result.reason or "")
     events = read_events(folder / "events.jsonl")
-    assert events[-1]["event"] == "failed" and "step" in events[-1]["reason"]
+    assert events[-1].kind == "failed" and "step" in events[-1].reason
     load_model(folder)  # the last good (step 0) checkpoint loads
     assert json.loads((folder / "model.json").read_text())["state"] == "failed"
 

@@ -137,6 +137,16 @@ def test_ghost_and_generate_leave_the_context_unchanged(trained_char_run: Path) 
     np.testing.assert_allclose(predictor.logits(), before)
 
 
+def test_generated_text_is_sampled_without_the_cache(trained_char_run: Path) -> None:
+    """The cache would feed the samples back to themselves ("llll"): generation samples the model alone."""
+    from lstm_tui.engine.infer.neural_cache import CacheSettings
+
+    with_cache = Predictor.load(trained_char_run, cache=CacheSettings(500, 0.7, 0.9))
+    without = Predictor.load(trained_char_run, cache=CacheSettings(0, 0.7, 0.9))
+    prime = "ROMEO:\nWhat say you? " * 5
+    assert with_cache.generate(prime, 60, seed=3, top_k=5) == without.generate(prime, 60, seed=3, top_k=5)
+
+
 def test_space_tokenizer_prefix_split() -> None:
     tok = SpaceTokenizer()
     assert tok.tokenize(" the cat \n sat \n") == ["the", "cat", "<eos>", "sat", "<eos>"]

@@ -11,12 +11,16 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from lstm_tui.engine.model.language_model import ModelConfig
 from lstm_tui.engine.runs.run_folder import MODEL_JSON, MODEL_NPZ, TRAINER_NPZ, default_run_folder
-from lstm_tui.engine.runs.run_lock import LOCK, RunLock, local_trainer_pid, read_owner
+from lstm_tui.engine.runs.run_files.lock_line import read_owner
+from lstm_tui.engine.runs.run_lock import LOCK, RunLock, local_trainer_pid
 from lstm_tui.engine.runs.run_service import RunRefused, RunService
 from lstm_tui.engine.runs.training_process import TrainingProcess, child_argv, write_config_file
+from lstm_tui.engine.errors import UserError
 from lstm_tui.engine.train.config import TrainConfig
 
 # A stand-in trainer: says "ready" once its SIGINT handler is in place, then sleeps; on SIGINT it
@@ -33,13 +37,15 @@ time.sleep(60)
 
 
 def fake_run(root: Path, name: str, state: str = "finished", updated: str = "2024-01-01T00:00:00+00:00") -> Path:
-    """A run folder with a model.json (no real weights: the listing never loads them)."""
+    """A run folder with a model.json and tiny zero weights (no trainer state: it is never resumed)."""
     folder = root / name
     folder.mkdir(parents=True)
+    model = ModelConfig(vocab_size=2, units=2, embed=2)
     meta = {"format_version": 1, "name": name, "state": state, "updated": updated, "level": "char", "tokenizer": "char",
-            "vocab": ["a", "b"], "parameters": 10, "corpus": {"name": "tiny.txt"}, "metrics": {"valid_ppl": 3.5}}
+            "model": model.to_dict(), "vocab": ["<unk>", "b"], "parameters": 10, "corpus": {"name": "tiny.txt"},
+            "metrics": {"valid_ppl": 3.5}}
     (folder / MODEL_JSON).write_text(json.dumps(meta), encoding="utf-8")
-    (folder / MODEL_NPZ).write_bytes(b"")
+    np.savez(folder / MODEL_NPZ, **{name: np.zeros(shape, np.float32) for name, shape in model.parameter_shapes().items()})
     (folder / TRAINER_NPZ).write_bytes(b"")
     return folder
 
@@ -252,3 +258,35 @@ def test_a_failed_start_leaves_no_run_folder(tmp_path: Path) -> None:
     assert not config_file.exists() and not process.stderr_path.exists()
     assert not (tmp_path / "checkpoints").exists() or not any((tmp_path / "checkpoints").iterdir())
 
+
+
+def test_new_limits_must_let_a_run_train_on(tmp_path: Path) -> None:
+    """A finished run continues only with a limit past where it stopped; the child gets the new
+    limits as the CLI's own --resume flags."""
+    folder = fake_run(tmp_path, "done")
+    meta = json.loads((folder / MODEL_JSON).read_text(encoding="utf-8"))
+    meta.update(vocab=["<unk>", "a"], model={"vocab_size": 2, "units": 4, "embed": 4, "dropout": 0.0, "tie_weights": False},
+                step=300, epoch=2, elapsed_seconds=120.0, train=TrainConfig.from_values(max_steps=300, time_budget=5.0).to_dict())
+    (folder / MODEL_JSON).write_text(json.dumps(meta), encoding="utf-8")
+    service = RunService(tmp_path)
+    position = service.position(folder)
+    assert (position.step, position.epochs, position.minutes, position.limits.max_steps) == (300, 2.0, 2.0, 300)
+    service.check_limits(folder, {"max_steps": 400})
+    with pytest.raises(RunRefused, match="already made 300 steps"):
+        service.check_limits(folder, {"time_budget": 10.0})
+    with pytest.raises(RunRefused, match="already trained 2 epochs"):
+        service.check_limits(folder, {"max_steps": 400, "epochs": 1.5})
+    with pytest.raises(UserError, match="stays") as kept:
+        service.check_limits(folder, {"max_steps": 400, "time_budget": None})
+    assert kept.value.field == "time_budget"
+    with pytest.raises(UserError, match="positive") as bad:
+        service.check_limits(folder, {"max_steps": -4})
+    assert bad.value.field == "max_steps"
+    with pytest.raises(UserError, match="not a limit"):
+        service.check_limits(folder, {"units": 8})
+    assert child_argv(folder, changes={"max_steps": 400, "time_budget": 7.5})[4:] == [
+        "--resume", str(folder), "--max-steps", "400", "--time-budget", "7.5", "--log-every", "5"]
+    from lstm_tui.cli import main_parser
+
+    args = main_parser().parse_args(child_argv(folder, changes={"max_steps": 400})[3:])
+    assert (args.resume, args.max_steps) == (str(folder), 400)

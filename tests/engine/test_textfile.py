@@ -182,12 +182,14 @@ def test_whitespace_only_file(tmp_path: Path) -> None:
     ("data", "fragment"),
     [
         (b"text\x00with\x00nul", "NUL byte at offset 4"),
-        (PNG_HEADER, "PNG"),
+        (PNG_HEADER, "starts like a PNG image"),
         (b"\xff\xd8\xff\xe0\x00\x10JFIF", "JPEG"),
         (b"GIF89a\x01\x00", "GIF"),
         (b"%PDF-1.7\n", "PDF"),
         (b"PK\x03\x04\x14\x00", "ZIP"),
         (gzip.compress(b"hello"), "gzip"),
+        (b"\x7fELF\x02\x01\x01", "starts like an ELF executable"),  # not "a ELF"
+        (b"\xfd7zXZ\x00\x00", "starts like an xz archive"),
     ],
 )
 def test_binary_files(tmp_path: Path, data: bytes, fragment: str) -> None:
@@ -320,6 +322,7 @@ def test_visible_token() -> None:
     assert visible_token("\x1b") == "␛"
     assert visible_token("\r") == "␍"
     assert visible_token("\u200b") == "⟨U+200B⟩"
+    assert visible_token("<eos>") == "↵"  # a word model's line end, as the ghost text and help show it
 
 
 @given(st.text())

@@ -43,7 +43,7 @@ def test_run_folder_records_config_vocab_and_versions(trained_char_run: Path) ->
     assert meta["vocab"][0] == "<unk>" and len(meta["vocab"]) == meta["model"]["vocab_size"]
     assert set(meta["versions"]) >= {"chainer", "numpy", "python", "lstm_tui"}
     assert len(meta["corpus"]["sha256"]) == 64
-    kinds = [e["event"] for e in read_events(trained_char_run / "events.jsonl")]
+    kinds = [e.kind for e in read_events(trained_char_run / "events.jsonl")]
     assert kinds[0] == "started" and kinds[-1] == "finished"
     assert {"progress", "validation", "checkpoint", "sample"} <= set(kinds)
 
@@ -97,3 +97,20 @@ def test_second_trainer_on_same_folder_refuses(shakespeare_100k: Path, tmp_path:
 
     (folder / "train.lock").write_text(f"{socket.gethostname()} 999999999\n")
     RunLock(folder).acquire()
+
+
+def test_a_tiny_corpus_keeps_its_learning_rate(tmp_path_factory) -> None:
+    """Issue 31: a 4 kB corpus has a handful of steps per epoch; it used to validate every step and
+    halve the rate at every other validation (2e-3 → 2e-6 by step 45). Now validations are at least
+    10 steps apart, a plateau spans at least 100 steps, and every progress event shows the rate."""
+    from tests.conftest import shakespeare_head
+
+    corpus = shakespeare_head(tmp_path_factory, 4_000, "tiny.txt")
+    events: list[dict] = []
+    folder = tmp_path_factory.mktemp("runs") / "tiny"
+    config = small_config(corpus, units=32, bptt=16, batch_size=8, eval_every=None, max_steps=60, lr=2e-3)
+    Trainer.new(config, folder, listeners=[events.append]).run()
+    steps = [e["step"] for e in events if e["event"] == "validation"]
+    assert steps == [10, 20, 30, 40, 50, 60]
+    assert [e["lr"] for e in events if e["event"] == "validation"] == [2e-3] * 6
+    assert all(e["lr"] == 2e-3 for e in events if e["event"] == "progress")

@@ -43,6 +43,29 @@ def test_unwritable_output_folder(tmp_path: Path, shakespeare_100k: Path) -> Non
         Trainer.new(small_config(shakespeare_100k), blocker / "run")
 
 
+def test_a_failed_start_leaves_no_empty_run_folder(tmp_path: Path, monkeypatch) -> None:
+    """Issue 31: a dot-file too short to train on made checkpoints/.bashrc-char-… and left it, empty
+    and hidden, where no screen lists it. The folder the start made is removed again."""
+    checkpoints = tmp_path / "checkpoints"
+    checkpoints.mkdir()
+    monkeypatch.setenv("LSTM_TUI_CHECKPOINTS", str(checkpoints))
+    (tmp_path / ".bashrc").write_text('export PATH="$PATH:/usr/bin"\nalias ll="ls -l"\n')
+    with pytest.raises(UserError, match="too short"):
+        Trainer.new(small_config(tmp_path / ".bashrc"))  # fails after the folder was checked for writing
+    assert list(checkpoints.iterdir()) == []
+    with pytest.raises(UserError, match="too short"):
+        Trainer.new(small_config(tmp_path / ".bashrc"), tmp_path / "new" / "run")
+    assert not (tmp_path / "new" / "run").exists()
+
+
+def test_a_failed_start_keeps_a_folder_it_did_not_make(tmp_path: Path, shakespeare_100k: Path) -> None:
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    with pytest.raises(UserError, match="--batch-size"):  # refused after the folder check
+        Trainer.new(small_config(shakespeare_100k, batch_size=10**6), mine)
+    assert mine.is_dir()
+
+
 def test_mecab_missing_names_the_package(monkeypatch) -> None:
     from lstm_tui.engine.data import tokenizers
 

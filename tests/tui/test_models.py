@@ -115,3 +115,41 @@ async def test_opening_another_folder_adds_its_runs(trained_char_run: Path, tmp_
         await pilot.press("enter")
         await wait_for(pilot, lambda: len(screen.runs) == 2)
         assert {info.folder for info in screen.runs} == {home, elsewhere}
+
+
+async def test_a_finished_run_continues_with_new_limits(trained_char_run: Path, tmp_path: Path) -> None:
+    """r on a finished run asks for new limits (a limit it already reached is refused in the
+    dialog), then trains on in a child process up to them."""
+    import json
+
+    from textual.widgets import Input
+
+    from lstm_tui.engine.runs.run_folder import MODEL_JSON
+    from lstm_tui.engine.runs.run_list import run_state
+    from lstm_tui.tui.dialogs.limits import LimitsDialog
+    from lstm_tui.tui.screens.train import TrainScreen
+
+    root = tmp_path / "checkpoints"
+    run = copy_run(trained_char_run, root, "finished-run")
+    async with LstmTuiApp(model=run, checkpoints=root).run_test(size=SIZE) as pilot:
+        app = pilot.app
+        screen = await open_models(pilot)
+        screen.query_one(RunTable).focus()
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, LimitsDialog))
+        dialog = app.screen
+        steps = dialog.query_one("#limit-max_steps", Input)
+        assert steps.value == "300"
+        steps.value = "200"
+        steps.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, LimitsDialog) and app.training is None
+        assert "already made 300 steps" in str(dialog.query_one("#limits-error").render())
+        steps.value = "310"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.training is not None and app.training.resumed)
+        assert isinstance(app.screen, TrainScreen)
+        await wait_for(pilot, lambda: app.training is None, timeout=120)
+    meta = json.loads((run / MODEL_JSON).read_text(encoding="utf-8"))
+    assert (meta["step"], meta["train"]["max_steps"], run_state(run)) == (310, 310, "finished")

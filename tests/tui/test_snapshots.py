@@ -3,7 +3,7 @@
 Everything that varies between runs is fixed or avoided: the model folder is a normalised copy
 (fixed name, dates and metrics, fixed events), the clock is never shown, the latency is pinned,
 paths are relative, the catalogue holds only the built-ins, the timezone is UTC and no cursor
-blinks. Regenerate with `pytest tests/tui/test_snapshots.py --snapshot-update` and review the SVGs.
+blinks. Each screen is kept at 80×24 and at 120×36. Regenerate with `pytest tests/tui/test_snapshots.py --snapshot-update` and review the SVGs.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from lstm_tui.tui.screens.train import TrainScreen
 from lstm_tui.tui.widgets.status_bar import ModelStatus
 from tests.tui.conftest import wait_for
 
-SIZE = (120, 40)
+# Every screen is laid out for 80×24 first; 120×36 shows the wide layout (issue 31).
+SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
 
 
 @pytest.fixture
@@ -41,7 +42,8 @@ def still(app) -> None:
         widget.cursor_blink = False
 
 
-def test_predict_screen(snap_compare, fixed_checkpoints: Path, fixed_world, tmp_path: Path) -> None:
+@SIZES
+def test_predict_screen(size: tuple[int, int], snap_compare, fixed_checkpoints: Path, fixed_world, tmp_path: Path) -> None:
     app = LstmTuiApp(model=fixed_checkpoints / "shakespeare-char", checkpoints=fixed_checkpoints, browse_root=tmp_path)
 
     async def run_before(pilot) -> None:
@@ -54,10 +56,11 @@ def test_predict_screen(snap_compare, fixed_checkpoints: Path, fixed_world, tmp_
         await pilot.pause()
         screen.query_one(ModelStatus).latency_ms = 0.42
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
-def test_train_screen(snap_compare, fixed_checkpoints: Path, fixed_world, browse_folder: Path, monkeypatch) -> None:
+@SIZES
+def test_train_screen(size: tuple[int, int], snap_compare, fixed_checkpoints: Path, fixed_world, browse_folder: Path, monkeypatch) -> None:
     monkeypatch.chdir(browse_folder)
     app = LstmTuiApp(model=fixed_checkpoints / "shakespeare-char", checkpoints=fixed_checkpoints, browse_root=browse_folder)
 
@@ -75,10 +78,11 @@ def test_train_screen(snap_compare, fixed_checkpoints: Path, fixed_world, browse
         await wait_for(pilot, lambda: len(tree.root.children) == 3)
         await pilot.pause()
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
-def test_models_screen(snap_compare, fixed_checkpoints: Path, fixed_world, tmp_path: Path) -> None:
+@SIZES
+def test_models_screen(size: tuple[int, int], snap_compare, fixed_checkpoints: Path, fixed_world, tmp_path: Path) -> None:
     app = LstmTuiApp(model=fixed_checkpoints / "shakespeare-char", checkpoints=fixed_checkpoints, browse_root=tmp_path)
 
     async def run_before(pilot) -> None:
@@ -90,4 +94,4 @@ def test_models_screen(snap_compare, fixed_checkpoints: Path, fixed_world, tmp_p
         still(pilot.app)
         await pilot.pause()
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)

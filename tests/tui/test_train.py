@@ -7,7 +7,8 @@ from pathlib import Path
 
 from textual.widgets import Input, Static
 
-from lstm_tui.engine.runs.run_folder import MODEL_JSON, run_state
+from lstm_tui.engine.runs.run_folder import MODEL_JSON
+from lstm_tui.engine.runs.run_list import run_state
 from lstm_tui.engine.train.config import TrainConfig
 from lstm_tui.engine.infer.predictor import Predictor
 from lstm_tui.tui.app import LstmTuiApp
@@ -200,7 +201,7 @@ async def test_stop_saves_a_checkpoint_that_ctrl_l_loads(trained_char_run: Path,
         await wait_for(pilot, lambda: app.training is not None and app.training.resumed)
         assert isinstance(app.screen, TrainScreen)
         stopped_at = meta["step"]
-        await wait_for(pilot, lambda: (monitor.last_progress or {}).get("step", 0) > stopped_at, timeout=TRAINING_TIMEOUT)
+        await wait_for(pilot, lambda: monitor.last_progress is not None and (monitor.last_progress.step or 0) > stopped_at, timeout=TRAINING_TIMEOUT)
         await pilot.press("f6")
         await wait_for(pilot, lambda: app.training is None, timeout=TRAINING_TIMEOUT)
         resumed = json.loads((folder / MODEL_JSON).read_text(encoding="utf-8"))

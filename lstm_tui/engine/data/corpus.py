@@ -1,22 +1,25 @@
-"""Corpus loading: a path, a folder of .txt files, `builtin:NAME` or a catalogue name → split text.
+"""Corpus loading: a path, a folder of text files, `builtin:NAME` or a catalogue name → split text.
 
-Decoding (encodings, BOM, CRLF) lives in `textfile`, Aozora Bunko cleaning in `aozora`. Splits
-are contiguous fractions of the text, cut at line boundaries, unless explicit valid/test files
-are given (as the Penn Treebank comes).
+A folder means its `.txt`, `.txt.gz` and `.txt.xz` files (sorted, recursive). Decoding (encodings,
+BOM, CRLF, decompression) lives in `textfile`, Aozora Bunko cleaning in `aozora`. Splits are
+contiguous fractions of the text, cut at line boundaries, unless explicit valid/test files are
+given (as the Penn Treebank comes). A bundled file is checked against the sha256 the catalogue
+records for it, so a damaged copy is refused instead of silently trained on.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lstm_tui.engine.data.aozora import clean_aozora, looks_like_aozora
 from lstm_tui.engine.data.builtin_corpora import DEFAULT_CORPUS, load_builtin
-from lstm_tui.engine.data.catalogue import CatalogueEntry, load_catalogue
+from lstm_tui.engine.data.catalogue import RESTORE_HINT, CatalogueEntry, load_catalogue
 from lstm_tui.engine.errors import UserError
 from lstm_tui.engine.data.corpus_memory import require_memory
-from lstm_tui.engine.data.textfile import read_text_file
+from lstm_tui.engine.data.textfile import is_text_file_name, read_text_file
 
 FORMATS = ("auto", "plain", "aozora")
 DEFAULT_SPLIT = (0.9, 0.05, 0.05)
@@ -62,11 +65,14 @@ class LoadedCorpus:
         }
 
 
-def read_document(path: Path, encoding: str | None = None, fmt: str = "auto") -> TextDocument:
-    """Decode a file and apply the Aozora cleaning when detected or asked for."""
+def read_document(path: Path, encoding: str | None = None, fmt: str = "auto", *, sha256: str | None = None) -> TextDocument:
+    """Decode a file and apply the Aozora cleaning when detected or asked for; with `sha256`
+    (a bundled file's recorded digest), refuse a file whose text differs."""
     if fmt not in FORMATS:
         raise UserError(f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}", field="format")
     decoded = read_text_file(path, encoding)
+    if sha256 is not None and decoded.sha256 != sha256:
+        raise UserError(f"{path} is damaged: its text does not match the sha256 the corpus catalogue records; {RESTORE_HINT}", field="corpus")
     text = decoded.text
     used = "plain"
     if fmt == "aozora" or (fmt == "auto" and looks_like_aozora(text)):
@@ -77,16 +83,17 @@ def read_document(path: Path, encoding: str | None = None, fmt: str = "auto") ->
     return TextDocument(text=text, source=str(path), encoding=decoded.encoding, format=used)
 
 
-def _text_files(folder: Path) -> list[Path]:
-    files = sorted(p for p in folder.rglob("*.txt") if p.is_file())
+def text_files(folder: Path) -> list[Path]:
+    """The text files of a folder (.txt, .txt.gz, .txt.xz), sorted, recursive."""
+    files = sorted(p for p in folder.rglob("*") if is_text_file_name(p.name) and p.is_file())
     if not files:
         raise UserError(f"{folder} is a folder with no .txt files; point --corpus at a text file or a folder of .txt files", field="corpus")
     return files
 
 
-def read_path(path: Path, encoding: str | None, fmt: str) -> list[TextDocument]:
-    """A file, or every .txt file of a folder (sorted, recursive)."""
-    files = _text_files(path) if path.is_dir() else [path]
+def read_path(path: Path, encoding: str | None, fmt: str, checksums: Mapping[Path, str] | None = None) -> list[TextDocument]:
+    """A file, or every text file of a folder (sorted, recursive); `checksums` by absolute path."""
+    files = text_files(path) if path.is_dir() else [path]
     total = 0
     for file in files:
         try:
@@ -94,7 +101,31 @@ def read_path(path: Path, encoding: str | None, fmt: str) -> list[TextDocument]:
         except OSError:
             pass  # read_document reports it
     require_memory(total, str(path))
-    return [read_document(p, encoding, fmt) for p in files]
+    checksums = checksums or {}
+    return [read_document(p, encoding, fmt, sha256=checksums.get(p)) for p in files]
+
+
+def _joined(docs: list[TextDocument]) -> str:
+    """The documents' texts, one after another, each ending with exactly one newline."""
+    return "\n".join(d.text.rstrip("\n") for d in docs) + "\n"
+
+
+def read_whole_text(spec: str | Path, catalogue: dict[str, CatalogueEntry] | None = None) -> tuple[str, str]:
+    """The whole text of a file, a folder of text files or a catalogue entry (its source files,
+    checked like a corpus, unsplit), and a name for it: what `eval` scores as held-out text."""
+    path = Path(spec).expanduser()
+    entry = None
+    if not path.exists():
+        entry = (catalogue if catalogue is not None else load_catalogue()).get(str(spec))
+    if entry is None:
+        if path.is_dir():
+            return _joined(read_path(path.resolve(), None, "auto")), str(spec)
+        return read_document(path).text, str(spec)
+    if entry.source.startswith("builtin:"):
+        return load_builtin(entry.source[len("builtin:"):]), entry.name
+    entry.require_available()
+    docs = read_path(entry.path(entry.source), None, entry.format, entry.checksums)  # type: ignore[arg-type]
+    return _joined(docs), entry.name
 
 
 def split_text(text: str, fractions: tuple[float, float, float]) -> tuple[str, str, str]:
@@ -148,10 +179,10 @@ def load_corpus(
         test = test or entry.path(entry.test)
         split = split or entry.split
         source = entry.source
-        if not entry.available:
-            raise UserError(f"catalogued corpus {spec!r} is not available here (its files are missing: {entry.source})", field="corpus")
+        entry.require_available()
     else:
         source = spec
+    checksums = entry.checksums if entry is not None else None
     if source.startswith("builtin:"):
         docs = [TextDocument(load_builtin(source[len("builtin:"):]), source, "utf-8", "plain")]
     else:
@@ -164,14 +195,14 @@ def load_corpus(
                 f"builtin:NAME, or a name from `lstm-tui corpora`",
                 field="corpus",
             )
-        docs = read_path(path.resolve(), encoding, fmt)
-    text = "\n".join(d.text.rstrip("\n") for d in docs) + "\n"
+        docs = read_path(path.resolve(), encoding, fmt, checksums)
+    text = _joined(docs)
     if not text.strip():
         raise UserError(f"corpus {spec!r} has no text (only whitespace); give a file with text in it", field="corpus")
     files = [d.source for d in docs]
     if valid is not None or test is not None:
-        valid_docs = read_path(Path(valid).expanduser().resolve(), encoding, fmt) if valid else []
-        test_docs = read_path(Path(test).expanduser().resolve(), encoding, fmt) if test else []
+        valid_docs = read_path(Path(valid).expanduser().resolve(), encoding, fmt, checksums) if valid else []
+        test_docs = read_path(Path(test).expanduser().resolve(), encoding, fmt, checksums) if test else []
         train_text = text
         valid_text = "\n".join(d.text for d in valid_docs)
         test_text = "\n".join(d.text for d in test_docs)

@@ -21,7 +21,8 @@ def available_memory() -> int | None:
     return None
 
 
-def _gb(n: float) -> str:
+def human_size(n: float) -> str:
+    """Bytes as MB or GB, for messages."""
     return f"{n / 2**30:.1f} GB" if n >= 2**30 else f"{n / 2**20:.0f} MB"
 
 
@@ -31,7 +32,7 @@ def require_memory(file_bytes: int, what: str) -> int:
     have = available_memory()
     if have is not None and need > have:
         raise UserError(
-            f"{what} is {_gb(file_bytes)}; preparing it needs about {_gb(need)} of memory but {_gb(have)} is available — "
+            f"{what} is {human_size(file_bytes)}; preparing it needs about {human_size(need)} of memory but {human_size(have)} is available — "
             f"train on a part of it (e.g. head -c 200M FILE > part.txt) or on a machine with more memory"
         )
     return need

@@ -5,41 +5,60 @@ UTF-8 with or without a BOM, and now and then an image or a FIFO by mistake.
 Every failure here is a one-line `UserError` that says what to do, and every
 piece of file-derived text shown on screen goes through `neutralise` first so a
 corpus cannot drive the terminal with escape sequences.
+
+Text stored compressed (`.gz`, `.xz`: how the bundled corpora keep the repository
+small) is decompressed on reading, with a size guard so a small archive cannot
+expand past the memory the corpus could be prepared in.
 """
 
 from __future__ import annotations
 
 import codecs
+import gzip
+import hashlib
+import io
+import lzma
 import os
 import stat
 import unicodedata
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 
+from lstm_tui.engine.data.corpus_memory import BYTES_PER_FILE_BYTE, available_memory, human_size
+from lstm_tui.engine.data.tokenizers import EOS
 from lstm_tui.engine.errors import UserError
 
-__all__ = ["DecodedText", "decode_bytes", "neutralise", "read_text_file", "visible_token"]
+__all__ = [
+    "TEXT_SUFFIXES", "DecodedText", "decode_bytes", "is_text_file_name", "neutralise", "read_text_file", "visible_token",
+]
+
+# What a folder of text files is read for: plain .txt, and .txt stored compressed.
+TEXT_SUFFIXES = (".txt", ".txt.gz", ".txt.xz")
+_COMPRESSION_BY_SUFFIX = MappingProxyType({".gz": "gzip", ".xz": "xz"})
+# The most a compressed file may expand to where the free memory is unknown.
+_DEFAULT_MAX_DECOMPRESSED = 2 * 2**30
 
 _SNIFF_BYTES = 64 * 1024
 
-# Magic numbers of the non-text files people most often pick by mistake.
+# Magic numbers of the non-text files people most often pick by mistake, and what to call them.
 _MAGIC = (
-    (b"\x89PNG\r\n\x1a\n", "PNG image"),
-    (b"\xff\xd8\xff", "JPEG image"),
-    (b"GIF87a", "GIF image"),
-    (b"GIF89a", "GIF image"),
-    (b"%PDF-", "PDF document"),
-    (b"PK\x03\x04", "ZIP archive"),
-    (b"PK\x05\x06", "ZIP archive"),
-    (b"\x1f\x8b", "gzip archive"),
-    (b"BZh91AY&SY", "bzip2 archive"),
-    (b"\xfd7zXZ\x00", "xz archive"),
-    (b"7z\xbc\xaf\x27\x1c", "7z archive"),
-    (b"\x28\xb5\x2f\xfd", "zstd archive"),
-    (b"Rar!\x1a\x07", "RAR archive"),
-    (b"\x7fELF", "ELF executable"),
-    (b"\x93NUMPY", "NumPy array"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"%PDF-", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"PK\x05\x06", "a ZIP archive"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"BZh91AY&SY", "a bzip2 archive"),
+    (b"\xfd7zXZ\x00", "an xz archive"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7z archive"),
+    (b"\x28\xb5\x2f\xfd", "a zstd archive"),
+    (b"Rar!\x1a\x07", "a RAR archive"),
+    (b"\x7fELF", "an ELF executable"),
+    (b"\x93NUMPY", "a NumPy array"),
 )
 _UTF16_32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _UNICODE_BOMS = (codecs.BOM_UTF8, *_UTF16_32_BOMS)
@@ -57,6 +76,13 @@ class DecodedText:
     encoding: str
     had_bom: bool
     had_crlf: bool  # any CR line ending (CRLF or a lone CR) was normalised
+    sha256: str = ""  # of the file's bytes (after decompression), before decoding
+    compression: str | None = None  # "gzip" or "xz" when the file was stored compressed
+
+
+def is_text_file_name(name: str) -> bool:
+    """Whether a folder's file is read as text: `.txt`, `.txt.gz` or `.txt.xz` (any case)."""
+    return name.lower().endswith(TEXT_SUFFIXES)
 
 
 def decode_bytes(data: bytes, name: str, encoding: str | None = None) -> DecodedText:
@@ -88,8 +114,11 @@ def decode_bytes(data: bytes, name: str, encoding: str | None = None) -> Decoded
     return DecodedText(text=text, encoding=used, had_bom=had_bom, had_crlf=had_crlf)
 
 
-def read_text_file(path: Path, encoding: str | None = None) -> DecodedText:
-    """Read and decode a user-supplied text file, turning every problem into one line."""
+def read_text_file(path: Path, encoding: str | None = None, *, max_decompressed: int | None = None) -> DecodedText:
+    """Read and decode a user-supplied text file, turning every problem into one line.
+
+    A `.gz` or `.xz` file is decompressed first, to at most `max_decompressed` bytes (default:
+    what the free memory could prepare as a corpus)."""
     path = Path(path)
     name = _one_line(os.fsdecode(path))
     try:
@@ -122,10 +151,42 @@ def read_text_file(path: Path, encoding: str | None = None) -> DecodedText:
             os.close(fd)
     if not data:
         raise UserError(f"{name} is empty; give a file with some text in it")
+    compression = _COMPRESSION_BY_SUFFIX.get(path.suffix.lower())
+    if compression is not None:
+        data = _decompress(data, name, compression, max_decompressed)
+        if not data:
+            raise UserError(f"{name} holds no text once decompressed; give a file with some text in it")
     decoded = decode_bytes(data, name, encoding)
     if not decoded.text.strip():
         raise UserError(f"{name} contains only whitespace; give a file with some text in it")
-    return decoded
+    return replace(decoded, sha256=hashlib.sha256(data).hexdigest(), compression=compression)
+
+
+def _decompress(data: bytes, name: str, kind: str, limit: int | None) -> bytes:
+    """The bytes inside a gzip or xz file, refusing more than `limit` of them."""
+    if limit is None:
+        have = available_memory()
+        limit = have // BYTES_PER_FILE_BYTE if have is not None else _DEFAULT_MAX_DECOMPRESSED
+    buffer = io.BytesIO(data)
+    try:
+        with (gzip.GzipFile(fileobj=buffer) if kind == "gzip" else lzma.LZMAFile(buffer)) as stream:
+            inner = stream.read(limit + 1)
+    except EOFError:
+        raise UserError(f"{name} is a truncated {kind} file; copy it again, or give the uncompressed text") from None
+    except (OSError, lzma.LZMAError, zlib.error) as err:
+        raise UserError(
+            f"{name} is not a readable {kind} file ({_reason_of(err)}); give the uncompressed text, or compress it again"
+        ) from None
+    if len(inner) > limit:
+        raise UserError(
+            f"{name} expands to more than {human_size(limit)}, more than this machine can prepare as a corpus; "
+            f"train on a part of it (e.g. {kind} -dc FILE | head -c 200M > part.txt)"
+        )
+    return inner
+
+
+def _reason_of(err: Exception) -> str:
+    return _one_line(str(err) or type(err).__name__)
 
 
 def neutralise(text: str) -> str:
@@ -143,6 +204,8 @@ def visible_token(token: str) -> str:
     """Show one vocabulary token so that whitespace and invisible tokens can be seen."""
     if not token:
         return "∅"
+    if token == EOS:  # a word model's line end: shown as the line end it inserts
+        return _WHITESPACE_GLYPHS["\n"]
     shown = neutralise("".join(_whitespace_glyph(ch) for ch in token))
     if all(unicodedata.category(ch) in _INVISIBLE_CATEGORIES for ch in shown):
         return "".join(_code_marker(ord(ch)) for ch in shown)
@@ -208,7 +271,7 @@ def _reject_binary(data: bytes, name: str, *, check_nul: bool) -> None:
     for magic, kind in _MAGIC:
         if data.startswith(magic):
             raise UserError(
-                f"{name} looks like a binary file, not text (it starts like a {kind}); give a plain-text file"
+                f"{name} looks like a binary file, not text (it starts like {kind}); give a plain-text file"
             )
     if not check_nul:
         return

@@ -16,6 +16,7 @@ from lstm_tui.engine.errors import UserError
 EOS = "<eos>"
 LEVELS = ("char", "word")
 TOKENIZERS = ("auto", "space", "mecab")
+CONCRETE_TOKENIZERS = ("char", "space", "mecab")  # what model.json records: `auto` resolved
 
 
 class Tokenizer(Protocol):
@@ -192,4 +193,4 @@ def make_tokenizer(name: str) -> Tokenizer:
         return SpaceTokenizer()
     if name == "mecab":
         return MecabTokenizer()
-    raise UserError(f"unknown tokenizer {name!r}; use one of: char, space, mecab")
+    raise UserError(f"unknown tokenizer {name!r}; use one of: {', '.join(CONCRETE_TOKENIZERS)}")

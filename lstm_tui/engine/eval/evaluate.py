@@ -21,9 +21,10 @@ import numpy as np
 
 from lstm_tui.engine.runs.atomic import atomic_open
 from lstm_tui.engine.runs.model_file import SavedModel, load_model
+from lstm_tui.engine.runs.run_files.model_json import ModelMeta
 from lstm_tui.engine.runs.run_folder import EVAL_JSON, MODEL_JSON
-from lstm_tui.engine.train.config import RunConfig, TrainConfig
-from lstm_tui.engine.data.corpus import LoadedCorpus, read_document
+from lstm_tui.engine.train.config import RunConfig
+from lstm_tui.engine.data.corpus import LoadedCorpus, read_whole_text
 from lstm_tui.engine.data.dataset import load_config_corpus, load_dataset
 from lstm_tui.engine.errors import UserError
 from lstm_tui.engine.eval.keystroke_savings import NgramPredictor, PredictorSuggester, TypingResult, simulate_typing
@@ -174,28 +175,25 @@ def keystroke_savings(ranker: Predictor | NgramPredictor, typed: str) -> tuple[T
 HELD_OUT_SPLITS = ("valid", "test")
 
 
-def run_corpus(meta: dict, folder: Path, needed_by: str, hint: str) -> tuple[RunConfig, LoadedCorpus]:
+def run_corpus(meta: ModelMeta, folder: Path, needed_by: str, hint: str) -> tuple[RunConfig, LoadedCorpus]:
     """The corpus a run trained on, read again as its model.json describes it (or a UserError
     that says what needed it and what to do instead)."""
-    train = meta.get("train")
-    if not isinstance(train, dict):
+    if meta.train is None:
         raise UserError(f"{needed_by} the training corpus, but {folder / MODEL_JSON} does not record it; {hint}")
+    config = meta.train.run
     try:
-        config = TrainConfig.from_dict(train).run
         return config, load_config_corpus(config)
     except UserError as exc:
         raise UserError(f"{needed_by} the training corpus, which is not available here ({exc}); {hint}") from None
-    except (TypeError, ValueError) as exc:
-        raise UserError(f"{needed_by} the training corpus, but {folder / MODEL_JSON} describes it badly ({exc}); {hint}") from None
 
 
-def corpus_changed(meta: dict, corpus: LoadedCorpus) -> bool:
+def corpus_changed(meta: ModelMeta, corpus: LoadedCorpus) -> bool:
     """True when the corpus text differs from the one the run recorded (sha256)."""
-    recorded = meta.get("corpus", {}).get("sha256") if isinstance(meta.get("corpus"), dict) else None
+    recorded = meta.corpus.sha256
     return bool(recorded) and recorded != corpus.sha256
 
 
-def split_text(meta: dict, config: RunConfig, corpus: LoadedCorpus, split: str) -> tuple[str, str]:
+def split_text(meta: ModelMeta, config: RunConfig, corpus: LoadedCorpus, split: str) -> tuple[str, str]:
     """A run's own valid or test text, and a name for it (the corpus by its last path part:
     reports are kept and shipped)."""
     if split not in HELD_OUT_SPLITS:
@@ -210,9 +208,9 @@ def split_text(meta: dict, config: RunConfig, corpus: LoadedCorpus, split: str) 
 
 
 # baselines ----------------------------------------------------------------------------------
-def training_ids(meta: dict, vocab: Vocabulary, config: RunConfig, corpus: LoadedCorpus) -> tuple[np.ndarray, list[str]]:
+def training_ids(meta: ModelMeta, vocab: Vocabulary, config: RunConfig, corpus: LoadedCorpus) -> tuple[np.ndarray, list[str]]:
     """The run's training split as ids of its vocabulary, and notes for the report."""
-    data = load_dataset(config, vocab=vocab, tokenizer=meta["tokenizer"], corpus=corpus)
+    data = load_dataset(config, vocab=vocab, tokenizer=meta.tokenizer, corpus=corpus)
     notes = []
     if corpus_changed(meta, corpus):
         notes.append(f"the training corpus {config.corpus!r} has changed since the model was trained; baselines use the current text")
@@ -237,7 +235,7 @@ def held_out_ids(saved: SavedModel, predictor: Predictor, path: Path | None, spl
         run = run_corpus(saved.meta, saved.folder, "--split needs", "evaluate a FILE instead")
         text, source = split_text(saved.meta, *run, split)
     else:
-        text, source = read_document(Path(path)).text, str(path)
+        text, source = read_whole_text(path)
     ids = saved.vocab.encode(predictor.tokenizer.tokenize(text))
     if max_tokens is not None:
         ids = ids[: max_tokens + 1]
@@ -297,7 +295,7 @@ def evaluate_file(
         model=str(saved.folder),
         file=source,
         split=split,
-        model_updated=saved.meta.get("updated"),
+        model_updated=saved.meta.updated,
         level=level,
         tokenizer=predictor.tokenizer.name,
         tokens=len(ids) - 1,

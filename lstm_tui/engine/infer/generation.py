@@ -70,12 +70,19 @@ def _likeliest(predictor: Predictor) -> tuple[int, float]:
     return token_id, float(probs[token_id])
 
 
-def sampled_continuation(predictor: Predictor, length: int, temperature: float, rng: np.random.Generator) -> str:
-    """`length` tokens drawn one by one from the distribution at `temperature`, rendered."""
+def sampled_continuation(predictor: Predictor, length: int, temperature: float, rng: np.random.Generator,
+                         top_k: int | None = None) -> str:
+    """`length` tokens drawn one by one from the model's distribution at `temperature` (only among
+    the `top_k` most likely tokens, when given), rendered.
+
+    The continuous cache stays out: it boosts recent tokens, which helps predict what a person
+    types but, fed the model's own samples, makes them repeat ("and and and", "llll")."""
     pieces: list[str] = []
     for _ in range(length):
-        probs = predictor.probabilities(temperature).astype(np.float64)
+        probs = predictor.model_probabilities(temperature).astype(np.float64)
         probs[predictor.banned] = 0.0
+        if top_k is not None and top_k < len(probs):
+            probs[np.argpartition(probs, -top_k)[:-top_k]] = 0.0
         probs /= probs.sum()
         token_id = int(rng.choice(len(probs), p=probs))
         pieces.append(predictor.tokenizer.render(predictor.vocab.tokens[token_id]))

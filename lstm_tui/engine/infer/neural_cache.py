@@ -60,16 +60,6 @@ class CacheSettings:
             if wrong:
                 raise UserError(f"{flag} {wrong}, got {value!r}", field="cache_" + flag.removeprefix("--cache-"))
 
-    @classmethod
-    def from_train(cls, train: dict | None) -> "CacheSettings":
-        """The settings recorded with a run (model.json's "train"); off for runs made before them."""
-        train = train or {}
-        return cls(
-            size=int(train.get("cache_size") or 0),
-            theta=float(train.get("cache_theta", cls.theta)),
-            mix=float(train.get("cache_mix", cls.mix)),
-        )
-
 
 def mix_cache(probs: np.ndarray, query: np.ndarray, keys: list[np.ndarray], next_ids: np.ndarray,
               settings: CacheSettings) -> None:

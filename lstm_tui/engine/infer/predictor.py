@@ -24,17 +24,19 @@ from lstm_tui.engine.infer.text_follower import TextFollower
 from lstm_tui.engine.infer.token_step import TokenStep
 from lstm_tui.engine.model.language_model import LanguageModel
 from lstm_tui.engine.runs.model_file import SavedModel, load_model
+from lstm_tui.engine.runs.run_files.model_json import ModelMeta
 
 
 class Predictor(SuggestionRanker):
     """Feeds tokens through the model one at a time and suggests the next ones."""
 
-    def __init__(self, model: LanguageModel, vocab: Vocabulary, tokenizer: Tokenizer, meta: dict | None = None,
+    def __init__(self, model: LanguageModel, vocab: Vocabulary, tokenizer: Tokenizer, meta: ModelMeta | None = None,
                  cache: CacheSettings | None = None, parts: int | None = None) -> None:
-        """`parts`: cores to split each step over (None: `split_parts` decides from the model's size)."""
+        """`meta`: the run's model.json, when the model came from a run folder; `parts`: cores to
+        split each step over (None: `split_parts` decides from the model's size)."""
         super().__init__(vocab, tokenizer)
-        self.meta = meta or {}
-        self.cache = cache if cache is not None else CacheSettings.from_train(self.meta.get("train"))
+        self.meta = meta
+        self.cache = cache if cache is not None else (meta.cache if meta is not None else CacheSettings())
         self.cache.validate()
         self.config = model.config
         self.token_step = TokenStep(model, parts)
@@ -79,7 +81,7 @@ class Predictor(SuggestionRanker):
     @classmethod
     def from_saved(cls, saved: SavedModel, cache: CacheSettings | None = None) -> "Predictor":
         """`cache`: override the run's recorded cache settings (None: use them)."""
-        return cls(saved.model, saved.vocab, make_tokenizer(saved.meta["tokenizer"]), saved.meta, cache)
+        return cls(saved.model, saved.vocab, make_tokenizer(saved.meta.tokenizer), saved.meta, cache)
 
     @classmethod
     def load(cls, folder: Path | str, cache: CacheSettings | None = None) -> "Predictor":
@@ -266,13 +268,15 @@ class Predictor(SuggestionRanker):
         finally:
             self._truncate(mark)
 
-    def generate(self, prime: str = "", length: int = 200, temperature: float = 1.0, seed: int | None = None) -> str:
-        """Sample `length` tokens after `prime` (the context is restored afterwards)."""
+    def generate(self, prime: str = "", length: int = 200, temperature: float = 1.0, seed: int | None = None,
+                 top_k: int | None = None) -> str:
+        """Sample `length` tokens after `prime`, among the `top_k` likeliest at each step when
+        given (the context is restored afterwards)."""
         rng = np.random.default_rng(seed)
         saved, followed = list(self._ids), self._text.followed
         self.set_text(prime) if prime else self.reset()
         try:
-            return sampled_continuation(self, length, temperature, rng)
+            return sampled_continuation(self, length, temperature, rng, top_k)
         finally:
             self.set_ids(saved)
             self._text.restart(followed)
@@ -282,9 +286,9 @@ class Predictor(SuggestionRanker):
     # facts for the UI ---------------------------------------------------------------------
     @property
     def name(self) -> str:
-        return str(self.meta.get("name", "model"))
+        name = self.meta.name if self.meta is not None else None
+        return name if name is not None else "model"
 
     @property
     def valid_perplexity(self) -> float | None:
-        value = self.meta.get("metrics", {}).get("valid_ppl")
-        return float(value) if isinstance(value, (int, float)) else None
+        return self.meta.metrics.valid_ppl if self.meta is not None else None

@@ -38,6 +38,19 @@ class ModelConfig:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def parameter_shapes(self) -> dict[str, tuple[int, ...]]:
+        """Each parameter's name (as in the npz files) and shape, without building the model: a
+        run folder's weights are checked against these before anything is allocated."""
+        vocab, embed, units = self.vocab_size, self.embed, self.units
+        shapes = {"embed/W": (vocab, embed)}
+        for layer, inputs in (("lstm1", embed), ("lstm2", units)):
+            shapes.update({f"{layer}/W_x": (4 * units, inputs), f"{layer}/W_h": (4 * units, units), f"{layer}/b": (4 * units,)})
+        if self.tie_weights:
+            shapes["out_b"] = (vocab,)
+        else:
+            shapes.update({"out/W": (vocab, units), "out/b": (vocab,)})
+        return shapes
+
     @classmethod
     def from_dict(cls, data: dict) -> "ModelConfig":
         return cls(

@@ -15,18 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from lstm_tui.engine.errors import UserError
-
-EVENT_TYPES = (
-    "started",
-    "progress",
-    "validation",
-    "sample",
-    "checkpoint",
-    "finished",
-    "interrupted",
-    "failed",
-    "notice",
-)
+from lstm_tui.engine.runs.run_files.event_lines import EVENT_TYPES, MAX_EVENT_LINE, TrainingEvent, parse_event
 
 Listener = Callable[[dict], None]
 
@@ -78,36 +67,41 @@ class EventLog:
             self._handle = None
 
 
-def read_events(path: Path) -> list[dict]:
-    """Every complete event in a file (a half-written last line is ignored)."""
+def read_events(path: Path) -> list[TrainingEvent]:
+    """Every complete, well-formed event in a file (a half-written last line is ignored)."""
     return EventFollower(path).poll()
 
 
 class EventFollower:
-    """Reads the events appended to a file since the last poll."""
+    """Reads the events appended to a file since the last poll; lines that are not well-formed
+    events (damaged, hand-edited, from another version) are skipped and counted."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        self.skipped = 0
+        """Lines skipped so far because they were not events this version reads."""
         self._offset = 0
         self._partial = b""
 
-    def poll(self) -> list[dict]:
+    def poll(self) -> list[TrainingEvent]:
         try:
             with open(self.path, "rb") as handle:
                 handle.seek(self._offset)
                 data = handle.read()
-        except FileNotFoundError:
+        except OSError:  # not there yet, or not a readable file: nothing to show
             return []
         self._offset += len(data)
-        data = self._partial + data
-        lines = data.split(b"\n")
+        lines = (self._partial + data).split(b"\n")
         self._partial = lines.pop()
+        if len(self._partial) > MAX_EVENT_LINE:  # no trainer writes such a line: drop it as it grows
+            self._partial = b""
+            self.skipped += 1
         events = []
         for line in lines:
-            try:
-                event = json.loads(line)
-            except ValueError:
+            if not line.strip():
                 continue
-            if isinstance(event, dict) and event.get("event") in EVENT_TYPES:
-                events.append(event)
+            try:
+                events.append(parse_event(line))
+            except ValueError:
+                self.skipped += 1
         return events

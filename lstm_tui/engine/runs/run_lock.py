@@ -8,33 +8,19 @@ from __future__ import annotations
 
 import os
 import socket
-from dataclasses import dataclass
 from pathlib import Path
 
 from lstm_tui.engine.errors import UserError
+from lstm_tui.engine.runs.run_files.lock_line import LockOwner, read_owner
+from lstm_tui.engine.runs.run_folder import LOCK
 
-LOCK = "train.lock"
 
-
-@dataclass(frozen=True)
-class LockOwner:
-    """Who the lock file names: a host, and a pid when the file holds a number."""
-
-    host: str
-    pid: int | None
-
-    @property
-    def local(self) -> bool:
-        """True when the owner runs on this machine (only then can its pid be checked or signalled)."""
-        return self.host == socket.gethostname()
-
-    @property
-    def alive(self) -> bool:
-        """False only when the owner runs here and its process is gone: another host's lock, or one
-        whose pid is unreadable, only its owner can judge."""
-        if not self.local or self.pid is None:
-            return True
-        return pid_alive(self.pid)
+def owner_alive(owner: LockOwner) -> bool:
+    """False only when the owner runs here and its process is gone: another host's lock, or one
+    whose pid is unreadable, only its owner can judge."""
+    if not owner.local or owner.pid is None:
+        return True
+    return pid_alive(owner.pid)
 
 
 def lock_line() -> str:
@@ -42,22 +28,10 @@ def lock_line() -> str:
     return f"{socket.gethostname()} {os.getpid()}\n"
 
 
-def read_owner(folder: Path) -> LockOwner | None:
-    """The owner a folder's lock file names, or None without a lock (or with an empty one)."""
-    try:
-        text = (Path(folder) / LOCK).read_text().strip()
-    except OSError:
-        return None
-    if not text:
-        return None
-    host, _, pid_text = text.partition(" ")
-    return LockOwner(host, int(pid_text) if pid_text.isdigit() else None)
-
-
 def live_owner(folder: Path) -> LockOwner | None:
     """The lock's owner while it still trains (as far as this machine can tell), else None."""
     owner = read_owner(folder)
-    return owner if owner is not None and owner.alive else None
+    return owner if owner is not None and owner_alive(owner) else None
 
 
 def local_trainer_pid(folder: Path) -> int | None:
@@ -78,24 +52,18 @@ class RunLock:
             try:
                 fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
             except FileExistsError:
-                if live_owner(self.path.parent) is None:
+                owner = live_owner(self.path.parent)
+                if owner is None:
                     self.path.unlink(missing_ok=True)
                     continue
-                owner = self._owner_text() or "another process"
                 raise UserError(
-                    f"{self.path.parent} is already being trained by {owner}; stop that run or choose another --out"
+                    f"{self.path.parent} is already being trained by {owner.host} {owner.pid or '(pid unreadable)'}; stop that run or choose another --out"
                 ) from None
             with os.fdopen(fd, "w") as handle:
                 handle.write(lock_line())
             self.held = True
             return
         raise UserError(f"could not take the lock {self.path}; remove it if no training runs there")
-
-    def _owner_text(self) -> str | None:
-        try:
-            return self.path.read_text().strip()
-        except OSError:
-            return None
 
     def release(self) -> None:
         if self.held:

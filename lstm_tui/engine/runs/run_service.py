@@ -10,14 +10,18 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from lstm_tui.engine.errors import UserError
-from lstm_tui.engine.runs.run_folder import MODEL_JSON, TRAINER_NPZ, default_run_folder, run_state
-from lstm_tui.engine.runs.run_list import RunInfo, scan_runs
+from lstm_tui.engine.runs.run_files.model_json import ModelMeta, read_model_meta
+from lstm_tui.engine.runs.run_folder import MODEL_JSON, TRAINER_NPZ, default_run_folder
+from lstm_tui.engine.runs.run_list import RunInfo, run_state, scan_runs
 from lstm_tui.engine.runs.run_lock import local_trainer_pid
+from lstm_tui.engine.runs.trainer_state import read_trainer_state
 from lstm_tui.engine.runs.training_process import TrainingProcess
-from lstm_tui.engine.train.config import TrainConfig
+from lstm_tui.engine.train.config import Limits, TrainConfig
 from lstm_tui.paths import checkpoints_dir, default_model_dir
 
 
@@ -27,6 +31,34 @@ class RunRefused(UserError):
     def __init__(self, message: str, severity: str = "warning") -> None:
         super().__init__(message)
         self.severity = severity
+
+
+@dataclass(frozen=True)
+class RunPosition:
+    """How far a run got: what its limits must go beyond for it to train on."""
+
+    step: int
+    epochs: float
+    minutes: float
+    limits: Limits
+    """The limits it was trained under."""
+
+    @classmethod
+    def of(cls, meta: ModelMeta) -> "RunPosition":
+        """From a run's model.json."""
+        recorded = (meta.train or TrainConfig()).limits
+        return cls(meta.step or 0, meta.epoch or 0.0, (meta.elapsed_seconds or 0.0) / 60, recorded)
+
+    def problem(self, limits: Limits) -> str | None:
+        """Why `limits` would stop the run at once (it stops at the first limit reached), or None."""
+        epochs = limits.effective_epochs
+        if limits.max_steps is not None and limits.max_steps <= self.step:
+            return f"it already made {self.step:,} steps; give more max steps"
+        if epochs is not None and epochs <= self.epochs:
+            return f"it already trained {self.epochs:g} epochs; give more epochs"
+        if limits.time_budget is not None and limits.time_budget <= self.minutes:
+            return f"it already trained {self.minutes:.1f} minutes; give more minutes"
+        return None
 
 
 class RunService:
@@ -76,19 +108,51 @@ class RunService:
         self.training = TrainingProcess.start(config, folder)
         return self.training
 
-    def resume(self, folder: Path) -> TrainingProcess:
-        """Continue the interrupted run in `folder` as a child process."""
+    def check_resumable(self, folder: Path) -> str:
+        """Raise `RunRefused` unless the run in `folder` can train on now; its state."""
         state = run_state(folder)
         if state == "running":
             raise RunRefused("this run is already training; it is shown below")
         if not self.holds_run(folder):
             raise RunRefused("this run has no trainer snapshot (trainer.npz), so it cannot be resumed", "error")
         self._refuse_if_training()
-        if state == "finished":
-            raise RunRefused(
-                "this run finished; to train it further, resume it headless with higher limits (--resume DIR --epochs N)"
-            )
-        self.training = TrainingProcess.start(None, folder, resume=True)
+        return state
+
+    def position(self, folder: Path) -> RunPosition:
+        """How far the run in `folder` got, and its limits (a UserError when model.json is unreadable)."""
+        return RunPosition.of(read_model_meta(folder))
+
+    def check_limits(self, folder: Path, limits: dict[str, Any]) -> None:
+        """Raise a UserError (naming the option) or a RunRefused unless `limits` (limit options by
+        name, None: no such limit) let the run in `folder` train on."""
+        position = self.position(folder)
+        names = {d.name for d in TrainConfig.declared() if d.part == "limits"}
+        for name, value in limits.items():
+            if name not in names:
+                raise UserError(f"{name} is not a limit; only epochs, max steps and minutes change here", field=name)
+            if value is None and getattr(position.limits, name) is not None:
+                raise UserError("a limit the run was trained under stays; give a higher one instead", field=name)
+        config = TrainConfig().replace(**{**vars(position.limits), **limits})
+        config.validate()
+        problem = position.problem(config.limits)
+        if problem:
+            raise RunRefused(f"these limits end the run at once: {problem}", "error")
+
+    def resume(self, folder: Path, limits: dict[str, Any] | None = None) -> TrainingProcess:
+        """Continue the run in `folder` as a child process: where it stopped, under its recorded
+        limits with `limits` changed (a finished run needs higher ones)."""
+        state = self.check_resumable(folder)
+        changes = {name: value for name, value in (limits or {}).items() if value is not None}
+        if state == "finished" and not changes:
+            raise RunRefused("this run finished; continue it with higher limits (epochs, max steps or minutes)")
+        if changes:
+            self.check_limits(folder, changes)
+        try:
+            read_model_meta(folder)
+            read_trainer_state(folder)
+        except UserError as exc:
+            raise RunRefused(f"this run cannot be resumed: {getattr(exc, 'reason', exc)}", "error") from None
+        self.training = TrainingProcess.start(None, folder, resume=True, changes=changes)
         return self.training
 
     def _refuse_if_training(self) -> None:

@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from lstm_tui.engine.runs.events import read_events
 from lstm_tui.engine.runs.run_folder import EVENTS
@@ -26,10 +27,14 @@ from lstm_tui.engine.train.config import TrainConfig
 LOG_EVERY = "5"  # seconds between the child's plain progress lines (they go to its log only)
 
 
-def child_argv(folder: Path, config_file: Path | None = None) -> list[str]:
-    """The child's command line: a new run from `config_file` into `folder`, or (without one) a resume of `folder`."""
+def child_argv(folder: Path, config_file: Path | None = None, changes: dict[str, Any] | None = None) -> list[str]:
+    """The child's command line: a new run from `config_file` into `folder`, or (without one) a
+    resume of `folder` with `changes` (new limits, by option name) as their flags."""
     if config_file is None:
+        flags = {d.name: d.flag for d in TrainConfig.declared() if d.flag}
         run = ["--resume", str(folder)]
+        for name, value in (changes or {}).items():
+            run += [flags[name], str(value)]
     else:
         run = ["--config", str(config_file), "--out", str(folder)]
     return [sys.executable, "-m", "lstm_tui", "--headless-train", *run, "--log-every", LOG_EVERY]
@@ -64,8 +69,10 @@ class TrainingProcess:
         """True once Stop (SIGINT) was sent."""
 
     @classmethod
-    def start(cls, config: TrainConfig | None, folder: Path, resume: bool = False) -> "TrainingProcess":
-        """Spawn the headless trainer in its own session (it survives the app)."""
+    def start(cls, config: TrainConfig | None, folder: Path, resume: bool = False,
+              changes: dict[str, Any] | None = None) -> "TrainingProcess":
+        """Spawn the headless trainer in its own session (it survives the app); a resume takes
+        `changes` to its recorded limits."""
         folder = Path(folder).expanduser().resolve()
         config_path = None
         if not resume:
@@ -74,7 +81,7 @@ class TrainingProcess:
         handle, name = tempfile.mkstemp(prefix="lstm-tui-train-", suffix=".stderr")
         try:
             popen = subprocess.Popen(
-                child_argv(folder, config_path),
+                child_argv(folder, config_path, changes),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=handle,
@@ -138,9 +145,9 @@ class TrainingProcess:
     def failure(self) -> tuple[str, bool]:
         """Why the child failed (its `failed` event, else its last stderr line), and whether it
         got as far as writing events in this session (then its last checkpoint is kept)."""
-        events = [e for e in read_events(self.folder / EVENTS) if float(e.get("time") or 0) >= self.started_at - 1.0]
-        failed = [e for e in events if e.get("event") == "failed"]
-        return (str(failed[-1].get("reason")) if failed else self.error_line()), bool(events)
+        events = [e for e in read_events(self.folder / EVENTS) if e.time >= self.started_at - 1.0]
+        failed = [e for e in events if e.kind == "failed"]
+        return (str(failed[-1].reason) if failed else self.error_line()), bool(events)
 
     def cleanup(self) -> None:
         """Remove the stderr and config files (once the child has exited)."""

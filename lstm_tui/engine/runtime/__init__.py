@@ -1,0 +1,1 @@
+"""The process around the model: the one Chainer import, device choice, BLAS threads and malloc tuning."""

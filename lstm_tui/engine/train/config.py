@@ -68,10 +68,10 @@ class RunConfig:
                            help="share of the budget at its end over which the learning rate falls linearly to 1/20")
     weight_average: float = option(0.0, group="training", check=decay_problem,
                                    help="validate and save a moving average of the weights with this decay, e.g. 0.998 (default 0: off; see docs/training-recipes.md)")
-    eval_every: int | None = option(None, group="training", check=positive_int, help="steps between validations (default ~4 per epoch, at most 500)")
+    eval_every: int | None = option(None, group="training", check=positive_int, help="steps between validations (default ~4 per epoch, 10 to 500 steps apart)")
     eval_tokens: int = option(200_000, group="training", flag="", check=positive_int,
                               help="cap on validation tokens per interim validation (the final one uses all)")
-    seed: int = option(0, group="training", check=whole, help="random seed")
+    seed: int = option(0, group="training", check=whole, form=FormRow("seed"), help="random seed")
 
     @property
     def effective_embed(self) -> int:
@@ -191,9 +191,15 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "TrainConfig":
-        """A config from a flat object; names it does not declare (older or newer runs) are ignored."""
-        where = cls.part_of()
-        values = {k: v for k, v in data.items() if k in where}
+        """A config from a flat object (a `--config` file, model.json's "train"), each value of its
+        option's type (else a UserError naming it); names it does not declare (older or newer runs)
+        are ignored."""
+        declared = {d.name: d for d in cls.declared()}
+        values = {k: v for k, v in data.items() if k in declared}
+        for name, value in values.items():
+            wrong = declared[name].type_problem(value)
+            if wrong:
+                raise UserError(wrong, field=name)
         if values.get("split") is not None:
             values["split"] = tuple(values["split"])
         return cls().replace(**values)

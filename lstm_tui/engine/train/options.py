@@ -90,6 +90,22 @@ class Declared:
         wrong = self.option.check(value) if self.option.check else None
         return f"{name} {wrong}, got {value!r}" if wrong else None
 
+    def type_problem(self, value: Any) -> str | None:
+        """What is wrong with the type of a value read from JSON (a `--config` file, a run's
+        model.json), or None; its range is `problem`'s to judge."""
+        if value is None:
+            return None if self.optional else f"{self.label} needs a value"
+        if self.kind is tuple:
+            ok = isinstance(value, (list, tuple)) and len(value) == 3 and all(_number(v) and 0.0 <= v <= 1.0 for v in value)
+            return None if ok else f"{self.label} must be three fractions (train, valid, test), got {value!r:.60}"
+        if self.kind is float:
+            ok = _number(value)
+        elif self.kind is int:
+            ok = isinstance(value, int) and not isinstance(value, bool)
+        else:
+            ok = isinstance(value, self.kind)
+        return None if ok else f"{self.label} must be {_KIND_NAMES.get(self.kind, self.kind.__name__)}, got {value!r:.60}"
+
     def parse(self, text: str) -> Any:
         """A value from text typed on the command line or in the form (ValueError if unreadable)."""
         if self.option.parse is not None:
@@ -116,6 +132,9 @@ def part_options(part_type: type, part: str) -> list[Declared]:
             kind, optional = _kind(hints[f.name])
             found.append(Declared(part, f.name, f.metadata["option"], kind, optional, f.default))
     return found
+
+
+_KIND_NAMES = {bool: "true or false", int: "a whole number", float: "a number", str: "text"}
 
 
 def check_values(declared: list[Declared], values: dict[str, Any]) -> None:
@@ -159,7 +178,9 @@ def at_least_two(value: Any) -> str | None:
 
 
 def whole(value: Any) -> str | None:
-    return None if isinstance(value, int) and not isinstance(value, bool) else "must be a whole number"
+    """A whole number of zero or more (NumPy seeds its generators from no negative number)."""
+    ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return None if ok else "must be a whole number of 0 or more"
 
 
 def split_fractions(text: str) -> tuple[float, float, float]:

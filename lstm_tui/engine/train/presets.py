@@ -50,7 +50,7 @@ PRESETS: dict[str, Preset] = {
     "ja-word": Preset(
         "ja-word",
         "word level for Japanese with MeCab (~800k characters): 2×256 tied, dropout 0.3, annealed, 40 min",
-        dict(corpus="ja-clean", level="word", tokenizer="mecab", units=256, embed=256, tie_weights=True, dropout=0.3,
+        dict(corpus="ja-books", level="word", tokenizer="mecab", units=256, embed=256, tie_weights=True, dropout=0.3,
              bptt=35, batch_size=32, optimizer="adam", lr=2e-3, grad_clip=5.0, time_budget=40.0, anneal=0.3, eval_every=300),
     ),
     "tiny": Preset(

@@ -43,7 +43,7 @@ from lstm_tui.engine.train.trainer_snapshot import (
     write_checkpoint,
 )
 from lstm_tui.engine.train.trainer_setup import new_trainer, resumed_trainer
-from lstm_tui.engine.train.validation import Evaluator
+from lstm_tui.engine.train.validation import Evaluator, validation_interval
 from lstm_tui.engine.train.weight_average import WeightAverage
 
 
@@ -181,7 +181,7 @@ class Trainer:
         session_start, elapsed_at_start = session.started, session.elapsed_at_start
         last_progress = 0.0
         last_save = time.perf_counter()
-        eval_every = config.run.eval_every or max(1, min(500, streams.windows_per_epoch // 4))
+        eval_every = validation_interval(config.run.eval_every, streams.windows_per_epoch)
         checkpoint_seconds = config.session.checkpoint_minutes * 60.0
         status, reason = "finished", None
         while True:
@@ -278,7 +278,7 @@ class Trainer:
             return
         p = self.progress
         improved = p.best_valid is None or valid < p.best_valid
-        if self.schedule.after_validation(improved, final):
+        if self.schedule.after_validation(improved, final, p.step):
             set_rate(self.optimizer, self.schedule.lr)
         if improved:
             p.best_valid = valid

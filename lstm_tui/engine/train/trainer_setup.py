@@ -6,6 +6,7 @@ Every rank builds its own trainer; when building fails on one rank it fails on a
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,19 +29,32 @@ if TYPE_CHECKING:
     from lstm_tui.engine.train.trainer import Trainer
 
 def new_trainer(cls: type[Trainer], config: TrainConfig, folder: Path | str | None, listeners: list[Listener] | None) -> Trainer:
-    """A fresh run: validate, load data, build and initialise the model from the seed."""
+    """A fresh run: validate, load data, build and initialise the model from the seed.
+
+    A start that fails leaves no trace: the run folder it made to check that it can write there
+    is removed again while still empty (no screen lists an empty folder, so none could delete it).
+    """
     processes = start_processes(config.session.distributed)
-    return processes.collectively(lambda: _new(cls, config, folder, listeners, processes))
+    created: list[Path] = []
+    try:
+        return processes.collectively(lambda: _new(cls, config, folder, listeners, processes, created))
+    except BaseException:
+        for made in created:
+            with contextlib.suppress(OSError):  # rmdir removes only an empty folder
+                made.rmdir()
+        raise
 
 
 def _new(cls: type[Trainer], config: TrainConfig, folder: Path | str | None, listeners: list[Listener] | None,
-         processes: Processes) -> Trainer:
+         processes: Processes, created: list[Path]) -> Trainer:
     config.validate()
     device = processes.choose_device(config.session.device, config.session.communicator)
     data = load_dataset(config.run)
     folder = Path(folder) if folder else default_run_folder(config)
     folder = folder.expanduser().resolve()
     if processes.is_main:
+        if not folder.exists():
+            created.append(folder)
         _check_writable(folder)
     if (folder / TRAINER_NPZ).exists():
         raise UserError(f"{folder} already holds a run; resume it with --resume {folder} or choose another --out")

@@ -74,6 +74,7 @@ def snapshot_state(progress: RunProgress, schedule: LearningRateSchedule, rng: n
         "last_valid": progress.last_valid,
         "train_loss_ema": progress.train_loss_ema,
         "stale_validations": schedule.stale_validations,
+        "plateau_start": schedule.plateau_start,
         "history": progress.history,
         "created": progress.created,
     }
@@ -102,6 +103,7 @@ def restore_state(state: dict, meta: dict, path: Path, schedule: LearningRateSch
         )
         schedule.lr = float(state["lr"])
         schedule.stale_validations = int(state.get("stale_validations", 0))
+        schedule.plateau_start = int(state.get("plateau_start", 0))  # older snapshots: from the start
         rng.bit_generator.state = _saved_rng(state, rng, processes)
     except (KeyError, TypeError, ValueError) as exc:
         raise UserError(f"{path} has an unreadable trainer state ({exc}); it cannot be resumed") from None

@@ -19,6 +19,16 @@ from lstm_tui.engine.train.weight_average import WeightAverage
 
 SAMPLE_LENGTH = 120  # characters of a sample; a word-level sample has a quarter as many words
 SAMPLE_TEMPERATURE = 0.8
+VALIDATIONS_PER_EPOCH = 4  # the default interval: about this many validations per epoch...
+MIN_VALIDATION_STEPS = 10  # ...but never closer than this many steps (a small corpus has few steps per epoch)
+MAX_VALIDATION_STEPS = 500  # ...nor further apart than this (a large one has many)
+
+
+def validation_interval(eval_every: int | None, steps_per_epoch: int) -> int:
+    """Steps between interim validations: `--eval-every`, else the default spacing above."""
+    if eval_every:
+        return eval_every
+    return max(MIN_VALIDATION_STEPS, min(MAX_VALIDATION_STEPS, steps_per_epoch // VALIDATIONS_PER_EPOCH))
 
 
 class Evaluator:

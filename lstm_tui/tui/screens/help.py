@@ -35,7 +35,15 @@ bound in a text box, so ordinary typing is never taken.
 | `ctrl+t` | edit the temperature (`↑`/`↓` step it by 0.1) |
 | `ctrl+o` | follow training on/off: load every new checkpoint automatically |
 | `ctrl+l` | load the latest checkpoint now (or reload the model) |
+| `ctrl+g` | generate: sample a continuation at the temperature and top-k into the text |
+| `ctrl+b` | new text: clear the box (`ctrl+z` brings it back) |
+| `ctrl+r` / `ctrl+s` | open a text file into the box / save the box to a file (asks before replacing one) |
+| `ctrl+c` | copy the selection (the palette's *Copy the text* copies everything) |
 | `ctrl+z` / `ctrl+y` | undo / redo; `ctrl+w` deletes a word, `ctrl+u` to line start |
+
+The temperature reshapes both the suggestions' probabilities and what `ctrl+g` samples: below 1
+the likeliest tokens win more often, above 1 rarer ones come up; top-k is also how many tokens
+each generated one is drawn from.
 
 The model follows the text **before the cursor**: move the cursor and the suggestions follow.
 A character model first offers the three likeliest ways to finish the word being typed (with
@@ -54,7 +62,10 @@ and in macOS Terminal tick "Use Option as Meta key".
 
 | key | does |
 | --- | --- |
-| `enter` | in the path field: choose that corpus; in the browser or catalogue: choose the entry |
+| `enter` | in the path field: choose that corpus; in the browser: open a folder, choose a file; in the catalogue: choose the entry |
+| `c` | in the browser: choose the highlighted folder (all its .txt files) as the corpus |
+| `backspace` | in the browser: go up to the parent folder |
+| `F8` | preview: the cleaned text that trains (Aozora Bunko files) or the raw file |
 | `F5` | start training (a background process: the app stays responsive) |
 | `F6` | stop: the trainer finishes its step, saves a checkpoint, and can be resumed |
 | `F7` | switch between the setup and the progress tab |
@@ -68,7 +79,7 @@ Training stops at whichever limit comes first: epochs, minutes or max steps.
 | --- | --- |
 | `↑` / `↓` | choose a run; its progress, charts and log are shown below, live while it runs |
 | `enter` | load the run into the predict screen |
-| `r` | resume an interrupted run |
+| `r` | resume an interrupted run; continue a finished one with new limits (epochs, max steps, minutes) |
 | `s` | stop a running run (SIGINT to its trainer on this machine; it saves a checkpoint) |
 | `d` or `delete` | delete the run folder (asks first; never a running one) |
 | `ctrl+r` | refresh the list now |

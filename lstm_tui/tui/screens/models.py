@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -15,14 +17,18 @@ from textual.worker import Worker, WorkerState
 
 from lstm_tui.engine.data.textfile import neutralise
 from lstm_tui.engine.errors import UserError
-from lstm_tui.engine.runs.run_list import RunInfo
+from lstm_tui.engine.runs.run_files.eval_json import RecordedEval
+from lstm_tui.engine.runs.run_list import DAMAGED, RunInfo
 from lstm_tui.engine.runs.run_service import RunRefused
 from lstm_tui.tui import format as fmt
 from lstm_tui.tui.dialogs.confirm import ConfirmDialog
+from lstm_tui.tui.dialogs.limits import LimitsDialog
 from lstm_tui.tui.widgets.run_monitor import RunMonitor, one_line
 
 REFRESH_SECONDS = 2.0
 COLUMNS = ("name", "corpus", "level", "vocab", "params", "valid ppl", "updated", "size", "state", "held-out eval")
+KEPT_FIRST = ("name", "state", "valid ppl", "held-out eval", "level", "corpus", "updated", "params", "vocab", "size")
+"""Which columns a narrow table keeps: the first ones here that fit, shown in `COLUMNS` order."""
 
 
 def corpus_label(corpus: str) -> str:
@@ -30,40 +36,59 @@ def corpus_label(corpus: str) -> str:
     return Path(corpus).name if "/" in corpus else corpus
 
 
-def eval_summary(evaluation: dict | None) -> str:
+def eval_summary(evaluation: RecordedEval | None) -> str:
     """The recorded `lstm-tui eval --record` report in a cell: perplexity, top-1, KSR."""
-    if not evaluation:
+    if evaluation is None:
         return "-"
-    try:
-        lstm = evaluation["lstm"]
-        parts = [f"ppl {float(lstm['perplexity']):.2f}", f"top-1 {float(lstm['top1']):.1%}"]
-        typing = evaluation.get("typing")
-        if isinstance(typing, dict):
-            parts.append(f"KSR {float(typing['ksr']):.1%}")
-    except (KeyError, TypeError, ValueError):
-        return "?"
+    parts = [f"ppl {evaluation.lstm.perplexity:.2f}", f"top-1 {evaluation.lstm.top1:.1%}"]
+    if evaluation.typing is not None:
+        parts.append(f"KSR {evaluation.typing.ksr:.1%}")
     return " · ".join(parts)
 
 
+def cell_width(cell: object) -> int:
+    """Terminal cells a table cell's text takes."""
+    return cell_len(cell.plain if isinstance(cell, Text) else str(cell))
+
+
+def columns_that_fit(rows: list[tuple], width: int, padding: int = 1) -> list[str]:
+    """The columns to show in `width` cells: by `KEPT_FIRST`, each that still fits, in `COLUMNS` order."""
+    need = {
+        name: max([cell_width(name), *(cell_width(row[index]) for row in rows)]) + 2 * padding
+        for index, name in enumerate(COLUMNS)
+    }
+    chosen: set[str] = set()
+    used = 0
+    for name in KEPT_FIRST:
+        if not chosen or used + need[name] <= width:  # the name column always stays
+            chosen.add(name)
+            used += need[name]
+    return [name for name in COLUMNS if name in chosen]
+
+
 def row_of(info: RunInfo) -> tuple:
-    """The table cells of one run (all text neutralised)."""
-    state_style = {"running": "bold green", "interrupted": "yellow", "failed": "red"}.get(info.state, "")
+    """The table cells of one run (all text neutralised); a damaged run shows why in the last cell."""
+    state_style = {"running": "bold green", "interrupted": "yellow", "failed": "red", DAMAGED: "bold red"}.get(info.state, "")
+    damaged = info.state == DAMAGED
     return (
         one_line(info.name),
         one_line(corpus_label(info.corpus)),
         one_line(info.level),
-        Text(fmt.count(info.vocab), justify="right"),
-        Text(fmt.count(info.parameters), justify="right"),
+        Text("-" if damaged else fmt.count(info.vocab), justify="right"),
+        Text("-" if damaged else fmt.count(info.parameters), justify="right"),
         Text(fmt.number(info.valid_ppl), justify="right"),
         fmt.local_time(info.updated),
         Text(fmt.size(info.size_bytes), justify="right"),
         Text(one_line(info.state), style=state_style),
-        eval_summary(info.evaluation),
+        Text(one_line(info.problem or ""), style="red") if damaged else eval_summary(info.evaluation),
     )
 
 
 class RunTable(DataTable):
-    """The run folders; letter keys act only while the table has the focus."""
+    """The run folders; letter keys act only while the table has the focus.
+
+    It shows the columns its width holds (`columns_that_fit`), chosen again when it is resized.
+    """
 
     BINDINGS = [
         Binding("enter", "screen.load", "Load"),
@@ -71,6 +96,39 @@ class RunTable(DataTable):
         Binding("s", "screen.stop", "Stop"),
         Binding("d,delete", "screen.delete", "Delete"),
     ]
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.shown_columns: list[str] = []
+        """The columns on display, in order."""
+        self._rows: list[tuple[str, tuple]] = []
+
+    def show_rows(self, rows: list[tuple[str, tuple]]) -> None:
+        """Show `rows` (a key and the cells of every column in `COLUMNS`); the cursor stays on its row."""
+        self._rows = rows
+        self._fill()
+
+    def on_resize(self) -> None:
+        if self._rows and self.shown_columns != self._fitting_columns():
+            self._fill()
+
+    def _fitting_columns(self) -> list[str]:
+        return columns_that_fit([cells for _, cells in self._rows], self.scrollable_content_region.width, self.cell_padding)
+
+    def _fill(self) -> None:
+        row = self.cursor_row
+        columns = self._fitting_columns()
+        if columns != self.shown_columns:
+            self.clear(columns=True)
+            self.add_columns(*columns)
+            self.shown_columns = columns
+        else:
+            self.clear()
+        indexes = [COLUMNS.index(name) for name in columns]
+        for key, cells in self._rows:
+            self.add_row(*(cells[i] for i in indexes), key=key)
+        if 0 <= row < len(self._rows):
+            self.move_cursor(row=row, animate=False)
 
 
 class ModelsScreen(Screen):
@@ -84,6 +142,7 @@ class ModelsScreen(Screen):
         """The rows on display, in order."""
         self.roots: list[Path] = []
         """Folders scanned for runs (the checkpoints folder first)."""
+        self._told: set[tuple[Path, str]] = set()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -91,9 +150,7 @@ class ModelsScreen(Screen):
             yield Label("open folder", classes="form-label")
             yield Input(placeholder="a run folder, or a folder of runs ⏎", compact=True, id="models-path")
         yield Static("", id="models-error", classes="field-error")
-        table = RunTable(id="runs", cursor_type="row", zebra_stripes=True)
-        table.add_columns(*COLUMNS)
-        yield table
+        yield RunTable(id="runs", cursor_type="row", zebra_stripes=True)
         yield RunMonitor(id="models-monitor")
         yield Footer()
 
@@ -121,12 +178,11 @@ class ModelsScreen(Screen):
     def _show(self, runs: list[RunInfo]) -> None:
         if runs == self.runs:
             return
+        self._tell_ignored_evals(runs)
         table = self.query_one(RunTable)
         selected = self.selected
         self.runs = runs
-        table.clear()
-        for info in runs:
-            table.add_row(*row_of(info), key=str(info.folder))
+        table.show_rows([(str(info.folder), row_of(info)) for info in runs])
         if not runs:
             self.query_one("#models-error", Static).update(
                 Text(f"no runs in {neutralise(str(self.roots[0]))} yet — train one on the Train screen (F3)")
@@ -139,6 +195,14 @@ class ModelsScreen(Screen):
                     table.move_cursor(row=index, animate=False)
                     break
         self._watch_selected()
+
+    def _tell_ignored_evals(self, runs: list[RunInfo]) -> None:
+        """A notice, once per folder and reason, for an eval.json that did not check out."""
+        for info in runs:
+            if info.eval_problem is not None and (info.folder, info.eval_problem) not in self._told:
+                self._told.add((info.folder, info.eval_problem))
+                self.notify(f"{one_line(info.folder.name)}: {one_line(info.eval_problem)}; the recorded evaluation is ignored",
+                            title="eval.json ignored", severity="warning", timeout=8, markup=False)
 
     @property
     def selected(self) -> RunInfo | None:
@@ -186,13 +250,34 @@ class ModelsScreen(Screen):
         if info.state == "incomplete":
             self.notify("this run has no weights yet (model.npz is missing)", severity="warning", markup=False)
             return
+        if info.state == DAMAGED:
+            self.notify(f"{one_line(info.folder.name)}: {one_line(info.problem or 'the run folder is damaged')}", title="Damaged run",
+                        severity="warning", markup=False)
+            return
         self.app.open_model(info.folder)
 
     def action_resume(self) -> None:
-        """Continue an interrupted run (watch it on the train screen)."""
+        """Continue an interrupted run (watch it on the train screen); a finished one asks for
+        new limits first."""
         info = self.selected
-        if info is not None:
+        if info is None:
+            return
+        runs = self.app.runs
+        try:
+            state = runs.check_resumable(info.folder)
+            position = runs.position(info.folder) if state == "finished" else None
+        except UserError as exc:
+            self.notify(str(exc), severity=getattr(exc, "severity", "error"), markup=False)
+            return
+        if position is None:
             self.app.resume_training(info.folder)
+            return
+
+        def answer(limits: dict | None) -> None:
+            if limits:
+                self.app.resume_training(info.folder, limits)
+
+        self.app.push_screen(LimitsDialog(info.name, position, partial(runs.check_limits, info.folder)), answer)
 
     def action_stop(self) -> None:
         """Stop the selected running run (SIGINT to its trainer, when it runs on this machine)."""

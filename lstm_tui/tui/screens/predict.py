@@ -14,8 +14,10 @@ from textual.worker import Worker, WorkerState
 
 from lstm_tui.engine.errors import UserError
 from lstm_tui.engine.data.textfile import neutralise
+from lstm_tui.engine.runs.model_choice import remember_model
 from lstm_tui.engine.runtime.blas_threads import use_blas_threads
 from lstm_tui.tui.live_model import INLINE_CHARS, LiveModel, Prediction
+from lstm_tui.tui.dialogs.text_file import TextFileDialog, open_text, save_text
 from lstm_tui.tui.textual_hooks import flush_repaints
 from lstm_tui.tui.widgets.ghost_editor import GhostEditor
 from lstm_tui.tui.widgets.predict_settings import PredictSettings
@@ -25,6 +27,7 @@ from lstm_tui.tui.widgets.suggestions import SuggestionsPanel
 UNREADABLE = "most of this text is unknown to this model — train one on similar text (F3)"
 UNREADABLE_SHARE = 0.5  # share of unknown tokens in the text from which the hint is shown…
 UNREADABLE_TOKENS = 4  # …once there are this many (one unknown word of two is no pattern)
+GENERATE_TOKENS = {"char": 200, "word": 50}  # what ctrl+g samples: a few lines either way
 NO_MODEL = "No model found.\n\nF3 trains one (a few minutes on a small text);\nF4 opens an existing run folder."
 
 
@@ -36,6 +39,10 @@ class PredictScreen(Screen):
         Binding("ctrl+t", "edit_setting('temperature')", "Temperature", show=False),
         Binding("ctrl+o", "toggle_follow", "Follow training", show=False),
         Binding("ctrl+l", "load_latest", "Load latest"),
+        Binding("ctrl+g", "generate", "Generate"),
+        Binding("ctrl+r", "open_file", "Open file", show=False),
+        Binding("ctrl+s", "save_file", "Save", show=False),
+        Binding("ctrl+b", "clear_text", "New text", show=False),
     ]
 
     def __init__(self) -> None:
@@ -47,6 +54,8 @@ class PredictScreen(Screen):
         self._shown_key: tuple | None = None
         self._busy = False
         self._announce = False
+        self.text_path = ""
+        """The file last opened or saved (the next save starts from it)."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -73,19 +82,23 @@ class PredictScreen(Screen):
         if request is None:
             self.query_one(SuggestionsPanel).message = NO_MODEL
             return
-        self.load(request.folder, announce=request.announce)
+        self.load(request.folder, announce=request.announce, chosen=request.chosen)
 
-    def load(self, folder: Path, announce: bool = True) -> None:
-        """Load the run folder `folder` in a thread; the current model keeps answering meanwhile."""
+    def load(self, folder: Path, announce: bool = True, chosen: bool = True) -> None:
+        """Load the run folder `folder` in a thread; the current model keeps answering meanwhile.
+        `chosen`: the user asked for it (not a followed training), so it opens at the next launch."""
         self._announce = announce
         self.query_one(ModelStatus).note = f"loading {neutralise(Path(folder).name)}…"
         if self.live is None:
             self.query_one(SuggestionsPanel).message = "loading the model…"
-        self._load_worker(Path(folder))
+        self._load_worker(Path(folder), chosen)
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
-    def _load_worker(self, folder: Path) -> LiveModel:
-        return LiveModel.load(folder)
+    def _load_worker(self, folder: Path, chosen: bool) -> LiveModel:
+        live = LiveModel.load(folder)
+        if chosen:
+            remember_model(live.folder, self.app.checkpoints)
+        return live
 
     def _loaded(self, live: LiveModel) -> None:
         use_blas_threads(live.blas_threads)  # process-wide: set on the UI thread, not in the load worker
@@ -109,7 +122,7 @@ class PredictScreen(Screen):
 
     def _on_latest_checkpoint(self, checkpoint) -> None:
         if checkpoint is not None and self.query_one(PredictSettings).follow:
-            self.load(checkpoint.folder, announce=False)
+            self.load(checkpoint.folder, announce=False, chosen=False)
 
     # following the text -----------------------------------------------------------------------
     def text_before_cursor(self) -> str:
@@ -171,6 +184,12 @@ class PredictScreen(Screen):
                 self._loaded(worker.result)
             elif event.state == WorkerState.ERROR:
                 self._load_failed(worker.error)
+        elif worker.group == "generate" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
+            self.query_one(ModelStatus).note = ""
+            if event.state == WorkerState.SUCCESS:
+                self._insert_generated(*worker.result)
+            else:
+                self.notify(f"could not generate: {worker.error}", severity="error", markup=False)
         elif worker.group == "predict" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
             self._busy = False
             if event.state == WorkerState.SUCCESS:
@@ -221,3 +240,74 @@ class PredictScreen(Screen):
             self.load(self.live.folder)
         else:
             self.notify("no model or checkpoint to load yet; train one (F3) or open one (F4)", severity="warning", markup=False)
+
+    # text commands ----------------------------------------------------------------------------
+    def action_generate(self) -> None:
+        """Sample a continuation of the text before the cursor at the chosen temperature and top-k."""
+        live = self.live
+        if live is None:
+            self.notify("no model loaded yet; train one (F3) or open one (F4)", severity="warning", markup=False)
+            return
+        settings = self.query_one(PredictSettings)
+        self.query_one(ModelStatus).note = "generating…"
+        self._generate_worker(live, self.text_before_cursor(), settings.k, settings.temperature)
+
+    @work(thread=True, exclusive=True, group="generate", exit_on_error=False)
+    def _generate_worker(self, live: LiveModel, text: str, k: int, temperature: float) -> tuple[str, str, int, float]:
+        return text, live.generate(text, GENERATE_TOKENS.get(live.level, 50), temperature, k), k, temperature
+
+    def _insert_generated(self, text: str, generated: str, k: int, temperature: float) -> None:
+        if text != self.text_before_cursor():
+            self.notify("the text changed while generating; ctrl+g again", severity="warning", markup=False)
+            return
+        editor = self.query_one(GhostEditor)
+        start, end = sorted(editor.selection)
+        editor.replace(neutralise(generated), start, end)
+        self.notify(f"{len(generated):,} characters at temperature {temperature:g}, top-k {k} (ctrl+z takes them back)",
+                    title="Generated", timeout=4, markup=False)
+
+    def action_clear_text(self) -> None:
+        """Start a new text (ctrl+z brings the old one back)."""
+        editor = self.query_one(GhostEditor)
+        if editor.text:
+            editor.clear()
+            self.notify("ctrl+z brings the old text back", title="New text", timeout=3, markup=False)
+        editor.focus()
+
+    def action_copy_text(self) -> None:
+        """Copy the selection, or the whole text when nothing is selected, to the clipboard."""
+        editor = self.query_one(GhostEditor)
+        text = editor.selected_text or editor.text
+        if not text:
+            self.notify("the text box is empty: nothing to copy", severity="warning", markup=False)
+            return
+        self.app.copy_to_clipboard(text)
+        self.notify(f"{len(text):,} characters (through the terminal: in tmux, set-clipboard on)",
+                    title="Copied", timeout=4, markup=False)
+
+    def action_open_file(self) -> None:
+        """Ask for a text file and put its text in the box (ctrl+z brings the old text back)."""
+        editor = self.query_one(GhostEditor)
+
+        def read(path: Path) -> None:
+            text = open_text(path)
+            editor.replace(text, (0, 0), editor.document.end)
+            self.text_path = str(path)
+
+        self.app.push_screen(TextFileDialog("Open a text file into the text box", "Open", read, self.text_path),
+                             lambda path: editor.focus())
+
+    def action_save_file(self) -> None:
+        """Ask for a file name and save the text there (asking before replacing a file)."""
+        editor = self.query_one(GhostEditor)
+
+        def write(path: Path) -> None:
+            save_text(path, editor.text)
+            self.text_path = str(path)
+
+        def saved(path: Path | None) -> None:
+            if path is not None:
+                self.notify(neutralise(str(path)), title="Saved", timeout=3, markup=False)
+            editor.focus()
+
+        self.app.push_screen(TextFileDialog("Save the text to a file", "Save", write, self.text_path, confirm_existing=True), saved)

@@ -10,21 +10,23 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import Button, Footer, Header, Input, Select, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from lstm_tui.engine.data.catalogue import CatalogueEntry, load_catalogue
 from lstm_tui.engine.errors import UserError
 from lstm_tui.engine.data.textfile import neutralise
 from lstm_tui.tui import format as fmt
-from lstm_tui.tui.corpus_facts import CorpusFacts, describe_corpus
+from lstm_tui.engine.train.config import TrainConfig
+from lstm_tui.engine.train.time_estimate import Throughput, TrainingTime, for_device, measured_runs, training_time
+from lstm_tui.tui.corpus_facts import CorpusFacts, describe_corpus, epoch_tokens
 from lstm_tui.tui.widgets.corpus_picker import CorpusPicker
 from lstm_tui.tui.widgets.run_monitor import RunMonitor
 from lstm_tui.tui.widgets.train_form import OUT, TrainForm
 
 
-def facts_text(facts: CorpusFacts) -> Text:
-    """The corpus summary shown above the preview."""
+def facts_text(facts: CorpusFacts, raw: bool = False) -> Text:
+    """The corpus summary shown above the preview (`raw`: the preview shows the file as it is)."""
     files = f"{facts.files:,} files · " if facts.files > 1 else ""
     text = Text.assemble(
         (facts.title, "bold"),
@@ -33,7 +35,32 @@ def facts_text(facts: CorpusFacts) -> Text:
     )
     for note in facts.notes:
         text.append(f"\n{note}", style="dim")
+    if facts.raw_preview:
+        shows = "the raw file; F8: the cleaned text that trains" if raw else "the cleaned text that trains; F8: the raw file"
+        text.append(f"\npreview: {shows}", style="dim")
     return text
+
+
+def about(seconds: float) -> str:
+    """A duration to two figures: `40 s`, `12 min`, `3 h 20 min`."""
+    if seconds < 60:
+        return f"{max(1, round(seconds))} s"
+    if seconds < 3600:
+        return f"{round(seconds / 60)} min"
+    hours, minutes = divmod(round(seconds / 60), 60)
+    return f"{hours} h {minutes} min" if hours < 10 else f"{hours} h"
+
+
+def estimate_text(time: TrainingTime) -> Text:
+    """The time per epoch (and until the first limit) under the form, and where it comes from."""
+    head = f"≈ {about(time.epoch_seconds)} per epoch"
+    if time.total_seconds is not None:
+        head += f", ≈ {about(time.total_seconds)} in all"
+    return Text.assemble(
+        (head, "bold"),
+        (f"\n{time.train_tokens:,} tokens an epoch at ≈ {time.tokens_per_second:,.0f} tokens/s, "
+         f"scaled from the run {neutralise(time.measured_on)}", "dim"),
+    )
 
 
 class TrainScreen(Screen):
@@ -43,6 +70,7 @@ class TrainScreen(Screen):
         Binding("f5", "start", "Start"),
         Binding("f6", "stop", "Stop"),
         Binding("f7", "switch_tab", "Setup/Progress"),
+        Binding("f8", "toggle_raw", "Raw/cleaned"),
     ]
 
     def __init__(self) -> None:
@@ -50,6 +78,10 @@ class TrainScreen(Screen):
         self.facts: CorpusFacts | None = None
         """What is known about the chosen corpus."""
         self._catalogue: dict[str, CatalogueEntry] = {}
+        self.show_raw = False
+        """True while the preview shows the raw file instead of the cleaned text (Aozora Bunko)."""
+        self.throughputs: list[Throughput] = []
+        """What earlier runs under the checkpoints folder reached, newest first (for the estimate)."""
 
     def compose(self) -> ComposeResult:
         try:
@@ -71,6 +103,7 @@ class TrainScreen(Screen):
                         with Horizontal(id="train-buttons"):
                             yield Button("Start (F5)", variant="success", id="start")
                             yield Button("Stop (F6)", variant="error", id="stop", disabled=True)
+                        yield Static("", id="train-estimate")
             with TabPane("Progress", id="progress"):
                 yield RunMonitor(id="train-monitor")
         yield Footer()
@@ -83,19 +116,30 @@ class TrainScreen(Screen):
             self.notify(error, severity="error", title="Catalogue", markup=False)
         self.watch(self.app, "training", self._on_training)
         self.query_one("#corpus-path").focus()
+        self._measure(self.app.checkpoints)
 
     # corpus ---------------------------------------------------------------------------------
     def on_corpus_picker_chosen(self, event: CorpusPicker.Chosen) -> None:
         self.facts = None
+        self.show_raw = False
         self.query_one("#corpus-facts", Static).update(Text(f"reading {neutralise(event.spec)} …"))
         self.query_one("#corpus-preview", Static).update("")
+        self.refresh_bindings()
+        self.update_estimate()
         self._describe(event.spec)
 
     @work(thread=True, exclusive=True, group="corpus", exit_on_error=False)
     def _describe(self, spec: str) -> CorpusFacts:
         return describe_corpus(spec, self._catalogue)
 
+    @work(thread=True, exclusive=True, group="measure", exit_on_error=False)
+    def _measure(self, root: Path) -> list[Throughput]:
+        return measured_runs(root)
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "measure" and event.state == WorkerState.SUCCESS:
+            self.throughputs = event.worker.result
+            self.update_estimate()
         if event.worker.group != "corpus":
             return
         picker = self.query_one(CorpusPicker)
@@ -103,15 +147,65 @@ class TrainScreen(Screen):
             facts: CorpusFacts = event.worker.result
             self.facts = facts
             picker.show_error("")
-            self.query_one("#corpus-facts", Static).update(facts_text(facts))
-            self.query_one("#corpus-preview", Static).update(Text(facts.preview))
-            self.query_one(TrainForm).suggest(facts.suggested)
+            self.show_preview()
+            suggested = dict(facts.suggested)
+            if suggested.get("level") == "char":  # a word corpus's tokenizer means nothing here
+                suggested.setdefault("tokenizer", TrainConfig().run.tokenizer)
+            self.query_one(TrainForm).suggest(suggested)
+            self.refresh_bindings()
+            self.update_estimate()
         elif event.state == WorkerState.ERROR:
             error = event.worker.error
             message = str(error) if isinstance(error, UserError) else f"{type(error).__name__}: {error}"
             picker.show_error(message)
             self.query_one("#corpus-facts", Static).update(Text("this corpus cannot be used", style="bold red"))
             self.notify(neutralise(message), severity="error", title="Corpus", markup=False)
+
+    def show_preview(self) -> None:
+        """Show the corpus facts and its preview: the cleaned text that trains, or the raw file."""
+        facts = self.facts
+        if facts is None:
+            return
+        raw = self.show_raw and bool(facts.raw_preview)
+        self.query_one("#corpus-facts", Static).update(facts_text(facts, raw))
+        self.query_one("#corpus-preview", Static).update(Text(facts.raw_preview if raw else facts.preview))
+        self.query_one("#corpus-preview-box").border_title = "preview: raw file" if raw else "preview"
+
+    def action_toggle_raw(self) -> None:
+        """Switch the preview between the cleaned text that trains and the raw file."""
+        self.show_raw = not self.show_raw
+        self.show_preview()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle_raw":
+            return self.facts is not None and bool(self.facts.raw_preview)
+        return True
+
+    # estimate -------------------------------------------------------------------------------
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.update_estimate()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        self.update_estimate()
+
+    def update_estimate(self) -> None:
+        """The time per epoch of the chosen corpus under the form's model, before F5."""
+        line = self.query_one("#train-estimate", Static)
+        if self.facts is None:
+            line.update("")
+            return
+        try:
+            config = TrainConfig.from_values(self.query_one(TrainForm).values(self.facts.spec))
+            config.validate()
+            tokens, vocab = epoch_tokens(self.facts, config.run)
+        except UserError as exc:
+            line.update(Text(f"no time per epoch yet: {neutralise(str(exc))}", style="dim"))
+            return
+        throughput = for_device(self.throughputs, config.session.device)
+        if throughput is None:
+            line.update(Text(f"{tokens:,} tokens an epoch; the time per epoch shows once a run has trained here", style="dim"))
+            return
+        line.update(estimate_text(training_time(config, tokens, vocab, throughput)))
 
     # training -------------------------------------------------------------------------------
     def output_folder(self, config) -> Path:

@@ -7,19 +7,34 @@ from pathlib import Path
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DirectoryTree, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from lstm_tui.engine.data.catalogue import CatalogueEntry
-from lstm_tui.engine.data.textfile import neutralise
-
-TEXT_SUFFIXES = (".txt",)
+from lstm_tui.engine.data.catalogue import CatalogueEntry, listed_entries
+from lstm_tui.engine.data.textfile import is_text_file_name, neutralise
 
 
 class TextFileTree(DirectoryTree):
-    """A DirectoryTree showing folders and text files (.txt or no extension), no dotfiles."""
+    """A DirectoryTree showing folders and text files (.txt, .txt.gz, .txt.xz or no extension), no dotfiles.
+
+    Enter on a folder opens it (as a click does); `c` chooses the highlighted folder or file as
+    the corpus, and backspace moves the tree up to the parent folder."""
+
+    BINDINGS = [
+        Binding("c", "choose", "Use as corpus"),
+        Binding("backspace", "parent", "Up a folder"),
+    ]
+
+    class Chosen(Message):
+        """The user chose the highlighted entry (a folder or a file) as the corpus."""
+
+        def __init__(self, path: Path) -> None:
+            super().__init__()
+            self.path = path
+            """The folder or file."""
 
     def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
         """Folders and text files; nothing hidden, nothing unreadable."""
@@ -27,10 +42,22 @@ class TextFileTree(DirectoryTree):
             if path.name.startswith("."):
                 continue
             try:
-                if path.is_dir() or (path.is_file() and (path.suffix.lower() in TEXT_SUFFIXES or not path.suffix)):
+                if path.is_dir() or (path.is_file() and (is_text_file_name(path.name) or not path.suffix)):
                     yield path
             except OSError:
                 continue
+
+    def action_choose(self) -> None:
+        """Choose the highlighted folder or file as the corpus."""
+        node = self.cursor_node
+        if node is not None and node.data is not None:
+            self.post_message(self.Chosen(node.data.path))
+
+    def action_parent(self) -> None:
+        """Show the parent folder (the tree is not bound to the folder it started in)."""
+        current = Path(self.path).resolve()
+        if current.parent != current:
+            self.path = current.parent
 
 
 class CorpusPicker(Widget):
@@ -49,7 +76,7 @@ class CorpusPicker(Widget):
         self.root = root
         """The folder the file browser starts in."""
         self.catalogue = catalogue
-        """Built-in and catalogued corpora, by name."""
+        """Built-in and catalogued corpora, by name (the picker offers `listed_entries` of them)."""
 
     def compose(self) -> ComposeResult:
         yield Label("Corpus", classes="section-title")
@@ -60,10 +87,10 @@ class CorpusPicker(Widget):
         yield tree
         yield Label("Catalogue", classes="section-title")
         options = []
-        for entry in self.catalogue.values():
-            label = Text.assemble((neutralise(entry.name), "bold"), f"  {entry.level}")
-            if not entry.available:
-                label.append("  (files missing here)", style="dim")
+        for entry in listed_entries(self.catalogue):
+            label = Text.assemble((neutralise(entry.name), "bold"), f"  {entry.level_label}")
+            if entry.note:
+                label.append(f"  ({entry.note})", style="dim")
             options.append(Option(label, id=entry.name, disabled=not entry.available))
         yield OptionList(*options, id="catalogue")
 
@@ -94,9 +121,11 @@ class CorpusPicker(Widget):
         self.choose(str(event.path))
 
     def on_directory_tree_directory_selected(self, event: DirectoryTree.DirectorySelected) -> None:
+        event.stop()  # the tree opens the folder; choosing one as the corpus takes `c`
+
+    def on_text_file_tree_chosen(self, event: TextFileTree.Chosen) -> None:
         event.stop()
-        if event.node is not self.query_one(TextFileTree).root:
-            self.choose(str(event.path))
+        self.choose(str(event.path))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

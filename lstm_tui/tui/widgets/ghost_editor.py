@@ -21,6 +21,7 @@ from lstm_tui.engine.data.textfile import neutralise
 from lstm_tui.tui.textual_hooks import TextAreaHooks
 
 PICK_KEYS = tuple(f"alt+{n}" for n in range(1, 10))
+PASTE_GAP = 0.01  # seconds: keys this close together come from one paste the terminal typed out, not from fingers
 
 
 def ghost_display(text: str) -> str:
@@ -65,6 +66,7 @@ class GhostEditor(TextAreaHooks):
         self.set_reactive(TextArea.match_cursor_bracket, False)  # prose, not code (and no stale bracket highlight)
         self._blank_row: Strip | None = None
         self._styled_theme: object | None = None
+        self._last_key_time = float("-inf")
 
     def notify_style_update(self) -> None:
         self._blank_row = None
@@ -129,7 +131,17 @@ class GhostEditor(TextAreaHooks):
 
         Runs before TextArea's own key handler, which inserts printable characters;
         `prevent_default` keeps that one from running.
+
+        A terminal without bracketed paste types a paste out as keys, a tab as the Tab key: one
+        that follows the previous key within `PASTE_GAP` is part of the text, not "accept".
         """
+        pasted = event.time - self._last_key_time < PASTE_GAP
+        self._last_key_time = event.time
+        if event.key == "tab" and pasted:
+            event.stop()
+            event.prevent_default()
+            self.insert("\t")
+            return
         if event.key in PICK_KEYS:
             event.stop()
             event.prevent_default()

@@ -6,6 +6,7 @@ screen, and one started headless over SSH: all of them only write events to thei
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 from statistics import fmean
@@ -17,8 +18,9 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Label, ProgressBar, RichLog, Sparkline, Static
 
-from lstm_tui.engine.runs.run_folder import EVENTS
 from lstm_tui.engine.runs.events import EventFollower
+from lstm_tui.engine.runs.run_files.event_lines import TrainingEvent
+from lstm_tui.engine.runs.run_folder import EVENTS
 from lstm_tui.engine.data.textfile import neutralise
 from lstm_tui.tui import format as fmt
 
@@ -26,6 +28,7 @@ POLL_SECONDS = 0.25
 MAX_POINTS = 4000  # loss values kept per chart (the sparkline averages them into its width)
 LIVE_SLACK = 2.0  # seconds: events this much older than the attach time count as history
 ENDINGS = ("finished", "interrupted", "failed")
+STEP_EVENTS = ("validation", "sample", "checkpoint")  # events between progress events that carry a later step
 
 
 def one_line(text: str) -> str:
@@ -53,7 +56,7 @@ class RunMonitor(Widget):
     class RunEnded(Message):
         """The followed run finished, was interrupted, or failed."""
 
-        def __init__(self, folder: Path, event: dict, live: bool) -> None:
+        def __init__(self, folder: Path, event: TrainingEvent, live: bool) -> None:
             super().__init__()
             self.folder = folder
             """The run folder."""
@@ -65,7 +68,7 @@ class RunMonitor(Widget):
         @property
         def kind(self) -> str:
             """finished, interrupted or failed."""
-            return str(self.event.get("event"))
+            return self.event.kind
 
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
@@ -77,12 +80,14 @@ class RunMonitor(Widget):
         """Smoothed training loss of each progress event."""
         self.valid_losses: list[float] = []
         """Validation loss of each validation event."""
-        self.last_progress: dict | None = None
+        self.last_progress: TrainingEvent | None = None
         """The latest progress event."""
-        self.started: dict | None = None
+        self.started: TrainingEvent | None = None
         """The latest started event."""
-        self.ending: dict | None = None
+        self.ending: TrainingEvent | None = None
         """The finished / interrupted / failed event, once the run ended."""
+        self.skipped = 0
+        """Lines of the followed events.jsonl skipped as malformed (told once per new count)."""
         self._follower: EventFollower | None = None
         self._since: float | None = None
         self._attached = 0.0
@@ -118,6 +123,7 @@ class RunMonitor(Widget):
         self.state = "waiting" if folder is not None else "idle"
         self.train_losses, self.valid_losses = [], []
         self.last_progress = self.started = self.ending = None
+        self.skipped = 0
         self._follower = EventFollower(self.folder / EVENTS) if self.folder is not None else None
         self.query_one("#run-log", RichLog).clear()
         self.query_one("#run-progress", ProgressBar).update(total=1000, progress=0)
@@ -138,9 +144,12 @@ class RunMonitor(Widget):
         if self._follower is None:
             return
         for event in self._follower.poll():
-            if self._since is not None and float(event.get("time") or 0) < self._since:
+            if self._since is not None and event.time < self._since:
                 continue
-            self._handle(event, live=float(event.get("time") or 0) >= self._attached - LIVE_SLACK)
+            self._handle(event, live=event.time >= self._attached - LIVE_SLACK)
+        if self._follower.skipped != self.skipped:
+            self.skipped = self._follower.skipped
+            self._log(f"{self.skipped:,} malformed line{'s' if self.skipped != 1 else ''} of {EVENTS} skipped", "yellow")
         if self._dirty:
             self._dirty = False
             self._show_progress()
@@ -150,35 +159,47 @@ class RunMonitor(Widget):
     def _log(self, text: str, style: str = "") -> None:
         self.query_one("#run-log", RichLog).write(Text(neutralise(text), style=style))
 
-    def _handle(self, event: dict, live: bool) -> None:
-        kind = event.get("event")
-        handler = getattr(self, f"_on_{kind}", None)
+    def _handle(self, event: TrainingEvent, live: bool) -> None:
+        handler = getattr(self, f"_on_{event.kind}", None)
         if handler is not None:
-            try:
-                handler(event, live)
-            except (KeyError, TypeError, ValueError):
-                self._log(f"unreadable {kind} event", "yellow")
+            handler(event, live)
+            if event.kind in STEP_EVENTS:
+                self._advance_to(event)
 
-    def _on_started(self, event: dict, live: bool) -> None:
+    def _advance_to(self, event: TrainingEvent) -> None:
+        """Move the header to the step of an event between progress events (at most one a second),
+        so it never shows an older step than the log below it."""
+        shown, step = self.last_progress, event.step
+        if shown is None or step is None or step <= (shown.step or 0):
+            return
+        moved = {"step": step}
+        for name in ("epoch", "elapsed"):
+            if getattr(event, name) is not None:
+                moved[name] = getattr(event, name)
+        if shown.total_steps:  # the share of the budget is at least the share of the steps
+            moved["fraction"] = min(1.0, max(shown.fraction or 0.0, step / shown.total_steps))
+        self.last_progress = dataclasses.replace(shown, **moved)
+        self._dirty = True
+
+    def _on_started(self, event: TrainingEvent, live: bool) -> None:
         self.started = event
         self.ending = None
         self.state = "running"
         title = Text.assemble(
-            (one_line(str(event.get("name", "run"))), "bold"),
-            f" on {one_line(str(event.get('device', '?')))} · {fmt.count(event.get('parameters'))} parameters"
-            f" · vocabulary {fmt.count(event.get('vocab'))} · {fmt.count(event.get('train_tokens'))} training tokens",
+            (one_line(event.name or "run"), "bold"),
+            f" on {one_line(event.device or '?')} · {fmt.count(event.parameters)} parameters"
+            f" · vocabulary {fmt.count(event.vocab)} · {fmt.count(event.train_tokens)} training tokens",
         )
         self.query_one("#run-title", Static).update(title)
-        what = "resumed" if event.get("resumed") else "started"
-        self._log(f"{what} at step {event.get('step', 0)} → {event.get('folder', self.folder)}", "bold")
+        what = "resumed" if event.resumed else "started"
+        self._log(f"{what} at step {event.step or 0} → {event.folder or self.folder}", "bold")
 
-    def _on_progress(self, event: dict, live: bool) -> None:
+    def _on_progress(self, event: TrainingEvent, live: bool) -> None:
         self.last_progress = event
         if self.state == "waiting":
             self.state = "running"
-        loss_avg = event.get("loss_avg")
-        if isinstance(loss_avg, (int, float)):
-            self.train_losses.append(float(loss_avg))
+        if event.loss_avg is not None:
+            self.train_losses.append(event.loss_avg)
             del self.train_losses[:-MAX_POINTS]
         self._dirty = True
 
@@ -188,79 +209,77 @@ class RunMonitor(Widget):
             self._show_ending(self.ending)
         if event is None or self.ending is not None:
             return
-        fraction = event.get("fraction")
-        if fraction is not None:
-            self.query_one("#run-progress", ProgressBar).update(total=1000, progress=round(float(fraction) * 1000))
-        total = event.get("total_steps")
-        eta = event.get("eta")
-        self.query_one("#run-eta", Static).update(f"ETA {fmt.seconds(eta)}" if eta is not None else "")
+        if event.fraction is not None:
+            self.query_one("#run-progress", ProgressBar).update(total=1000, progress=round(event.fraction * 1000))
+        total = event.total_steps
+        self.query_one("#run-eta", Static).update(f"ETA {fmt.seconds(event.eta)}" if event.eta is not None else "")
         stats = (
-            f"step {event['step']:,}{'/' + format(total, ',') if total else ''} · epoch {float(event['epoch']):.2f}"
-            f" · loss {fmt.number(event.get('loss_avg'), 3)} · ppl {fmt.number(event.get('perplexity'))}"
-            f" · {fmt.count(round(event.get('tokens_per_second') or 0))} tokens/s · elapsed {fmt.seconds(event.get('elapsed'))}"
+            f"step {fmt.count(event.step)}{'/' + format(total, ',') if total else ''} · epoch {fmt.number(event.epoch)}"
+            f" · loss {fmt.number(event.loss_avg, 3)} · ppl {fmt.number(event.perplexity)}"
+            f" · lr {fmt.rate(event.lr)} · {fmt.count(round(event.tokens_per_second or 0))} tokens/s"
+            f" · elapsed {fmt.seconds(event.elapsed)}"
         )
         self.query_one("#run-stats", Static).update(stats)
 
-    def _show_ending(self, event: dict) -> None:
+    def _show_ending(self, event: TrainingEvent) -> None:
         bar = self.query_one("#run-progress", ProgressBar)
         if self.state == "finished":
             bar.update(total=1000, progress=1000)
-        elif self.last_progress is not None and self.last_progress.get("fraction") is not None:
-            bar.update(total=1000, progress=round(float(self.last_progress["fraction"]) * 1000))
+        elif self.last_progress is not None and self.last_progress.fraction is not None:
+            bar.update(total=1000, progress=round(self.last_progress.fraction * 1000))
         self.query_one("#run-eta", Static).update({"finished": "done", "interrupted": "stopped"}.get(self.state, "failed"))
         if self.state == "failed":
-            stats = f"failed at step {event.get('step', '?')}"
+            stats = f"failed at step {fmt.count(event.step)}"
         else:
             stats = (
-                f"{self.state} at step {event.get('step', 0):,} · valid ppl {fmt.number(event.get('valid_ppl'))}"
-                f" · test ppl {fmt.number(event.get('test_ppl'))} · {fmt.count(round(event.get('tokens_per_second') or 0))} tokens/s"
-                f" · elapsed {fmt.seconds(event.get('elapsed'))}"
+                f"{self.state} at step {event.step or 0:,} · valid ppl {fmt.number(event.valid_ppl)}"
+                f" · test ppl {fmt.number(event.test_ppl)} · {fmt.count(round(event.tokens_per_second or 0))} tokens/s"
+                f" · elapsed {fmt.seconds(event.elapsed)}"
             )
         self.query_one("#run-stats", Static).update(stats)
 
-    def _on_validation(self, event: dict, live: bool) -> None:
-        valid = event.get("valid_loss")
-        if isinstance(valid, (int, float)):
-            self.valid_losses.append(float(valid))
+    def _on_validation(self, event: TrainingEvent, live: bool) -> None:
+        if event.valid_loss is not None:
+            self.valid_losses.append(event.valid_loss)
             del self.valid_losses[:-MAX_POINTS]
         self._dirty = True
+        rate = f", lr {fmt.rate(event.lr)}" if event.lr is not None else ""  # where the event carries it
         self._log(
-            f"validation at step {event['step']:,}: loss {fmt.number(valid, 4)}, perplexity {fmt.number(event.get('valid_ppl'))}"
-            f" (train loss {fmt.number(event.get('train_loss'), 4)})"
+            f"validation at step {fmt.count(event.step)}: loss {fmt.number(event.valid_loss, 4)}, perplexity {fmt.number(event.valid_ppl)}"
+            f" (train loss {fmt.number(event.train_loss, 4)}{rate})"
         )
 
-    def _on_sample(self, event: dict, live: bool) -> None:
-        text = neutralise(str(event.get("text", "")))
+    def _on_sample(self, event: TrainingEvent, live: bool) -> None:
+        text = neutralise(event.text or "")
         self.query_one("#run-sample", Static).update(
-            Text.assemble((f"sample at step {event.get('step', '?')}:\n", "bold"), text)
+            Text.assemble((f"sample at step {fmt.count(event.step)}:\n", "bold"), text)
         )
 
-    def _on_checkpoint(self, event: dict, live: bool) -> None:
-        status = str(event.get("status", "running"))
-        step = event.get("step")
-        self._log(f"checkpoint ({status}) at step {fmt.count(step) if isinstance(step, int) else '?'}", "dim")
+    def _on_checkpoint(self, event: TrainingEvent, live: bool) -> None:
+        status = event.status or "running"
+        self._log(f"checkpoint ({status}) at step {fmt.count(event.step)}", "dim")
         if self.folder is not None:
-            self.post_message(self.CheckpointSaved(self.folder, event.get("step"), status, live))
+            self.post_message(self.CheckpointSaved(self.folder, event.step, status, live))
 
-    def _on_notice(self, event: dict, live: bool) -> None:
-        self._log(str(event.get("message", "")), "yellow")
+    def _on_notice(self, event: TrainingEvent, live: bool) -> None:
+        self._log(event.message or "", "yellow")
 
-    def _on_finished(self, event: dict, live: bool) -> None:
-        summary = f"finished: valid ppl {fmt.number(event.get('valid_ppl'))}, test ppl {fmt.number(event.get('test_ppl'))}"
+    def _on_finished(self, event: TrainingEvent, live: bool) -> None:
+        summary = f"finished: valid ppl {fmt.number(event.valid_ppl)}, test ppl {fmt.number(event.test_ppl)}"
         self._end(event, live, summary, "green")
 
-    def _on_interrupted(self, event: dict, live: bool) -> None:
-        summary = f"stopped at step {event.get('step', '?')}: checkpoint saved, resume from the Models screen (F4)"
+    def _on_interrupted(self, event: TrainingEvent, live: bool) -> None:
+        summary = f"stopped at step {fmt.count(event.step)}: checkpoint saved, resume from the Models screen (F4)"
         self._end(event, live, summary, "yellow")
 
-    def _on_failed(self, event: dict, live: bool) -> None:
-        self._end(event, live, f"failed: {event.get('reason', '?')}", "red")
+    def _on_failed(self, event: TrainingEvent, live: bool) -> None:
+        self._end(event, live, f"failed: {event.reason or '?'}", "red")
 
-    def _end(self, event: dict, live: bool, summary: str, style: str) -> None:
-        self.state = str(event["event"])
+    def _end(self, event: TrainingEvent, live: bool, summary: str, style: str) -> None:
+        self.state = event.kind
         self.ending = event
         self._dirty = True
-        folder = event.get("folder") or (str(self.folder) if self.folder else "?")
+        folder = event.folder or (str(self.folder) if self.folder else "?")
         self._log(f"{summary} — {folder}", f"bold {style}")
         if self.folder is not None:
             self.post_message(self.RunEnded(self.folder, event, live))

@@ -1,7 +1,14 @@
 """The status line under the editor: which model is loaded, how far it was trained, how much of
-the text it can read, and how fast it answered."""
+the text it can read, and how fast it answered.
+
+It is one line at any width: when the full line does not fit, every part takes its short form
+(`887k params` for `params 887,400`), then the least needed parts go (device, cache, parameters…),
+so at 80 columns it still ends with the latency instead of being cut mid-number.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from rich.segment import Segment
 from rich.style import Style
@@ -15,11 +22,59 @@ from lstm_tui.tui.live_model import LiveModel
 
 
 SEPARATOR = " · "
+KEEP = 99  # the priority of a part that is never dropped
+
+
+@dataclass(frozen=True)
+class StatusPart:
+    """One part of the status line: its full and short forms, and how much it is needed."""
+
+    full: tuple[Segment, ...]
+    short: tuple[Segment, ...]
+    priority: int  # parts with the lowest priority are dropped first when even the short forms do not fit
+
+    @classmethod
+    def of(cls, full: list[Segment], short: list[Segment] | None = None, priority: int = KEEP) -> "StatusPart":
+        return cls(tuple(full), tuple(short if short is not None else full), priority)
 
 
 def share(fraction: float) -> str:
     """A share as a whole percentage ("<1%" for a trace: never a misleading "0%")."""
     return "<1%" if 0 < fraction < 0.01 else f"{fraction:.0%}"
+
+
+def short_count(value: int | None) -> str:
+    """887k, 1.2M, 3k: a count to about two significant digits."""
+    if value is None:
+        return "?"
+    for unit, size in (("M", 1_000_000), ("k", 1_000)):
+        if value >= size:
+            scaled = value / size
+            digits = f"{scaled:.1f}".removesuffix(".0") if scaled < 10 else f"{scaled:.0f}"
+            return digits + unit
+    return str(value)
+
+
+def fit(parts: list[StatusPart], width: int, separator: Segment) -> list[Segment]:
+    """The parts' segments for a line of `width` cells: full forms, else short forms, else fewer parts."""
+
+    def length(forms: list[tuple[Segment, ...]]) -> int:
+        return sum(s.cell_length for form in forms for s in form) + separator.cell_length * (len(forms) - 1)
+
+    forms = [part.full for part in parts]
+    if length(forms) > width:
+        kept = list(parts)
+        for weakest in sorted((p for p in parts if p.priority < KEEP), key=lambda p: p.priority):
+            if length([p.short for p in kept]) <= width:
+                break
+            kept.remove(weakest)
+        forms = [part.short for part in kept]
+    segments: list[Segment] = []
+    for index, form in enumerate(forms):
+        if index:
+            segments.append(separator)
+        segments += form
+    return segments
 
 
 class ModelStatus(Widget):
@@ -43,68 +98,69 @@ class ModelStatus(Widget):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._model_segments: list[Segment] | None = None  # the part that changes only with the model
-        self._head_length = 0  # its segments up to the training note: the unknown share follows them
+        self._model_parts: list[StatusPart] | None = None  # the parts that change only with the model
+        self._head_length = 0  # how many of them come before the unknown share (name, level, training note)
         self._base = Style()
         self._label = Style()
 
     def watch_model(self) -> None:
-        self._model_segments = None
+        self._model_parts = None
 
     def notify_style_update(self) -> None:
-        self._model_segments = None
+        self._model_parts = None
         super().notify_style_update()
 
-    def _describe_model(self, label: Style, base: Style) -> list[Segment]:
+    def _describe_model(self, label: Style, base: Style) -> list[StatusPart]:
         model = self.model
         if model is None:
-            return [Segment("no model loaded — F4 opens a run, F3 trains one", base)]
+            return [StatusPart.of([Segment("no model loaded — F4 opens a run, F3 trains one", base)],
+                                  [Segment("no model — F4 opens one, F3 trains one", base)])]
         name = neutralise(model.name).replace("\n", " ")
         tokenizer = "" if model.level == "char" else f"/{model.tokenizer}"
-        note = model.training_note
-        head = [
-            [("model ", label), (name, base + Style(bold=True))],
-            [(f"{model.level}{tokenizer}", base)],
-            *([[(note, base + Style(bold=True))]] if note else []),
-        ]
-        tail = [
-            [("vocab ", label), (fmt.count(model.vocab_size), base)],
-            [("params ", label), (fmt.count(model.parameters), base)],
-            [("valid ppl ", label), (fmt.number(model.valid_perplexity), base)],
-            [("device ", label), ("cpu", base)],
+        bold = base + Style(bold=True)
+        note = model.training_note()
+        self._head_length = 3 if note else 2
+        parts = [
+            StatusPart.of([Segment("model ", label), Segment(name, bold)], [Segment(name, bold)]),
+            StatusPart.of([Segment(f"{model.level}{tokenizer}", base)], priority=5),
+            *([StatusPart.of([Segment(note, bold)], [Segment(model.training_note(short=True), bold)])] if note else []),
+            StatusPart.of([Segment("vocab ", label), Segment(fmt.count(model.vocab_size), base)],
+                          [Segment("vocab ", label), Segment(short_count(model.vocab_size), base)], priority=3),
+            StatusPart.of([Segment("params ", label), Segment(fmt.count(model.parameters), base)],
+                          [Segment(short_count(model.parameters), base), Segment(" params", label)], priority=2),
+            StatusPart.of([Segment("valid ppl ", label), Segment(fmt.number(model.valid_perplexity), base)],
+                          [Segment("ppl ", label), Segment(fmt.number(model.valid_perplexity), base)], priority=6),
+            StatusPart.of([Segment("device ", label), Segment("cpu", base)], [Segment("cpu", base)], priority=0),
         ]
         if model.cache_size:  # suggestions also draw on the recent text (neural_cache)
-            tail.insert(3, [("cache ", label), (fmt.count(model.cache_size), base)])
-        segments: list[Segment] = []
-        for part in head:
-            segments += [Segment(text, style) for text, style in part] + [Segment(SEPARATOR, base)]
-        self._head_length = len(segments)
-        for part in tail:
-            segments += [Segment(text, style) for text, style in part] + [Segment(SEPARATOR, base)]
-        return segments
+            parts.insert(len(parts) - 1, StatusPart.of([Segment("cache ", label), Segment(fmt.count(model.cache_size), base)],
+                                          [Segment("cache ", label), Segment(short_count(model.cache_size), base)], priority=1))
+        return parts
 
     def render_line(self, y: int) -> Strip:
-        """One line, built from segments (the model's part cached): cheap enough for every key."""
-        if self._model_segments is None:  # the styles are costly to look up: once per model or theme
+        """One line, fitted to the width (the model's parts cached): cheap enough for every key."""
+        if self._model_parts is None:  # the styles are costly to look up: once per model or theme
             self._base = self.rich_style
             self._label = self._base + self.get_component_rich_style("status--label")
-            self._model_segments = self._describe_model(self._label, self._base)
+            self._model_parts = self._describe_model(self._label, self._base)
         base, label = self._base, self._label
+        bold = base + Style(bold=True)
+        width = self.size.width
         if y != 0:
-            return Strip.blank(self.size.width, base)
-        segments: list[Segment] = []
+            return Strip.blank(width, base)
+        parts: list[StatusPart] = []
         if self.note:
-            segments += [Segment(self.note, base + Style(bold=True)), Segment(SEPARATOR, base)]
-        segments += self._model_segments
+            parts.append(StatusPart.of([Segment(self.note, bold)]))
+        parts += self._model_parts
         if self.model is not None:
             if self.unknown_share > 0:  # early in the line: it explains suggestions that make no sense
-                at = len(segments) - len(self._model_segments) + self._head_length
-                segments[at:at] = [Segment("unknown ", label), Segment(share(self.unknown_share), base + Style(bold=True)), Segment(SEPARATOR, base)]
+                unknown = share(self.unknown_share)
+                at = len(parts) - len(self._model_parts) + self._head_length
+                parts.insert(at, StatusPart.of([Segment("unknown ", label), Segment(unknown, bold)],
+                                               [Segment("unk ", label), Segment(unknown, bold)]))
             latency = "-" if self.latency_ms is None else f"{self.latency_ms:.2f} ms"
-            segments += [Segment("latency ", label), Segment(latency, base)]
-        elif segments:
-            segments = segments[:-1] if segments[-1].text == SEPARATOR else segments
-        return Strip(segments).crop_extend(0, self.size.width, base)
+            parts.append(StatusPart.of([Segment("latency ", label), Segment(latency, base)], [Segment(latency, base)]))
+        return Strip(fit(parts, width, Segment(SEPARATOR, base))).crop_extend(0, width, base)
 
     def text(self) -> str:
         """The line as plain text (what the user reads; used by tests)."""

@@ -119,6 +119,12 @@ class TrainForm(VerticalScroll):
     def read_config(self, corpus: str | None) -> TrainConfig:
         """A validated config from the form, or a UserError whose `field` names the row to fix."""
         self.clear_errors()
+        config = self.spec.from_values(self.values(corpus))
+        config.validate()
+        return config
+
+    def values(self, corpus: str | None) -> dict:
+        """The rows' values by option name (no message shown), or a UserError naming the row to fix."""
         values: dict = {"corpus": corpus or None}
         for d in self.rows:
             widget = self.query_one(f"#field-{d.name}")
@@ -135,9 +141,7 @@ class TrainForm(VerticalScroll):
             if result is not None and not result.is_valid:
                 raise UserError("; ".join(result.failure_descriptions), field=d.name)
             values[d.name] = d.parse(text)
-        config = self.spec.from_values(values)
-        config.validate()
-        return config
+        return values
 
     def flag(self, error: UserError) -> None:
         """Show an error next to its row (the first row when it names none) and focus that row."""
