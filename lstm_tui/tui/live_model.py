@@ -126,13 +126,13 @@ class LiveModel:
         value = self.predictor.meta.get("step")
         return value if isinstance(value, int) else None
 
-    @property
-    def training_note(self) -> str:
+    def training_note(self, short: bool = False) -> str:
         """How far these weights were trained, when it matters for the suggestions: early
         (few steps: every probability is close to uniform), or a run still training ("")."""
         step = self.step
+        at = f" (step {step:,})" if step is not None else ""
         if step is not None and step < EARLY_STEPS:
-            return f"early in training (step {step:,})"
+            return ("early" if short else "early in training") + at
         if self.still_training:
-            return "still training" + (f" (step {step:,})" if step is not None else "")
+            return ("training" if short else "still training") + at
         return ""

@@ -267,11 +267,12 @@ async def test_an_early_model_says_so_and_never_shows_0_percent(trained_word_run
 def test_the_training_note_of_a_model(trained_char_run: Path, trained_word_run: Path) -> None:
     from lstm_tui.tui.live_model import LiveModel
 
-    assert LiveModel.load(trained_word_run).training_note == "early in training (step 30)"
+    early = LiveModel.load(trained_word_run)
+    assert early.training_note() == "early in training (step 30)" and early.training_note(short=True) == "early (step 30)"
     live = LiveModel.load(trained_char_run)
-    assert live.training_note == "" and not live.still_training  # no trainer holds its lock
+    assert live.training_note() == "" and not live.still_training  # no trainer holds its lock
     live.still_training = True
-    assert live.training_note == "still training (step 300)"
+    assert live.training_note() == "still training (step 300)"
 
 
 def test_percentages_keep_small_probabilities_visible() -> None:

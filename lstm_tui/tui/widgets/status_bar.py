@@ -61,7 +61,7 @@ class ModelStatus(Widget):
             return [Segment("no model loaded — F4 opens a run, F3 trains one", base)]
         name = neutralise(model.name).replace("\n", " ")
         tokenizer = "" if model.level == "char" else f"/{model.tokenizer}"
-        note = model.training_note
+        note = model.training_note()
         head = [
             [("model ", label), (name, base + Style(bold=True))],
             [(f"{model.level}{tokenizer}", base)],
