@@ -298,7 +298,7 @@ def _cache_override(model: Path, args: argparse.Namespace):
 def _eval_table(report) -> str:
     """The eval report as a small table: the LSTM against the baselines."""
     char = report.level == "char"
-    head = f"{'':<12}{'perplexity':>11}" + (f"{'bits/char':>10}" if char else "") + f"{'top-1':>8}{'top-3':>8}{'top-5':>8}{'KSR':>8}{'p50 µs':>9}{'p99 µs':>9}"
+    head = f"{'':<12}{'perplexity':>11}" + (f"{'bits/char':>10}" if char else "") + f"{'top-1':>8}{'top-3':>8}{'top-5':>8}{'KSR':>8}" + (f"{'bar KSR':>9}" if char else "") + f"{'p50 µs':>9}{'p99 µs':>9}"
     lines = [
         f"model  {report.model} ({report.level}, {report.tokenizer} tokenizer)",
         f"file   {report.file}: {report.tokens:,} tokens predicted, {report.unk_share:.1%} <unk>",
@@ -313,12 +313,17 @@ def _eval_table(report) -> str:
             row += f"{scores.bits_per_char:>10.3f}"
         row += f"{scores.top1:>8.1%}{scores.top3:>8.1%}{scores.top5:>8.1%}"
         typing = report.typing if is_lstm else scores.typing
+        bar = report.typing_bar if is_lstm else scores.typing_bar
         ksr = f"{typing.ksr:.1%}" if typing else "-"
+        row += f"{ksr:>8}" + (f"{f'{bar.ksr:.1%}' if bar else '-':>9}" if char else "")
         p50, p99 = (f"{report.latency.p50_us:.0f}", f"{report.latency.p99_us:.0f}") if is_lstm else ("-", "-")
-        lines.append(row + f"{ksr:>8}{p50:>9}{p99:>9}")
+        lines.append(row + f"{p50:>9}{p99:>9}")
     if report.typing:
         t = report.typing
         lines += ["", f"KSR: {t.keystrokes:,} keystrokes for {t.chars:,} characters ({t.accepted:,} top-3 suggestions accepted)"]
+    if report.typing_bar:
+        t = report.typing_bar
+        lines.append(f"bar KSR: with the app's word bar (the 3 likeliest words), {t.keystrokes:,} keystrokes ({t.accepted:,} words accepted)")
     if report.cache:
         c = report.cache
         lines.append(f"lstm: with the continuous cache over the last {c['size']:,} tokens (θ {c['theta']:g}, λ {c['mix']:g}); lstm alone: without it")

@@ -85,3 +85,17 @@ def held_out(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("heldout") / "heldout.txt"
     shutil.copyfile(SHAKESPEARE_HELD_OUT, path)
     return path
+
+
+@pytest.fixture(scope="session")
+def japanese_run(tmp_path_factory) -> Path:
+    """A tiny Japanese word model (MeCab) on two lines: "名前 は まだ 無い 。" and "ま 、 いい か 。"."""
+    from lstm_tui.engine.train.trainer import Trainer
+
+    corpus = tmp_path_factory.mktemp("ja") / "ja.txt"
+    corpus.write_text("名前はまだ無い。\nま、いいか。\n" * 150, encoding="utf-8")
+    config = small_config(corpus, level="word", tokenizer="mecab", units=32, bptt=8, batch_size=8, max_steps=60,
+                          eval_every=60, lr=1e-2, split=(0.9, 0.1, 0.0))
+    folder = tmp_path_factory.mktemp("ja-run") / "run"
+    Trainer.new(config, folder).run()
+    return folder

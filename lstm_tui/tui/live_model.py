@@ -15,9 +15,10 @@ from pathlib import Path
 from lstm_tui.engine.infer.predictor import Predictor
 from lstm_tui.engine.infer.suggestion_ranker import Suggestions
 from lstm_tui.engine.infer.text_follower import common_prefix_length
+from lstm_tui.engine.runs.run_list import run_state
 from lstm_tui.engine.runtime.blas_threads import keystroke_blas_threads
 
-GHOST_TOKENS = 4  # tokens of greedy continuation shown as ghost text
+EARLY_STEPS = 100  # weights from fewer training steps than this barely predict yet
 INLINE_CHARS = 2_000  # new characters past the common prefix followed inline; more go to a worker
 # Word level re-tokenises from the start of the changed line: past these lengths (chars) a worker does it.
 INLINE_WORD_TEXT = {"space": 50_000, "mecab": 8_000}
@@ -33,6 +34,10 @@ class Prediction:
     latency_ms: float
     k: int
     temperature: float
+    unknown_share: float = 0.0
+    """Share of the text's tokens that the model's vocabulary does not hold."""
+    unknown_tokens: int = 0
+    """How many of the text's tokens the model's vocabulary does not hold."""
 
 
 class LiveModel:
@@ -43,6 +48,8 @@ class LiveModel:
         """The engine's predictor (weights copied to NumPy)."""
         self.folder = folder
         """The run folder the weights were loaded from."""
+        self.still_training = run_state(folder) == "running"
+        """True when a trainer was writing the run when it was loaded (these are early weights)."""
         self._lock = threading.Lock()
 
     @classmethod
@@ -72,9 +79,10 @@ class LiveModel:
         with self._lock:
             start = time.perf_counter()
             suggestions = self.predictor.suggest(text, k, temperature)
-            ghost = self.predictor.greedy(tokens=GHOST_TOKENS, partial=suggestions.partial)
+            ghost = self.predictor.ghost(suggestions)
             elapsed = (time.perf_counter() - start) * 1000.0
-        return Prediction(text, suggestions, ghost, elapsed, k, temperature)
+            unknown = self.predictor.unknown_share, self.predictor.unknown_tokens
+        return Prediction(text, suggestions, ghost, elapsed, k, temperature, *unknown)
 
     def generate(self, text: str, tokens: int, temperature: float, k: int) -> str:
         """`tokens` tokens sampled after `text` at `temperature` among the `k` likeliest
@@ -123,3 +131,14 @@ class LiveModel:
         """The training step these weights are from."""
         meta = self.predictor.meta
         return meta.step if meta is not None else None
+
+    def training_note(self, short: bool = False) -> str:
+        """How far these weights were trained, when it matters for the suggestions: early
+        (few steps: every probability is close to uniform), or a run still training ("")."""
+        step = self.step
+        at = f" (step {step:,})" if step is not None else ""
+        if step is not None and step < EARLY_STEPS:
+            return ("early" if short else "early in training") + at
+        if self.still_training:
+            return ("training" if short else "still training") + at
+        return ""

@@ -61,10 +61,14 @@ def test_report_accuracies_baselines_and_json(trained_char_run: Path, held_out: 
     for scores in report.baselines:  # the baselines type the same 400 characters
         assert scores.typing is not None and scores.typing.chars == 400 and 0 <= scores.typing.ksr < 1
     assert kn.typing.ksr > unigram.typing.ksr
+    for typing_bar in (report.typing_bar, unigram.typing_bar, kn.typing_bar):  # the word bar's line
+        assert typing_bar is not None and typing_bar.chars == 400 and 0 <= typing_bar.ksr < 1
+    assert kn.typing_bar.ksr > unigram.typing_bar.ksr
     assert report.latency.tokens == 2_000 and 0 < report.latency.p50_us <= report.latency.p99_us
     data = json.loads(json.dumps(report.to_dict()))
     assert data["lstm"]["top5"] == report.lstm.top5 and data["typing"]["ksr"] == report.typing.ksr
     assert data["baselines"][1]["typing"]["ksr"] == kn.typing.ksr
+    assert data["typing_bar"]["ksr"] == report.typing_bar.ksr
 
 
 def test_ngram_suggestions_are_the_models_own_distribution(trained_word_run: Path) -> None:
@@ -179,4 +183,36 @@ def test_word_suggestions_follow_predictor_suggest(trained_word_run: Path, tmp_p
     assert [s.name for s in report.baselines] == ["unigram", "kn-3gram"]
     assert report.typing is not None and report.typing.chars == len(text)
     assert all(s.typing is not None and s.typing.chars == len(text) for s in report.baselines)
+    assert report.typing_bar is None and all(s.typing_bar is None for s in report.baselines)  # no word bar
+
+
+def test_the_word_bar_suggester_offers_the_bar(trained_char_run: Path) -> None:
+    """With `word_bar`, a character model's simulated user picks from the app's word bar."""
+    text = "KING RICHARD:\nAnd then the duke of York"
+    bar = PredictorSuggester(Predictor.load(trained_char_run), text, word_bar=True)
+    reference = Predictor.load(trained_char_run)
+    for pos in (0, 5, 14, 18, 22, 30):
+        assert bar.inserts(pos) == [w.insert for w in reference.suggest(text[:pos]).words]
+
+
+def test_kana_typed_as_several_known_words_can_start_one_word() -> None:
+    """"おはよ" splits into the known words お は よ; a model that knows おはよう much better than
+    that split takes all three as the word being typed, in the app and the typing simulation."""
+    from lstm_tui.engine.data.vocabulary import Vocabulary
+    from lstm_tui.engine.data.tokenizers import EOS
+
+    tokens = ["おはよう", "。", EOS] * 50 + ["お", "は", "よ", "。", EOS] * 2 + ["は", "い", "。", EOS] * 5
+    vocab = Vocabulary([UNK, *dict.fromkeys(tokens)])
+    kn = KneserNeyModel(3, len(vocab)).fit(vocab.encode(tokens))
+    ngram = NgramPredictor(kn, vocab, make_tokenizer("mecab"))
+    ngram.feed(vocab.id(EOS))
+    for token in ("お", "は", "よ"):
+        ngram.feed(vocab.id(token))
+    assert ngram.typed_span(["お", "は", "よ"]) == 3
+    ngram.pop(3)
+    ngram.feed(vocab.id("は"))
+    assert ngram.typed_span(["は"]) == 0  # は is a word here, and no longer word starts with it
+    text = "おはよう。\nおはよ"
+    suggester = PredictorSuggester(NgramPredictor(kn, vocab, make_tokenizer("mecab")), text)
+    assert [s for s in suggester.inserts(len(text))][:1] == ["う"]
 

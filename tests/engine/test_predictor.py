@@ -125,11 +125,11 @@ def test_long_text_thins_old_states_and_stays_exact(trained_char_run: Path) -> N
     np.testing.assert_allclose(long_predictor.logits(), fresh.logits(), rtol=1e-5, atol=1e-5)
 
 
-def test_greedy_and_generate_leave_the_context_unchanged(trained_char_run: Path) -> None:
+def test_ghost_and_generate_leave_the_context_unchanged(trained_char_run: Path) -> None:
     predictor = Predictor.load(trained_char_run)
-    predictor.set_text("To be, or not")
+    suggestions = predictor.suggest("To be, or not")
     before = predictor.logits().copy()
-    ghost = predictor.greedy(6)
+    ghost = predictor.ghost(suggestions)
     assert ghost
     sample = predictor.generate("ROMEO:", 30, seed=1)
     assert sample == predictor.generate("ROMEO:", 30, seed=1)
@@ -185,6 +185,85 @@ def test_word_completions_are_renormalised_prefix_matches(word_run: Path) -> Non
     assert abs(sum(s.prob for s in full) - 1.0) < 1e-4
     next_words = predictor.suggest("the company said it ", k=5)
     assert next_words.partial == "" and "<unk>" not in [s.token for s in next_words.items]
+
+
+def test_completions_ignore_case_for_space_separated_words(word_run: Path) -> None:
+    """"World" finds "world"; "The" and "the" inserting the same text are one suggestion."""
+    predictor = Predictor.load(word_run)
+    tokens = set(predictor.vocab.tokens)
+    word = next(t for t in predictor.vocab.tokens if t.isalpha() and t.islower() and len(t) > 4 and t.capitalize() not in tokens)
+    typed = word[:3].capitalize()
+    result = predictor.suggest(f"and the {typed}", k=10_000)
+    assert result.partial == typed
+    assert word[3:] + " " in [s.insert for s in result.items]
+    inserts = [s.insert for s in result.items]
+    assert len(inserts) == len(set(inserts)) and abs(sum(s.prob for s in result.items) - 1.0) < 1e-4
+    both = next(t for t in predictor.vocab.tokens if t.isalpha() and t.islower() and t.capitalize() in tokens)
+    merged = predictor.completions(both[:2], k=10_000)
+    entry = next(s for s in merged if s.insert == both[2:] + " ")
+    probs = predictor.probabilities()
+    ids = [predictor.vocab.id(t) for t in predictor.vocab.tokens if t.lower().startswith(both[:2])]
+    expected = (probs[predictor.vocab.id(both)] + probs[predictor.vocab.id(both.capitalize())]) / probs[ids].sum()
+    assert entry.prob == pytest.approx(float(expected), rel=1e-4) and entry.token == both
+
+
+def repeating_word_model(folder: Path, word: str) -> Predictor:
+    """The word model, made to give `word` almost all of its probability after every context."""
+    predictor = Predictor.load(folder)
+    predictor.weights.w_outt[:] = 0.0
+    predictor.weights.b_out[:] = 0.0
+    predictor.weights.b_out[predictor.vocab.id(word)] = 20.0
+    return predictor
+
+
+def test_a_word_ghost_never_repeats_a_word(word_run: Path) -> None:
+    """A model that always says "the" shows "the " once after another word, and nothing after
+    "the" (the old ghost showed "the the the the")."""
+    predictor = repeating_word_model(word_run, "the")
+    assert predictor.ghost(predictor.suggest("and ")) == "the "
+    assert predictor.ghost(predictor.suggest("and the ")) == ""
+    assert predictor.ghost(predictor.suggest("and th")) == "e "
+
+
+def test_a_word_ghost_is_a_phrase_only_while_the_model_is_sure(word_run: Path) -> None:
+    predictor = Predictor.load(word_run)
+    for text in ("the king ", "and ", "I am not ", "the company sa"):
+        suggestions = predictor.suggest(text)
+        ghost = predictor.ghost(suggestions)
+        words = ghost.split()
+        assert len(words) <= 4 and all(a != b for a, b in zip(words, words[1:]))
+        if len(words) > 1:  # every word after the first had at least half of the probability
+            check = Predictor.load(word_run)
+            check.set_text(text + words[0] + " ")
+            for word in words[1:]:
+                assert check.probabilities()[check.vocab.id(word)] >= 0.5
+                check.feed(check.vocab.id(word))
+
+
+def test_japanese_completes_kana_that_are_words_of_their_own(japanese_run: Path) -> None:
+    """"名前はま" offers まだ although ま is itself a word; ま typed where the model expects the
+    word ま is taken as typed, and so is the particle は."""
+    predictor = Predictor.load(japanese_run)
+    result = predictor.suggest("名前はま")
+    assert result.partial == "ま" and result.items[0].token == "まだ" and result.items[0].insert == "だ"
+    assert predictor.vocab.decode(predictor.context_ids) == ["名前", "は"]  # ま is not in the context
+    assert predictor.ghost(result).startswith("だ")
+    typed = predictor.suggest("名前はまだ無い。\nま")
+    assert typed.partial == "" and typed.items[0].token == "、"
+    particle = predictor.suggest("名前は")
+    assert particle.partial == "" and particle.items[0].token == "まだ"
+
+
+def test_the_unknown_share_of_the_text(trained_char_run: Path) -> None:
+    predictor = Predictor.load(trained_char_run)
+    predictor.set_text("名前はまだ無い")
+    assert predictor.unknown_share == 1.0
+    predictor.set_text("ROMEO: 名前")
+    assert predictor.unknown_share == pytest.approx(2 / 9)
+    predictor.set_text("ROMEO")
+    assert predictor.unknown_share == 0.0
+    predictor.set_text("")
+    assert predictor.unknown_share == 0.0
 
 
 # incremental following ---------------------------------------------------------------------

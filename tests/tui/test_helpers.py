@@ -23,9 +23,9 @@ def test_common_prefix_length_matches_the_naive_one(a: str, b: str) -> None:
     assert common_prefix_length(a, b) == naive_prefix(a, b)
 
 
-def test_ghost_display_neutralises_and_stops_at_a_newline() -> None:
+def test_ghost_display_neutralises_and_marks_newlines() -> None:
     assert ghost_display("the\x1b[31m red") == "the␛[31m red"
-    assert ghost_display("end\nnext line") == "end↵"
+    assert ghost_display("end\n    next") == "end↵    next"  # one row: what accepting inserts
     assert ghost_display("a\tb") == "a⇥b"
 
 

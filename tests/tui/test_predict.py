@@ -12,11 +12,10 @@ import pytest
 from lstm_tui.engine.infer.predictor import Predictor
 from lstm_tui.engine.data.textfile import visible_token
 from lstm_tui.tui.app import LstmTuiApp
-from lstm_tui.tui.live_model import GHOST_TOKENS
 from lstm_tui.tui.screens.predict import PredictScreen
 from lstm_tui.tui.widgets.ghost_editor import GhostEditor
 from lstm_tui.tui.widgets.status_bar import ModelStatus
-from lstm_tui.tui.widgets.suggestions import SuggestionsPanel
+from lstm_tui.tui.widgets.suggestions import SuggestionsPanel, percent
 from tests.tui.conftest import wait_for
 
 SIZE = (120, 40)
@@ -56,11 +55,12 @@ async def test_typing_updates_the_suggestions(trained_char_run: Path, tmp_path: 
             assert screen.query_one(GhostEditor).text == typed
             assert shown(screen) == reference.suggest(typed, 5)
         rows = screen.query_one(SuggestionsPanel).rows()
-        items = reference.suggest(typed, 5).items
-        assert len(rows) == 5
-        for row, item in zip(rows, items):
+        suggestions = reference.suggest(typed, 5)
+        assert len(rows) == 3 + 1 + 5  # the word bar, a label, the next characters
+        assert rows[3].strip() == "next character"
+        for row, item in zip(rows[:3] + rows[4:], suggestions.ranked):
             assert visible_token(item.token) in row
-            assert f"{item.prob * 100:5.1f}%" in row
+            assert percent(item.prob) in row
         assert all(ch.isprintable() for row in rows for ch in row)
         latency = screen.query_one(ModelStatus).latency_ms
         assert latency is not None and latency >= 0
@@ -83,13 +83,13 @@ async def test_tab_and_alt_digit_accept_the_kth_suggestion(key: str, rank: int, 
     async with make_app(trained_char_run, tmp_path).run_test(size=SIZE) as pilot:
         screen = await ready(pilot)
         await type_text(pilot, typed)
-        item = reference.suggest(typed, 5).items[rank - 1]
+        item = reference.suggest(typed, 5).ranked[rank - 1]
         await pilot.press(key)
         await pilot.pause()
         expected = typed + item.insert
         assert screen.query_one(GhostEditor).text == expected
         assert shown(screen) == reference.suggest(expected, 5)
-        await pilot.press("alt+9")  # beyond k = 5: nothing happens (a bell)
+        await pilot.press("alt+9")  # beyond the 3 words and k = 5: nothing happens (a bell)
         await pilot.pause()
         assert screen.query_one(GhostEditor).text == expected
 
@@ -124,8 +124,7 @@ async def test_ghost_text_is_the_greedy_continuation_and_right_accepts_it(traine
         screen = await ready(pilot)
         editor = screen.query_one(GhostEditor)
         await type_text(pilot, "ROMEO:\nWhat say")
-        reference.suggest("ROMEO:\nWhat say", 5)
-        ghost = reference.greedy(tokens=GHOST_TOKENS)
+        ghost = reference.ghost(reference.suggest("ROMEO:\nWhat say", 5))
         assert editor.ghost == ghost
         assert "\n" not in editor.suggestion and "\x1b" not in editor.suggestion
         await pilot.press("right")
@@ -160,7 +159,7 @@ async def test_k_and_temperature_change_the_suggestions(trained_char_run: Path, 
         await pilot.pause()
         assert isinstance(pilot.app.focused, GhostEditor)
         assert shown(screen) == reference.suggest("QUEEN", 8, 0.5)
-        assert len(screen.query_one(SuggestionsPanel).rows()) == 8
+        assert len(screen.query_one(SuggestionsPanel).rows()) == 3 + 1 + 8  # the word bar, a label, k = 8
 
 
 async def test_word_level_shows_completions_of_the_word_being_typed(trained_word_run: Path, tmp_path: Path) -> None:
@@ -177,6 +176,107 @@ async def test_word_level_shows_completions_of_the_word_being_typed(trained_word
         await pilot.pause()
         assert screen.query_one(GhostEditor).text == "the company sa" + first.insert
         assert shown(screen).partial == ""
+
+
+def painted(widget) -> list[str]:
+    """The widget's rows as painted on the screen (cut where the screen cuts them)."""
+    return ["".join(segment.text for segment in widget.render_line(y)).rstrip() for y in range(widget.size.height)]
+
+
+async def test_char_models_offer_whole_words_and_a_ghost_to_the_word_end(trained_char_run: Path, tmp_path: Path) -> None:
+    reference = Predictor.load(trained_char_run)
+    async with make_app(trained_char_run, tmp_path).run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        editor = screen.query_one(GhostEditor)
+        typed = "First Citizen:\nBefore we pro"
+        await type_text(pilot, typed)
+        suggestions = reference.suggest(typed, 5)
+        assert shown(screen) == suggestions and len(suggestions.words) == 3
+        rows = painted(screen.query_one(SuggestionsPanel))
+        for rank, (row, word) in enumerate(zip(rows, suggestions.words), start=1):
+            assert row.split()[0] == ("tab" if rank == 1 else f"alt+{rank}") and visible_token(word.token) in row
+        assert editor.ghost == suggestions.words[0].insert  # the rest of the word and its space, no more
+        assert not any(a.isspace() and not b.isspace() for a, b in zip(editor.ghost, editor.ghost[1:]))
+        await pilot.press("alt+2")
+        await pilot.pause()
+        assert editor.text == typed + suggestions.words[1].insert
+
+
+async def test_japanese_kana_complete_to_the_word_being_typed(japanese_run: Path, tmp_path: Path) -> None:
+    """"名前はま" offers まだ (ま alone is a word the model knows too)."""
+    async with make_app(japanese_run, tmp_path).run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        editor = screen.query_one(GhostEditor)
+        editor.insert("名前はま")
+        await wait_for(pilot, lambda: screen.prediction.text == "名前はま")
+        rows = screen.query_one(SuggestionsPanel).rows()
+        assert rows[0] == "completing ま…" and "まだ" in rows[1]
+        await pilot.press("tab")
+        await pilot.pause()
+        assert editor.text == "名前はまだ"
+
+
+async def test_word_completion_ignores_case_and_says_when_nothing_matches(trained_word_run: Path, tmp_path: Path) -> None:
+    """At 80×24: "Wor…" completes "world"; a prefix no word has says so in full (it used to be cut)."""
+    vocab = Predictor.load(trained_word_run).vocab
+    word = next(t for t in vocab.tokens if t.isalpha() and t.islower() and len(t) > 4 and t.capitalize() not in vocab.index)
+    async with make_app(trained_word_run, tmp_path).run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        editor = screen.query_one(GhostEditor)
+        await type_text(pilot, "the " + word[:3].capitalize())
+        assert word[3:] + " " in [s.insert for s in shown(screen).items]
+        await type_text(pilot, " zzqx")
+        text = " ".join(" ".join(painted(screen.query_one(SuggestionsPanel))).split())
+        assert "no word in the vocabulary starts like this" in text
+        assert editor.text.endswith("zzqx")
+
+
+async def test_text_the_model_cannot_read_is_named_in_the_status_line(trained_char_run: Path, tmp_path: Path) -> None:
+    from lstm_tui.tui.screens.predict import UNREADABLE
+
+    async with make_app(trained_char_run, tmp_path).run_test(size=(160, 40)) as pilot:
+        screen = await ready(pilot)
+        editor = screen.query_one(GhostEditor)
+        status = screen.query_one(ModelStatus)
+        panel = screen.query_one(SuggestionsPanel)
+        editor.insert("名前はまだ無い")
+        await wait_for(pilot, lambda: screen.prediction.text == "名前はまだ無い")
+        await pilot.pause()
+        assert "unknown 100%" in status.text() and "early" not in status.text()
+        assert UNREADABLE in " ".join(painted(panel))
+        editor.load_text("ROMEO: my lord, 名前")
+        editor.move_cursor((0, len(editor.text)))
+        await wait_for(pilot, lambda: screen.prediction.text == editor.text)
+        await pilot.pause()
+        assert "unknown 11%" in status.text() and UNREADABLE not in " ".join(painted(panel))
+
+
+async def test_an_early_model_says_so_and_never_shows_0_percent(trained_word_run: Path, tmp_path: Path) -> None:
+    from lstm_tui.engine.infer.suggestion_ranker import Suggestion, Suggestions
+
+    async with make_app(trained_word_run, tmp_path).run_test(size=(160, 40)) as pilot:
+        screen = await ready(pilot)
+        assert "early in training (step 30)" in screen.query_one(ModelStatus).text()
+        panel = screen.query_one(SuggestionsPanel)
+        panel.suggestions = Suggestions([Suggestion("the", 0.0004, "the "), Suggestion("a", 0.00003, "a ")], "")
+        await pilot.pause()
+        rows = painted(panel)
+        assert rows[0].endswith(" 0.04%") and rows[1].endswith("<0.01%")
+
+
+def test_the_training_note_of_a_model(trained_char_run: Path, trained_word_run: Path) -> None:
+    from lstm_tui.tui.live_model import LiveModel
+
+    early = LiveModel.load(trained_word_run)
+    assert early.training_note() == "early in training (step 30)" and early.training_note(short=True) == "early (step 30)"
+    live = LiveModel.load(trained_char_run)
+    assert live.training_note() == "" and not live.still_training  # no trainer holds its lock
+    live.still_training = True
+    assert live.training_note() == "still training (step 300)"
+
+
+def test_percentages_keep_small_probabilities_visible() -> None:
+    assert [percent(p) for p in (1.0, 0.5, 0.001, 0.0004, 0.00004, 0.0)] == ["100.0%", " 50.0%", "  0.1%", " 0.04%", "<0.01%", "  0.0%"]
 
 
 async def test_a_100_kB_paste_never_freezes_the_app_for_a_second(trained_char_run: Path, shakespeare_100k: Path, tmp_path: Path) -> None:
@@ -252,7 +352,7 @@ def test_the_text_box_on_a_real_terminal_equals_a_full_redraw(trained_char_run: 
         app.wait_for(lambda screen: "latency" in screen and "%" in screen)
         app.send(*"ROMEO: my lord", "enter", *"JULIET: what", "enter", "enter", *"say", "backspace", "backspace")
         app.send("backspace", "backspace", "backspace", "up", "end", *" now?", "up", "home", "delete", *"r")
-        app.send("down", "down", *"the end", "tab", "enter", *"KING")
+        app.send("down", "down", *"the ende", "enter", *"KING")
         app.pump(1.0)  # a ghost continuation is shown after "KING"…
         app.send("up")  # …and must vanish from that row when the cursor leaves it
         shown, redrawn = shown_then_redrawn()

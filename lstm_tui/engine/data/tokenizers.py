@@ -126,6 +126,20 @@ def _is_punctuation(char: str) -> bool:
     return unicodedata.category(char).startswith("P")
 
 
+def is_kana(text: str) -> bool:
+    """True when `text` is all hiragana or katakana (what is typed before an IME converts it)."""
+    return bool(text) and all("\u3041" <= c <= "\u30ff" for c in text)
+
+
+def kana_tail(tokens: list[str], limit: int) -> int:
+    """How many of the last tokens (at most `limit`) are kana: the part of a text split into
+    context and a partial word that may still be one word being typed."""
+    count = 0
+    while count < min(limit, len(tokens)) and is_kana(tokens[-1 - count]):
+        count += 1
+    return count
+
+
 def _make_tagger():
     """A MeCab tagger, or a UserError that names the package to install."""
     try:

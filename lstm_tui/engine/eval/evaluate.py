@@ -51,6 +51,7 @@ class Scores:
     top5: float
     seconds: float  # fitting (baselines) plus scoring
     typing: TypingResult | None = None  # baselines: their keystroke savings (the LSTM's are EvalReport.typing)
+    typing_bar: TypingResult | None = None  # baselines, character level: the same with the word bar
 
     @classmethod
     def of(cls, name: str, scores: SequenceScores, level: str, seconds: float) -> "Scores":
@@ -93,6 +94,7 @@ class EvalReport:
     latency: Latency
     typing: TypingResult | None
     baselines: list[Scores] = field(default_factory=list)
+    typing_bar: TypingResult | None = None  # character models: keystroke savings with the word bar
     notes: list[str] = field(default_factory=list)
     split: str | None = None  # "valid" or "test" when the run's own split was evaluated
     model_updated: str | None = None  # model.json's `updated`: which weights were evaluated
@@ -156,6 +158,17 @@ def latency_of(times_ns: np.ndarray) -> Latency:
         p99_us=float(np.percentile(micro, 99)),
         mean_us=float(micro.mean()),
     )
+
+
+def keystroke_savings(ranker: Predictor | NgramPredictor, typed: str) -> tuple[TypingResult | None, TypingResult | None]:
+    """Keystroke savings typing `typed` ("": none): with the top-3 suggestions, and for a
+    character model also with the word bar (None otherwise)."""
+    if not typed:
+        return None, None
+    plain = simulate_typing(typed, PredictorSuggester(ranker, typed))
+    bar = simulate_typing(typed, PredictorSuggester(ranker, typed, word_bar=True)) if ranker.level == "char" else None
+    ranker.reset()
+    return plain, bar
 
 
 # the run's own corpus ---------------------------------------------------------------------
@@ -266,10 +279,7 @@ def evaluate_file(
     lstm_alone = Scores.of("lstm alone", alone, level, took) if alone is not None else None
 
     typed = text[:ksr_chars]  # what the simulated user types, with each model in turn
-    typing = None
-    if typed:
-        typing = simulate_typing(typed, PredictorSuggester(predictor, typed))
-        predictor.reset()
+    typing, typing_bar = keystroke_savings(predictor, typed)
 
     scored: list[Scores] = []
     if train_ids is not None:
@@ -277,8 +287,7 @@ def evaluate_file(
             started = time.perf_counter()
             model.fit(train_ids)
             scores = Scores.of(model.name, model.score(ids), level, time.perf_counter() - started)
-            if typed:
-                scores.typing = simulate_typing(typed, PredictorSuggester(NgramPredictor(model, saved.vocab, predictor.tokenizer), typed))
+            scores.typing, scores.typing_bar = keystroke_savings(NgramPredictor(model, saved.vocab, predictor.tokenizer), typed)
             scored.append(scores)
 
     unk = saved.vocab.id(UNK)
@@ -294,6 +303,7 @@ def evaluate_file(
         lstm=lstm,
         latency=latency_of(times),
         typing=typing,
+        typing_bar=typing_bar,
         baselines=scored,
         notes=notes,
         cache=asdict(predictor.cache) if predictor.cache.active else None,

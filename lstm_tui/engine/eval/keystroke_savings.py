@@ -9,6 +9,11 @@ of the word and its separator). Character models offer, for each of the three mo
 characters, that character followed by the greedy continuation up to and including the first
 whitespace after a non-whitespace character (at most `CONTINUATION_CHARS` characters).
 
+With the word bar (`word_bar=True`, character models) the suggestions are what the app's bar
+offers instead: the three likeliest completions of the word by joint probability
+(`SuggestionRanker.word_bar`), found by a best-first search rather than one greedy path per first
+character.
+
 The count-based baselines type the same text the same way: `NgramPredictor` offers their
 suggestions through the LSTM predictor's own ranking code (`SuggestionRanker`).
 """
@@ -23,7 +28,7 @@ import numpy as np
 
 from lstm_tui.engine.eval.ngram import KneserNeyModel, UnigramModel
 from lstm_tui.engine.infer.predictor import Predictor
-from lstm_tui.engine.infer.suggestion_ranker import SuggestionRanker
+from lstm_tui.engine.infer.suggestion_ranker import KANA_SPAN, SuggestionRanker
 from lstm_tui.engine.data.tokenizers import Tokenizer
 from lstm_tui.engine.data.vocabulary import UNK, Vocabulary
 
@@ -86,11 +91,27 @@ class NgramPredictor(SuggestionRanker):
     def logits(self) -> np.ndarray:
         """log P(· | context): softmax gives the model's own distribution back (kept for the
         context; like `Predictor.logits`, callers read it and do not change it)."""
-        context = tuple(self._ids[len(self._ids) - self._context :]) if self._context else ()
+        context = self.branch_root()
         if self._cache is None or self._cache[0] != context:
             with np.errstate(divide="ignore"):
                 self._cache = context, np.log(self.model.distribution(context)).astype(np.float32)
         return self._cache[1]
+
+    def model_probabilities_before(self, count: int) -> np.ndarray:
+        return self.branch_probabilities(self._window(self._ids[: max(0, len(self._ids) - count)]))
+
+    def branch_root(self) -> tuple[int, ...]:
+        return self._window(self._ids)
+
+    def branch_step(self, point: tuple[int, ...], token_id: int) -> tuple[int, ...]:
+        return self._window([*point, int(token_id)])
+
+    def branch_probabilities(self, point: tuple[int, ...]) -> np.ndarray:
+        return self.model.distribution(point)
+
+    def _window(self, ids: Sequence[int]) -> tuple[int, ...]:
+        """The tokens the model conditions on: the last `order − 1`."""
+        return tuple(ids[len(ids) - self._context :]) if self._context else ()
 
 
 class PredictorSuggester:
@@ -102,12 +123,15 @@ class PredictorSuggester:
     from the text ahead: such a suggestion can never be accepted, so the KSR is unchanged.
     """
 
-    def __init__(self, predictor: Predictor | NgramPredictor, text: str, k: int = KSR_SUGGESTIONS, max_chars: int = CONTINUATION_CHARS, cut: bool = True) -> None:
+    def __init__(self, predictor: Predictor | NgramPredictor, text: str, k: int = KSR_SUGGESTIONS, max_chars: int = CONTINUATION_CHARS,
+                 cut: bool = True, word_bar: bool = False) -> None:
         self.predictor = predictor
         self.text = text
         self.k = k
         self.max_chars = max_chars
         self.cut = cut
+        self.word_bar = word_bar
+        """Character models: offer the word bar's completions (as the app does)."""
         self.vocab = predictor.vocab
         self.tokenizer = predictor.tokenizer
         self._unk = self.vocab.id(UNK)
@@ -118,6 +142,8 @@ class PredictorSuggester:
 
     def inserts(self, pos: int) -> list[str]:
         partial = self._follow(pos)
+        if self.predictor.level == "char" and self.word_bar:
+            return [s.insert for s in self.predictor.word_bar(self.predictor.probabilities(), count=self.k)]
         if self.predictor.level == "char":
             ahead = self.text[pos : pos + self.max_chars]
             return [self._continuation(s.token, ahead) for s in self.predictor.top_k(self.k)]
@@ -142,6 +168,12 @@ class PredictorSuggester:
         if partial and self.tokenizer.name == "mecab" and partial in self.vocab.index:
             complete, partial = [*complete, partial], ""  # as Predictor.set_text
         self._set_tail(self.vocab.encode(complete).tolist())
+        if not partial and self.tokenizer.name == "mecab":  # as Predictor.set_text
+            tail = [self.vocab.tokens[i] for i in self._tail[-KANA_SPAN:]]
+            span = self.predictor.typed_span(tail)
+            if span:
+                partial = "".join(tail[-span:])
+                self._set_tail(self._tail[:-span])
         return partial
 
     def _set_tail(self, ids: list[int]) -> None:

@@ -1,7 +1,12 @@
-"""Continuations of the predictor's context: the greedy one shown as ghost text, and sampled text.
+"""Continuations of the predictor's context: the ghost text shown after the cursor, and sampled text.
 
 Both step forward with `Predictor.extend`, a look-ahead that keeps the followed text;
-`Predictor.greedy` and `Predictor.generate` put the context back afterwards.
+`Predictor.ghost` and `Predictor.generate` put the context back afterwards.
+
+The ghost ends where a person would stop to check it: a character model's ghost is the word bar's
+first word (the rest of the word being typed and the space after it); a word model's is one word,
+and a short phrase only while the model stays sure of each next word. A word the model would
+repeat right after itself ("the the", "のの") ends the ghost: a small model's loop, never text.
 """
 
 from __future__ import annotations
@@ -14,30 +19,55 @@ from lstm_tui.engine.data.tokenizers import EOS
 
 if TYPE_CHECKING:
     from lstm_tui.engine.infer.predictor import Predictor
+    from lstm_tui.engine.infer.suggestion_ranker import Suggestions
+
+PHRASE_WORDS = 4  # word models: the longest ghost phrase
+PHRASE_PROB = 0.5  # a word joins the phrase only when the model gives it at least this
+GHOST_CHARS = 40  # the longest ghost text
 
 
-def greedy_continuation(predictor: Predictor, tokens: int, partial: str, max_chars: int) -> str:
-    """The best completion of `partial`, then the most likely `tokens` tokens, rendered: up to a
-    line end and at most `max_chars` characters."""
-    pieces: list[str] = []
+def ghost_text(predictor: Predictor, suggestions: Suggestions) -> str:
+    """The ghost for `suggestions` (just made for the predictor's context)."""
+    if predictor.level == "char":
+        return suggestions.words[0].insert if suggestions.words else ""
+    return word_phrase(predictor, suggestions.partial)
+
+
+def word_phrase(predictor: Predictor, partial: str) -> str:
+    """The best completion of `partial` (or the likeliest next word), then more words while each
+    is likely enough (`PHRASE_PROB`) and new; up to a line end and `GHOST_CHARS` characters."""
+    vocab = predictor.vocab
+    previous = predictor.last_id
     if partial:
         best = predictor.completions(partial, 1)
         if not best:
             return ""
-        pieces.append(best[0].insert)
-        predictor.extend(predictor.vocab.id(best[0].token))
-    for _ in range(tokens):
-        probs = predictor.probabilities()
-        probs[predictor.banned] = -1.0
-        token_id = int(np.argmax(probs))
-        token = predictor.vocab.tokens[token_id]
-        pieces.append(predictor.tokenizer.render(token))
-        if token == EOS or (predictor.level == "char" and token == "\n"):
+        token_id, insert = vocab.id(best[0].token), best[0].insert
+    else:
+        token_id, _ = _likeliest(predictor)
+        insert = predictor.tokenizer.render(vocab.tokens[token_id])
+    pieces: list[str] = []
+    used: set[int] = set()
+    while token_id != previous and token_id not in used:
+        pieces.append(insert)
+        if vocab.tokens[token_id] == EOS or len(pieces) == PHRASE_WORDS or sum(map(len, pieces)) >= GHOST_CHARS:
             break
         predictor.extend(token_id)
-        if sum(map(len, pieces)) >= max_chars:
+        previous = token_id
+        used.add(token_id)
+        token_id, prob = _likeliest(predictor)
+        if prob < PHRASE_PROB:
             break
-    return "".join(pieces)[:max_chars]
+        insert = predictor.tokenizer.render(vocab.tokens[token_id])
+    return "".join(pieces)[:GHOST_CHARS]
+
+
+def _likeliest(predictor: Predictor) -> tuple[int, float]:
+    """The likeliest next token (never a banned one) and its probability."""
+    probs = predictor.probabilities()
+    probs[predictor.banned] = -1.0
+    token_id = int(np.argmax(probs))
+    return token_id, float(probs[token_id])
 
 
 def sampled_continuation(predictor: Predictor, length: int, temperature: float, rng: np.random.Generator,

@@ -3,8 +3,8 @@
 `Predictor` ties the parts together: `TokenStep` (one token through the model over weights
 copied once), `StateStack` (the state after every token, so backspace costs nothing and an edit
 recomputes only from the edit point), `TextFollower` (which tokens of a new text are already in
-the context), `SuggestionRanker` (top-k and word completions), the continuous cache
-(`neural_cache`) over the recent states, and `generation` (ghost text and sampling).
+the context), `SuggestionRanker` (top-k, word completions and the word bar), the continuous
+cache (`neural_cache`) over the recent states, and `generation` (ghost text and sampling).
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from pathlib import Path
 import numpy as np
 
 from lstm_tui.engine.data.tokenizers import EOS, Tokenizer, make_tokenizer
-from lstm_tui.engine.data.vocabulary import Vocabulary
-from lstm_tui.engine.infer.generation import greedy_continuation, sampled_continuation
+from lstm_tui.engine.data.vocabulary import UNK, Vocabulary
+from lstm_tui.engine.infer.generation import ghost_text, sampled_continuation
 from lstm_tui.engine.infer.neural_cache import CacheSettings, mix_cache
 from lstm_tui.engine.infer.state_stack import StateStack
 from lstm_tui.engine.infer.step_weights import step_bytes
-from lstm_tui.engine.infer.suggestion_ranker import SuggestionRanker, Suggestions
+from lstm_tui.engine.infer.suggestion_ranker import KANA_SPAN, SuggestionRanker, Suggestions
 from lstm_tui.engine.infer.text_follower import TextFollower
 from lstm_tui.engine.infer.token_step import TokenStep
 from lstm_tui.engine.model.language_model import LanguageModel
@@ -50,6 +50,8 @@ class Predictor(SuggestionRanker):
         self._logits = np.empty(len(vocab), dtype=np.float32)
         self._stack = StateStack(units)
         self._ids: list[int] = []
+        self._unk = vocab.id(UNK)
+        self._unknown = 0  # `<unk>` tokens in the context
         self._text = TextFollower(vocab, tokenizer)
         self._root = self._start_state(vocab)
         self.top_k(1)
@@ -103,6 +105,7 @@ class Predictor(SuggestionRanker):
         row = self._stack.push()
         self._step(int(token_id), prev, row)
         self._ids.append(int(token_id))
+        self._unknown += int(token_id) == self._unk
 
     def pop(self, count: int = 1) -> None:
         """Forget the last `count` tokens (backspace)."""
@@ -114,6 +117,8 @@ class Predictor(SuggestionRanker):
         self._truncate(0)
 
     def _truncate(self, length: int) -> None:
+        if length < len(self._ids):
+            self._unknown -= self._ids[length:].count(self._unk)
         del self._ids[length:]
         usable = self._stack.truncate(length)
         for position in range(usable, length):  # recompute a thinned stretch
@@ -124,6 +129,21 @@ class Predictor(SuggestionRanker):
     @property
     def context_ids(self) -> list[int]:
         return list(self._ids)
+
+    @property
+    def last_id(self) -> int | None:
+        """The context's last token (None: the context is empty)."""
+        return self._ids[-1] if self._ids else None
+
+    @property
+    def unknown_tokens(self) -> int:
+        """Tokens of the context that the vocabulary does not hold (`<unk>`)."""
+        return self._unknown
+
+    @property
+    def unknown_share(self) -> float:
+        """Share of the context's tokens that the vocabulary does not hold."""
+        return self._unknown / len(self._ids) if self._ids else 0.0
 
     @property
     def followed(self) -> str:
@@ -157,6 +177,12 @@ class Predictor(SuggestionRanker):
         """
         kept_tokens, complete, partial = self._text.tokens_after_change(text)
         self._follow_ids(self.vocab.encode(complete).tolist(), kept_tokens)
+        if not partial and self.tokenizer.name == "mecab":  # a word's first kana, split into known words
+            tail = [self.vocab.tokens[i] for i in self._ids[-KANA_SPAN:]]
+            span = self.typed_span(tail)
+            if span:
+                partial = "".join(tail[-span:])
+                self._truncate(len(self._ids) - span)
         self._text.followed = text
         return partial
 
@@ -190,6 +216,27 @@ class Predictor(SuggestionRanker):
         """The model's own next-token distribution, before the cache (a new array)."""
         return super().probabilities(temperature)
 
+    def model_probabilities_before(self, count: int) -> np.ndarray:
+        """The model's own next-token distribution before the last `count` tokens of the context
+        (recent states are always held in full)."""
+        position = len(self._ids) - 1 - count
+        state = self._root if position < 0 else self._stack.get(position)
+        return self.branch_probabilities(state)
+
+    # look-ahead from the context, leaving it alone (the word bar) -------------------------
+    def branch_root(self) -> np.ndarray:
+        return self._state()
+
+    def branch_step(self, point: np.ndarray, token_id: int) -> np.ndarray:
+        state = np.empty((4, self.units), dtype=np.float32)
+        self._step(int(token_id), point, state)
+        return state
+
+    def branch_probabilities(self, point: np.ndarray) -> np.ndarray:
+        logits = point[2] @ self.weights.w_outt
+        logits += self.weights.b_out
+        return self.softmax(logits)
+
     def mix_in_cache(self, probs: np.ndarray) -> None:
         """probs (the model's distribution now) ← its mixture with the cache, in place; nothing
         when the cache is off or holds no position yet."""
@@ -201,18 +248,23 @@ class Predictor(SuggestionRanker):
             mix_cache(probs, self._state()[2], blocks, next_ids, self.cache)
 
     def suggest(self, text: str, k: int = 5, temperature: float = 1.0) -> Suggestions:
-        """Follow `text` and return next tokens, or completions of the word being typed."""
+        """Follow `text` and return next tokens, or completions of the word being typed; for a
+        character model also the word bar (at temperature 1: the likeliest words, as the ghost)."""
         partial = self.set_text(text)
         if partial:
             return Suggestions(self.completions(partial, k, temperature), partial)
-        return Suggestions(self.top_k(k, temperature), "")
+        probs = self.probabilities(temperature)
+        items = self.rank(probs, k)
+        if self.level != "char":
+            return Suggestions(items, "")
+        return Suggestions(items, "", self.word_bar(probs if temperature == 1.0 else self.probabilities(), text))
 
     # continuation -------------------------------------------------------------------------
-    def greedy(self, tokens: int = 4, partial: str = "", max_chars: int = 40) -> str:
-        """The most likely continuation (ghost text), without changing the context."""
+    def ghost(self, suggestions: Suggestions) -> str:
+        """The ghost text for the suggestions `suggest` just made, without changing the context."""
         mark = len(self._ids)
         try:
-            return greedy_continuation(self, tokens, partial, max_chars)
+            return ghost_text(self, suggestions)
         finally:
             self._truncate(mark)
 

@@ -28,8 +28,8 @@ bound in a text box, so ordinary typing is never taken.
 
 | key | does |
 | --- | --- |
-| `tab` | insert the top suggestion |
-| `alt+1` … `alt+9` | insert suggestion number 1 … 9 |
+| `tab` | insert the top suggestion (a character model: the likeliest word) |
+| `alt+1` … `alt+9` | insert suggestion number 1 … 9, as numbered in the panel |
 | `→` at the end of a line, or `ctrl+f` | accept the dimmed ghost continuation |
 | `ctrl+n` | edit top-k (`↑`/`↓` step it, `enter`/`esc` back to the text) |
 | `ctrl+t` | edit the temperature (`↑`/`↓` step it by 0.1) |
@@ -46,9 +46,14 @@ the likeliest tokens win more often, above 1 rarer ones come up; top-k is also h
 each generated one is drawn from.
 
 The model follows the text **before the cursor**: move the cursor and the suggestions follow.
-Whitespace tokens are shown as `␣` (space), `↵` (newline) and `⇥` (tab); word-level models
-complete the word being typed. The status line shows the model, its level, vocabulary,
-parameters, validation perplexity, the device, and how long the model took for the last key.
+A character model first offers the three likeliest ways to finish the word being typed (with
+the probability of the whole word; `tab`, `alt+2`, `alt+3`), then the next characters. A
+word-level model completes the word being typed (Japanese: also the kana that start a word). The
+ghost text runs to the end of the word (a word model: a short phrase while it is sure).
+Whitespace tokens are shown as `␣` (space), `↵` (newline) and `⇥` (tab). The status line shows
+the model, its level, whether it is early in training or still training, vocabulary, parameters,
+validation perplexity, the device, the share of the text the model cannot read (`unknown`), and
+how long the model took for the last key.
 
 `alt` arrives as an ESC prefix; in tmux keep `escape-time` low (e.g. `set -sg escape-time 10`),
 and in macOS Terminal tick "Use Option as Meta key".

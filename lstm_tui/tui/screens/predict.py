@@ -24,6 +24,9 @@ from lstm_tui.tui.widgets.predict_settings import PredictSettings
 from lstm_tui.tui.widgets.status_bar import ModelStatus
 from lstm_tui.tui.widgets.suggestions import SuggestionsPanel
 
+UNREADABLE = "most of this text is unknown to this model — train one on similar text (F3)"
+UNREADABLE_SHARE = 0.5  # share of unknown tokens in the text from which the hint is shown…
+UNREADABLE_TOKENS = 4  # …once there are this many (one unknown word of two is no pattern)
 GENERATE_TOKENS = {"char": 200, "word": 50}  # what ctrl+g samples: a few lines either way
 NO_MODEL = "No model found.\n\nF3 trains one (a few minutes on a small text);\nF4 opens an existing run folder."
 
@@ -164,10 +167,13 @@ class PredictScreen(Screen):
         panel = self.query_one(SuggestionsPanel)
         panel.suggestions = prediction.suggestions
         panel.message = ""
+        unreadable = prediction.unknown_share >= UNREADABLE_SHARE and prediction.unknown_tokens >= UNREADABLE_TOKENS
+        panel.hint = UNREADABLE if unreadable else ""
         editor = self.query_one(GhostEditor)
         editor.ghost = prediction.ghost
         status = self.query_one(ModelStatus)
         status.latency_ms = prediction.latency_ms
+        status.unknown_share = prediction.unknown_share
         status.note = ""
         flush_repaints(panel, editor, status)
 
@@ -200,7 +206,7 @@ class PredictScreen(Screen):
         if prediction is None or prediction.text != self.text_before_cursor():
             self.app.bell()
             return
-        items = prediction.suggestions.items
+        items = prediction.suggestions.ranked
         if not 1 <= event.rank <= len(items):
             self.app.bell()
             return

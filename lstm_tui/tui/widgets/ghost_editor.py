@@ -1,7 +1,8 @@
 """The text box: a TextArea that shows the model's likely continuation as dimmed ghost text.
 
 The ghost is drawn with TextArea's own `suggestion` rendering, but through `neutralise` (and ↵ for
-a newline) so no control character reaches the terminal; accepting it inserts the real text.
+a newline, so it stays on the cursor's row) so no control character reaches the terminal;
+accepting it inserts the real text.
 It is shown only when the cursor is at the end of a line, like a shell's autosuggestion.
 """
 
@@ -24,9 +25,8 @@ PASTE_GAP = 0.01  # seconds: keys this close together come from one paste the te
 
 
 def ghost_display(text: str) -> str:
-    """How ghost text is drawn: controls neutralised, a newline as ↵ (and nothing after it)."""
-    head, newline, _ = text.partition("\n")
-    return neutralise(head).replace("\t", "⇥") + ("↵" if newline else "")
+    """How ghost text is drawn, on one row: controls neutralised, a newline as ↵, a tab as ⇥."""
+    return "↵".join(neutralise(line).replace("\t", "⇥") for line in text.split("\n"))
 
 
 class GhostEditor(TextAreaHooks):

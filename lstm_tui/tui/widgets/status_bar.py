@@ -1,4 +1,5 @@
-"""The status line under the editor: which model is loaded and how fast it answered.
+"""The status line under the editor: which model is loaded, how far it was trained, how much of
+the text it can read, and how fast it answered.
 
 It is one line at any width: when the full line does not fit, every part takes its short form
 (`887k params` for `params 887,400`), then the least needed parts go (device, cache, parameters…),
@@ -37,6 +38,11 @@ class StatusPart:
         return cls(tuple(full), tuple(short if short is not None else full), priority)
 
 
+def share(fraction: float) -> str:
+    """A share as a whole percentage ("<1%" for a trace: never a misleading "0%")."""
+    return "<1%" if 0 < fraction < 0.01 else f"{fraction:.0%}"
+
+
 def short_count(value: int | None) -> str:
     """887k, 1.2M, 3k: a count to about two significant digits."""
     if value is None:
@@ -72,7 +78,8 @@ def fit(parts: list[StatusPart], width: int, separator: Segment) -> list[Segment
 
 
 class ModelStatus(Widget):
-    """Model name, level, vocabulary, parameters, valid perplexity, device and last latency."""
+    """Model name, level, a training note, vocabulary, parameters, valid perplexity, device, the
+    share of unknown tokens in the text and the last latency."""
 
     DEFAULT_CSS = """
     ModelStatus { height: 1; }
@@ -84,12 +91,15 @@ class ModelStatus(Widget):
     """The loaded model (None: none loaded)."""
     latency_ms: reactive[float | None] = reactive(None)
     """Model time of the last keystroke in milliseconds."""
+    unknown_share: reactive[float] = reactive(0.0)
+    """Share of the text's tokens the model's vocabulary does not hold (shown when above 0)."""
     note: reactive[str] = reactive("")
     """A transient state shown first (loading…, following a paste…)."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._model_parts: list[StatusPart] | None = None  # the parts that change only with the model
+        self._head_length = 0  # how many of them come before the unknown share (name, level, training note)
         self._base = Style()
         self._label = Style()
 
@@ -108,9 +118,12 @@ class ModelStatus(Widget):
         name = neutralise(model.name).replace("\n", " ")
         tokenizer = "" if model.level == "char" else f"/{model.tokenizer}"
         bold = base + Style(bold=True)
+        note = model.training_note()
+        self._head_length = 3 if note else 2
         parts = [
             StatusPart.of([Segment("model ", label), Segment(name, bold)], [Segment(name, bold)]),
             StatusPart.of([Segment(f"{model.level}{tokenizer}", base)], priority=5),
+            *([StatusPart.of([Segment(note, bold)], [Segment(model.training_note(short=True), bold)])] if note else []),
             StatusPart.of([Segment("vocab ", label), Segment(fmt.count(model.vocab_size), base)],
                           [Segment("vocab ", label), Segment(short_count(model.vocab_size), base)], priority=3),
             StatusPart.of([Segment("params ", label), Segment(fmt.count(model.parameters), base)],
@@ -120,7 +133,7 @@ class ModelStatus(Widget):
             StatusPart.of([Segment("device ", label), Segment("cpu", base)], [Segment("cpu", base)], priority=0),
         ]
         if model.cache_size:  # suggestions also draw on the recent text (neural_cache)
-            parts.insert(5, StatusPart.of([Segment("cache ", label), Segment(fmt.count(model.cache_size), base)],
+            parts.insert(len(parts) - 1, StatusPart.of([Segment("cache ", label), Segment(fmt.count(model.cache_size), base)],
                                           [Segment("cache ", label), Segment(short_count(model.cache_size), base)], priority=1))
         return parts
 
@@ -131,14 +144,20 @@ class ModelStatus(Widget):
             self._label = self._base + self.get_component_rich_style("status--label")
             self._model_parts = self._describe_model(self._label, self._base)
         base, label = self._base, self._label
+        bold = base + Style(bold=True)
         width = self.size.width
         if y != 0:
             return Strip.blank(width, base)
         parts: list[StatusPart] = []
         if self.note:
-            parts.append(StatusPart.of([Segment(self.note, base + Style(bold=True))]))
+            parts.append(StatusPart.of([Segment(self.note, bold)]))
         parts += self._model_parts
         if self.model is not None:
+            if self.unknown_share > 0:  # early in the line: it explains suggestions that make no sense
+                unknown = share(self.unknown_share)
+                at = len(parts) - len(self._model_parts) + self._head_length
+                parts.insert(at, StatusPart.of([Segment("unknown ", label), Segment(unknown, bold)],
+                                               [Segment("unk ", label), Segment(unknown, bold)]))
             latency = "-" if self.latency_ms is None else f"{self.latency_ms:.2f} ms"
             parts.append(StatusPart.of([Segment("latency ", label), Segment(latency, base)], [Segment(latency, base)]))
         return Strip(fit(parts, width, Segment(SEPARATOR, base))).crop_extend(0, width, base)

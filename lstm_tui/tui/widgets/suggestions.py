@@ -1,6 +1,9 @@
-"""The suggestions panel: the top-k next tokens with their probability as a percentage and a bar."""
+"""The suggestions panel: the top-k next tokens with their probability as a percentage and a bar;
+for a character model first the word bar (the likeliest words, each with its joint probability)."""
 
 from __future__ import annotations
+
+import textwrap
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -40,6 +43,17 @@ def clip(text: str, cells: int) -> str:
     return out + " " * (cells - cell_len(out))
 
 
+def percent(prob: float) -> str:
+    """A probability as a percentage, six cells wide: one decimal, two below 0.1% (a model early
+    in training spreads its probability thin), and "<0.01%" below that — never a bare 0.0%."""
+    value = prob * 100
+    if value >= 0.095 or value == 0:
+        return f"{value:5.1f}%"
+    if value >= 0.01:
+        return f"{value:5.2f}%"
+    return "<0.01%"
+
+
 def key_hint(rank: int) -> str:
     """The key that accepts suggestion `rank` (1-based)."""
     return "tab" if rank == 1 else f"alt+{rank}" if rank <= 9 else ""
@@ -65,6 +79,8 @@ class SuggestionsPanel(Widget):
     """The top-k to show (None: nothing yet)."""
     message: reactive[str] = reactive("")
     """Shown instead of the list when set (no model, computing…)."""
+    hint: reactive[str] = reactive("")
+    """A line shown above the list when set (text the model cannot read)."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -73,6 +89,7 @@ class SuggestionsPanel(Widget):
         self._blank = Strip.blank(0)
         self._styles: dict[str | None, Style] | None = None  # looked up once per style change
         self._rows_content: list[list[tuple[str, str | None]]] | None = None  # the rows shown; the height follows them
+        self._wrapped: tuple[int, list[list[tuple[str, str | None]]]] | None = None  # (width, rows wrapped to it)
 
     def watch_suggestions(self) -> None:
         self._changed()
@@ -80,18 +97,33 @@ class SuggestionsPanel(Widget):
     def watch_message(self) -> None:
         self._changed()
 
+    def watch_hint(self) -> None:
+        self._changed()
+
     def _changed(self) -> None:
         """New content: rebuild the strips; a new number of rows needs a new layout (auto height)."""
-        previous, self._rows_content = self._rows_content, self._content()
+        previous = self._wrapped[1] if self._wrapped else None
+        self._rows_content, self._wrapped = self._content(), None
         self._strips = None
-        if previous is None or len(previous) != len(self._rows_content):
+        if previous is None or len(previous) != len(self._current()):
             self.refresh(layout=True)
 
-    def _current(self) -> list[list[tuple[str, str | None]]]:
-        """The rows of the content on display (built once per change)."""
+    def _current(self, width: int | None = None) -> list[list[tuple[str, str | None]]]:
+        """The rows on display at `width` (default: the widget's): the content built once per
+        change; a sentence (a row of one piece) wraps rather than being cut."""
         if self._rows_content is None:
             self._rows_content = self._content()
-        return self._rows_content
+        width = width or self.size.width
+        if self._wrapped is None or self._wrapped[0] != width:
+            rows: list[list[tuple[str, str | None]]] = []
+            for row in self._rows_content:
+                if len(row) == 1 and width > 0 and cell_len(row[0][0]) > width:
+                    text, style = row[0]
+                    rows += [[(line, style)] for line in textwrap.wrap(text, width) or [""]]
+                else:
+                    rows.append(row)
+            self._wrapped = width, rows
+        return self._wrapped[1]
 
     def notify_style_update(self) -> None:
         self._strips = None
@@ -105,22 +137,27 @@ class SuggestionsPanel(Widget):
         if self.suggestions is None:
             return [[("type to see what the model expects next", "italic")]]
         rows: list[list[tuple[str, str | None]]] = []
-        if self.suggestions.partial:
-            rows.append([("completing ", None), (visible_token(self.suggestions.partial), "suggestions--partial"), ("…", None)])
-        if not self.suggestions.items:
+        if self.hint:
+            rows.append([(self.hint, "suggestions--partial")])
+        suggestions = self.suggestions
+        if suggestions.partial:
+            rows.append([("completing ", None), (visible_token(suggestions.partial), "suggestions--partial"), ("…", None)])
+        if not suggestions.items:
             rows.append([("no word in the vocabulary starts like this", "italic")])
-        for rank, item in enumerate(self.suggestions.items, start=1):
+        for rank, item in enumerate(suggestions.ranked, start=1):
+            if rank == len(suggestions.words) + 1 and suggestions.words:
+                rows.append([("next character", "suggestions--key")])
             rows.append([
                 (f"{key_hint(rank):>5} ", "suggestions--key"),
                 (clip(visible_token(item.token), TOKEN_CELLS) + " ", None),
                 (bar(item.prob), "suggestions--bar"),
-                (f" {item.prob * 100:5.1f}%", None),
+                (f" {percent(item.prob)}", None),
             ])
         return rows
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         """Auto height: one line per row (the line API has no render() to measure)."""
-        return len(self._current())
+        return len(self._current(width))
 
     def rows(self) -> list[str]:
         """The panel's lines as plain text (what the user reads; used by tests)."""

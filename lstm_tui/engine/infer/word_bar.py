@@ -1,0 +1,104 @@
+"""The word bar of a character model: the few likeliest ways to finish the word being typed.
+
+A phone keyboard's suggestion bar offers whole words; a character model only ranks the next
+character. The bar searches the model's continuations best first by joint probability (a
+completion's probability only falls as it grows, so the first ones to end are the likeliest), from
+the context's state without touching it: each look-ahead step goes from a state to a new one
+(`SuggestionRanker.branch_step`). A completion ends with the word: at the whitespace after it
+(spaces or a line break before it belong to the completion), or after CJK punctuation (Japanese
+has no spaces). The search is bounded in model steps so
+a keystroke stays within a frame; what the budget leaves unfinished is offered as far as it got.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import unicodedata
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from lstm_tui.engine.model.cpu_kernels import top_k_select
+
+if TYPE_CHECKING:
+    from lstm_tui.engine.infer.suggestion_ranker import SuggestionRanker
+
+WORDS = 3  # completions in the bar
+BRANCHES = 3  # next characters tried after each prefix
+STEP_BUDGET = 30  # model steps per search at most (a keystroke's share of a frame)
+MAX_CHARS = 24  # the longest completion
+MAX_RUN = 3  # a letter repeated more often in a row is a loop, not a word (rules and indents repeat)
+
+
+def ends_word(text: str) -> bool:
+    """True when `text` (a completion so far) has reached the end of a word: whitespace after a
+    word (a line end or indentation before it belongs to the completion), or CJK punctuation."""
+    last = text[-1]
+    if _cjk_punctuation(last):
+        return True
+    return last.isspace() and len(text) > 1 and not text[:-1].isspace()
+
+
+def _cjk_punctuation(char: str) -> bool:
+    return ord(char) >= 0x3000 and unicodedata.category(char).startswith("P")
+
+
+def _loops(text: str, char: str) -> bool:
+    """True when `char` after `text` would repeat a letter more than MAX_RUN times in a row."""
+    return char.isalpha() and len(text) >= MAX_RUN and text[-MAX_RUN:] == char * MAX_RUN
+
+
+def likeliest_words(ranker: SuggestionRanker, first: np.ndarray, count: int = WORDS, budget: int = STEP_BUDGET,
+                    max_chars: int = MAX_CHARS) -> list[tuple[str, float]]:
+    """The `count` likeliest completions of the word being typed, as (text to insert, joint
+    probability), likeliest first. `first` is the distribution of the next character (the
+    context's own: with the cache where it is on); the characters after it come from the model
+    alone, stepped from the context's state."""
+    tokens = ranker.vocab.tokens
+    banned = ranker.banned
+    top = np.empty(BRANCHES, dtype=np.int64)
+    heap: list[tuple[float, int, str, int, object]] = []  # (−log p, order, text, last id, state before it)
+    root = ranker.branch_root()
+    for token_id in top[: top_k_select(first, banned, BRANCHES, top)]:
+        prob = float(first[token_id])
+        if prob > 0.0:
+            heap.append((-math.log(prob), len(heap), tokens[token_id], int(token_id), root))
+    heapq.heapify(heap)
+    order = len(heap)
+    done: list[tuple[str, float]] = []
+    steps = 0
+    while heap and len(done) < count:
+        cost, _, text, token_id, state = heapq.heappop(heap)
+        if ends_word(text) or len(text) >= max_chars or steps >= budget:
+            done.append((text, math.exp(-cost)))
+            continue
+        state = ranker.branch_step(state, token_id)
+        steps += 1
+        probs = ranker.branch_probabilities(state)
+        for child in top[: top_k_select(probs, banned, BRANCHES, top)]:
+            prob = float(probs[child])
+            char = tokens[child]
+            if prob > 0.0 and not _loops(text, char):
+                heapq.heappush(heap, (cost - math.log(prob), order, text + char, int(child), state))
+                order += 1
+    return done
+
+
+def shown_word(typed: str, insert: str) -> str:
+    """How a completion reads in the bar: the whole word (the part already typed, then the rest),
+    without the space that ends it, and … where the search stopped before the word's end; a
+    completion that starts a new word shows what it inserts."""
+    body = (insert.rstrip(" ") or insert) + ("" if ends_word(insert) else "…")
+    if insert[:1].isspace():
+        return body
+    return _word_tail(typed) + body
+
+
+def _word_tail(text: str) -> str:
+    """The last word of `text` as typed so far (the characters after its last whitespace)."""
+    end = len(text)
+    start = end
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    return text[start:end]
