@@ -101,6 +101,10 @@ def test_the_schedule_survives_a_snapshot() -> None:
     """The plateau's start travels in trainer.npz's state, so a resumed run decays at the same step."""
     import numpy as np
 
+    import json
+    from types import SimpleNamespace
+
+    from lstm_tui.engine.runs.run_files.trainer_json import parse_trainer_state
     from lstm_tui.engine.train.processes import SingleProcess
     from lstm_tui.engine.train.progress import RunProgress
     from lstm_tui.engine.train.trainer_snapshot import restore_state, snapshot_state
@@ -110,7 +114,8 @@ def test_the_schedule_survives_a_snapshot() -> None:
     validate(schedule, [140, 180])
     state = snapshot_state(RunProgress(step=180), schedule, np.random.default_rng(0), None, SingleProcess())
     restored = LearningRateSchedule(start=1.0, decay=0.5, anneal=0.0)
-    restore_state(state, {}, Path("trainer.npz"), restored, np.random.default_rng(0), SingleProcess())
+    checked = parse_trainer_state(np.array(json.dumps(state)), Path("trainer.npz"))  # as resume reads it back
+    restore_state(checked, SimpleNamespace(created=None), Path("trainer.npz"), restored, np.random.default_rng(0), SingleProcess())
     assert (restored.lr, restored.stale_validations, restored.plateau_start) == (1.0, 2, 100)
     assert validate(restored, [200]) == validate(schedule, [200]) == [True]
 
