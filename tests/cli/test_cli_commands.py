@@ -53,7 +53,8 @@ def test_predict_without_model_opens_what_the_app_opens(capsys, trained_char_run
     """One rule (`model_choice`): the shipped default, until the user chose another in the app."""
     import shutil
 
-    from lstm_tui.cli import _resolve_model, main_parser
+    from lstm_tui.cli import main_parser
+    from lstm_tui.commands.common import resolve_model as _resolve_model
     from lstm_tui.engine.runs.model_choice import remember_model
 
     root = tmp_path / "checkpoints"
