@@ -15,6 +15,7 @@ import errno
 import ipaddress
 import os
 import shlex
+import shutil
 import signal
 import socket
 import sys
@@ -65,10 +66,15 @@ def _port(text: str) -> int:
 def app_command(model: Path | None) -> str:
     """The shell command textual-serve runs per browser session: this installation's lstm-tui.
 
-    `exec` makes the app the shell's own process, so the process the server started is the app."""
+    `exec` makes the app the shell's own process, so the process the server started is the app.
+    Where util-linux's setpriv is at hand (Linux), the app also gets SIGTERM, and quits, when the
+    server dies without stopping it (SIGKILL, a crash): the parent-death signal. Without it an
+    orphaned app would idle on forever, its model in memory."""
     argv = [sys.executable, "-m", "lstm_tui"]
     if model is not None:
         argv += ["--model", str(model)]
+    if sys.platform.startswith("linux") and shutil.which("setpriv"):
+        argv = ["setpriv", "--pdeathsig", "TERM", *argv]
     return "exec " + shlex.join(argv)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -120,11 +121,12 @@ def test_the_app_command_is_this_installation_with_the_model_quoted(tmp_path: Pa
     """textual-serve runs the command through the shell: a hostile folder name stays one argument."""
     model = tmp_path / "runs; touch pwned $(touch pwned2) 'quoted'"
     command = app_command(model)
-    assert shlex.split(command) == ["exec", sys.executable, "-m", "lstm_tui", "--model", str(model)]
+    words = shlex.split(command)
+    assert words[0] == "exec" and words[-5:] == [sys.executable, "-m", "lstm_tui", "--model", str(model)]
     result = subprocess.run(["sh", "-c", command + " --version"], capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert result.returncode == 0 and result.stdout.startswith("lstm-tui "), result.stderr
     assert not (tmp_path / "pwned").exists() and not (tmp_path / "pwned2").exists()
-    assert app_command(None) == "exec " + shlex.join([sys.executable, "-m", "lstm_tui"])
+    assert app_command(None).endswith(shlex.join([sys.executable, "-m", "lstm_tui"]))
 
 
 @pytest.mark.parametrize(("host", "origin", "loopback_only", "allowed"), [
@@ -204,6 +206,29 @@ def test_the_server_refuses_other_sites_and_stops_its_apps_on_sigint(tmp_path: P
         assert "refused a request for 'evil.example" in output
         assert "lstm-tui serve: stopped" in output
         assert "Traceback" not in output and "Exception ignored" not in output and "did not quit" not in output
+    finally:
+        server.close()
+
+
+@pytest.mark.skipif(not (sys.platform.startswith("linux") and shutil.which("setpriv")), reason="needs Linux and util-linux's setpriv")
+def test_a_killed_server_leaves_no_app_behind(tmp_path: Path) -> None:
+    """SIGKILL gives the server no chance to stop its apps: the parent-death signal does."""
+    server = ServeProcess(tmp_path, "--model", str(SHIPPED))
+    try:
+        async def visit() -> None:
+            import aiohttp
+
+            async with aiohttp.ClientSession() as session:
+                status, ws, screen = await open_session(session, server.url, f"http://127.0.0.1:{server.port}")
+                assert status == 101 and b"next token" in screen and len(server.app_pids()) == 1
+                assert server.stop(signal.SIGKILL) == -signal.SIGKILL
+                deadline = time.monotonic() + 20
+                while server.processes_left() and time.monotonic() < deadline:
+                    await asyncio.sleep(0.1)
+                await ws.close()
+
+        asyncio.run(visit())
+        assert server.processes_left() == []
     finally:
         server.close()
 
