@@ -19,10 +19,14 @@ from tests.cli.test_serve import SHIPPED, ServeProcess
 TYPED = "To be or not to b"
 
 
+def row_pattern(suggestion) -> str:
+    """A row of the next-token panel: its key, the token as the app draws it, its percentage
+    (a regular expression that JavaScript reads alike: benchmarks/serve_latency.py)."""
+    return rf"(tab|alt\+\d)\s+{re.escape(visible_token(suggestion.token))}\s.*{re.escape(percent(suggestion.prob))}"
+
+
 def shows(screen: str, suggestion) -> bool:
-    """A row of the next-token panel: its key, the token as the app draws it, its percentage."""
-    row = rf"(tab|alt\+\d)\s+{re.escape(visible_token(suggestion.token))}\s.*{re.escape(percent(suggestion.prob))}"
-    return re.search(row, screen) is not None
+    return re.search(row_pattern(suggestion), screen) is not None
 
 
 def test_typing_in_the_browser_shows_the_models_suggestions(page, tmp_path: Path) -> None:  # noqa: F811
