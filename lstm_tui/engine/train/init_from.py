@@ -58,13 +58,18 @@ class Parent:
         """How the parent is named to the user ("fine-tuned from default")."""
         return self.meta.name or self.folder.name
 
-    def values(self) -> dict[str, Any]:
+    def sizes(self) -> dict[str, Any]:
         """The parent's value of each size option."""
         train = self.meta.train.run if self.meta.train is not None else RunConfig()
         model = self.meta.model
         tokenizer = self.meta.tokenizer if self.meta.level == "word" else "auto"  # a char run records `char`
         return dict(level=self.meta.level, tokenizer=tokenizer, units=model.units, embed=model.embed,
                     tie_weights=model.tie_weights, vocab_size=train.vocab_size)
+
+    def prediction(self) -> dict[str, Any]:
+        """The parent's prediction settings (its cache)."""
+        recorded = self.meta.cache
+        return {name: getattr(recorded, name.removeprefix("cache_")) for name in PREDICTION_OPTIONS}
 
     def configure(self, config: TrainConfig) -> TrainConfig:
         """`config` with the parent's sizes (and cache, where left at its default); a UserError
@@ -73,7 +78,7 @@ class Parent:
         given = config.values()
         suggested = catalogue_suggestions(config.run.corpus)
         changes: dict[str, Any] = {"init_from": self.source}
-        for name, wanted in self.values().items():
+        for name, wanted in self.sizes().items():
             value = given[name]
             if name == "tokenizer" and self.meta.level == "char":
                 continue  # characters: no tokenizer to keep or change
@@ -81,10 +86,9 @@ class Parent:
                 changes[name] = wanted
                 continue
             raise UserError(self._conflict(declared[name].label, name, value, wanted), field=name)
-        recorded = self.meta.cache
-        for name in PREDICTION_OPTIONS:
+        for name, value in self.prediction().items():
             if given[name] == declared[name].default:
-                changes[name] = getattr(recorded, name.removeprefix("cache_"))
+                changes[name] = value
         return config.replace(**changes)
 
     def _conflict(self, flag: str, name: str, value: Any, wanted: Any) -> str:
@@ -95,7 +99,10 @@ class Parent:
                     f"{FROM_SCRATCH}")
         if name == "tokenizer":
             return f"{shown}: {self.name} splits words with {wanted}, and a model cannot change its tokenizer; {FROM_SCRATCH}"
-        has = {"units": f"{wanted} units", "embed": f"an embedding of {wanted}", "vocab_size": f"a vocabulary cap of {wanted}",
+        if name == "vocab_size":
+            return (f"{shown}: a fine-tuned model keeps {self.name}'s vocabulary ({len(self.meta.vocab):,} tokens) and adds "
+                    f"the corpus's new tokens; {FROM_SCRATCH}")
+        has = {"units": f"{wanted} units", "embed": f"an embedding of {wanted}",
                "tie_weights": "tied weights" if wanted else "untied weights"}[name]
         return f"{shown}: {self.name} has {has}, and a fine-tuned model keeps its parent's size; {FROM_SCRATCH}"
 

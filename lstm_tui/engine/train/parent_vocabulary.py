@@ -60,10 +60,15 @@ class VocabularyGrowth:
         if self.added:
             shown = " ".join(visible_token(t) for t in self.added[:12]) + (" …" if len(self.added) > 12 else "")
             parts.append(f"{len(self.added):,} new {self.unit}s added to its vocabulary as new rows ({shown}; "
-                         f"{self.added_count:,} occurrences, {self.added_count / max(self.total, 1):.2%} of the training text)")
+                         f"{self.added_count:,} occurrences, {_percent(self.added_count / max(self.total, 1))} of the training text)")
         if self.unk_types:
             parts.append(f"{self.unk_types:,} rarer new {self.unit} types ({self.unk_count:,} occurrences) read as <unk>")
         return f"fine-tuning {parent}: " + "; ".join(parts)
+
+
+def _percent(share: float) -> str:
+    """A share as a percentage that does not round a few occurrences away to 0.00 %."""
+    return f"{share:.2%}" if share == 0 or share >= 1e-4 else "under 0.01%"
 
 
 def _counts(tokenizer: str, text: str) -> Counter:

@@ -99,6 +99,11 @@ class ParentRecord:
     added_tokens: int = checked(whole(0, MAX_VOCAB), 0)
     """Tokens of the new corpus added to the parent's vocabulary."""
 
+    @property
+    def label(self) -> str:
+        """How the run's parent is shown: `fine-tuned from default`."""
+        return f"fine-tuned from {self.name}"
+
 
 def _or_empty(cls: type) -> Check:
     """A JSON object read as `cls`, or null for an empty one (older runs wrote null)."""
