@@ -192,7 +192,7 @@ class TrainScreen(Screen):
         self.update_estimate()
 
     def on_select_changed(self, event: Select.Changed) -> None:
-        if event.select.id == f"field-{PRESET}" and event.value is not Select.BLANK:
+        if event.select.id == f"field-{PRESET}" and not event.select.is_blank():
             self._preset_chosen(PRESETS[str(event.value)])
         self.update_estimate()
 

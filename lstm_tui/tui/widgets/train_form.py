@@ -137,7 +137,7 @@ class TrainForm(VerticalScroll):
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == f"field-{PRESET}":
-            self.choose_preset(None if event.value is Select.BLANK else str(event.value))
+            self.choose_preset(None if event.select.is_blank() else str(event.value))
 
     # values ----------------------------------------------------------------------------------
 
