@@ -100,3 +100,19 @@ async def test_a_fine_tune_starts_from_the_form(trained_char_run: Path, tmp_path
         meta = json.loads((folder / MODEL_JSON).read_text(encoding="utf-8"))
         assert meta["state"] == "finished" and meta["model"]["units"] == 96
         assert meta["parent"]["name"] == "shakespeare-char" and meta["parent"]["source"] == str(trained_char_run.resolve())
+
+
+async def test_the_models_screen_names_the_parent(trained_char_run: Path, tmp_path: Path, shakespeare_30k: Path) -> None:
+    from lstm_tui.engine.train.trainer import Trainer
+    from lstm_tui.tui.screens.models import ModelsScreen, row_of
+    from tests.conftest import small_config
+
+    config = small_config(shakespeare_30k, init_from=str(trained_char_run), units=96, max_steps=2, eval_every=2, bptt=16, batch_size=8)
+    Trainer.new(config, tmp_path / "checkpoints" / "tuned").run()
+    async with make_app(trained_char_run, tmp_path).run_test(size=SIZE) as pilot:
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ModelsScreen) and bool(pilot.app.screen.runs))
+        screen = pilot.app.screen
+        (info,) = screen.runs
+        assert row_of(info)[1] == "shakespeare30k.txt (from shakespeare-char)"
+        await wait_for(pilot, lambda: screen.query_one("#models-monitor").border_title == "run · fine-tuned from shakespeare-char")
