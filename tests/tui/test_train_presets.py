@@ -14,6 +14,7 @@ from textual.widgets.select import InvalidSelectValueError
 from lstm_tui.engine.runs.run_folder import MODEL_JSON
 from lstm_tui.engine.train.config import TrainConfig
 from lstm_tui.engine.train.presets import PRESETS
+from lstm_tui.tui.widgets.corpus_picker import CorpusPicker
 from lstm_tui.tui.widgets.train_form import PRESET, TrainForm
 from tests.tui.conftest import wait_for
 from tests.tui.test_train import SIZE, TRAINING_TIMEOUT, choose_corpus, fill, make_app, open_train_screen
@@ -39,6 +40,7 @@ async def test_a_preset_fills_the_rows_the_user_did_not_edit(trained_char_run: P
         await pilot.pause()
         assert row(screen, "units").value == "512" and row(screen, "bptt").value == "100" and row(screen, "time_budget").value == "30"
         assert row(screen, "dropout").value == "0.35"  # the edit wins over the preset's 0.2
+        assert screen.query_one(CorpusPicker).value == "tinyshakespeare"  # no corpus chosen yet: the preset's
         config = form.read_config("my.txt")
         assert (config.run.anneal, config.run.split, config.prediction.cache_size) == (0.3, (0.9, 0.1, 0.0), 3000)  # not rows: carried
         assert config.run.corpus == "my.txt"  # the chosen corpus, not the preset's

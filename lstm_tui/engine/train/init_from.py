@@ -1,7 +1,7 @@
 """Fine-tuning (`--init-from MODEL`): a new run that starts from a trained model.
 
 The new run takes its parent's weights, vocabulary and tokenizer, so the options that size the
-network or split the text (`SIZE_OPTIONS`) come from the parent: an option left at its default
+network or split the text (`Parent.sizes`) come from the parent: an option left at its default
 (or at the corpus's catalogue suggestion) takes the parent's value, and one that asks for
 something else is an error naming its flag. The prediction settings (the cache) left at their
 defaults take the parent's too. The parent folder is only read: the run goes into a folder of its
@@ -37,8 +37,6 @@ from lstm_tui.paths import checkpoints_dir, default_model_dir
 
 SHIPPED = ("default", "default-ja")
 """Words `--init-from` takes for the shipped models (found where `paths` finds them)."""
-SIZE_OPTIONS = ("level", "tokenizer", "units", "embed", "tie_weights", "vocab_size")
-"""What the parent decides: a fine-tuned model has its parent's shape and vocabulary."""
 PREDICTION_OPTIONS = ("cache_size", "cache_theta", "cache_mix")
 """Taken from the parent where left at their defaults: the parent's cache suits its text."""
 FROM_SCRATCH = "leave it out, or train from scratch without --init-from"
@@ -59,7 +57,7 @@ class Parent:
         return self.meta.name or self.folder.name
 
     def sizes(self) -> dict[str, Any]:
-        """The parent's value of each size option."""
+        """The parent's value of each size option: a fine-tuned model has its parent's shape and vocabulary."""
         train = self.meta.train.run if self.meta.train is not None else RunConfig()
         model = self.meta.model
         tokenizer = self.meta.tokenizer if self.meta.level == "word" else "auto"  # a char run records `char`

@@ -66,7 +66,7 @@ class TrainForm(VerticalScroll):
         self.suggested: dict[str, object] = {}
         """What the corpus's catalogue entry suggests (level, tokenizer)."""
         self.inherited: dict[str, object] = {}
-        """What the model being fine-tuned decides (its size and cache; `init_from.Parent.values`)."""
+        """What the model being fine-tuned decides (`init_from.Parent.sizes` and `.prediction`)."""
         self._placed: dict[str, object] = {d.name: shown(d.default) if not d.option.form.choices else d.default  # type: ignore[union-attr]
                                            for d in self.rows}
 
@@ -140,7 +140,6 @@ class TrainForm(VerticalScroll):
             self.choose_preset(None if event.select.is_blank() else str(event.value))
 
     # values ----------------------------------------------------------------------------------
-
     def set_value(self, name: str, value: str) -> None:
         """Set an Input row's text, as the user would."""
         self.query_one(f"#field-{name}", Input).value = value
