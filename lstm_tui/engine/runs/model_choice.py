@@ -22,8 +22,8 @@ from lstm_tui.engine.runs.run_folder import MODEL_JSON, MODEL_NPZ
 from lstm_tui.engine.runs.run_list import list_runs
 from lstm_tui.paths import default_model_dir
 
-RULE = ("the model last loaded in the app, else the shipped default model (the Japanese one, default-ja, "
-        "where the locale is Japanese), else the newest finished run")
+RULE = ("the model last loaded in the app, else the shipped default model — default-ja in a Japanese locale, "
+        "when it is there — else the newest finished run")
 """The rule in words, for `--help`."""
 LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
 """Where the user's language is read, in POSIX order: the first one set decides."""
