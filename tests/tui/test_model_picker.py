@@ -167,3 +167,15 @@ def test_a_long_run_name_is_shortened_in_the_middle() -> None:
     assert short_name("default") == "default"
     wide = short_name("日本語の作品で学習した文字モデルです")  # two cells a character
     assert wide.startswith("日本語の") and "…" in wide
+
+
+def test_a_damaged_shipped_model_is_listed_greyed_with_the_reason(checkpoints: Path) -> None:
+    from lstm_tui.engine.runs.run_service import RunService
+    from lstm_tui.tui.dialogs.model_picker import model_entries
+
+    shutil.copytree(checkpoints / "default", checkpoints / "default-ja")
+    (checkpoints / "default-ja" / "model.json").write_text('{"format": 1, "metrics": "x"}', encoding="utf-8")
+    shipped, finished = model_entries(RunService(checkpoints))
+    assert [(e.name, bool(e.problem)) for e in shipped] == [("default", False), ("default-ja", True)]
+    assert shipped[1].problem.startswith("damaged: ") and "\n" not in shipped[1].problem
+    assert [e.name for e in finished] == ["shakespeare-word"]  # the shipped ones are not listed twice
