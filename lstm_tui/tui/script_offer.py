@@ -13,6 +13,9 @@ from lstm_tui.engine.data.script import looks_japanese
 from lstm_tui.engine.runs.model_choice import japanese_default
 from lstm_tui.tui.live_model import LiveModel
 
+CJK_START = 0x3000
+"""Japanese punctuation, kana and kanji all lie from here up: a key below it is no reason to look."""
+
 
 class ScriptOffer:
     """Whether the Japanese model was offered this session, and the offer standing now."""
@@ -27,7 +30,9 @@ class ScriptOffer:
         """The model to offer now (at most once a session), else None: `text` looks Japanese, the
         loaded model is not a Japanese one, and the shipped Japanese model is here. Cheap while
         there is nothing to offer: a flag, or a look at the text's last letters."""
-        if self.made or live is None or live.japanese or not looks_japanese(text):
+        if self.made or live is None or live.japanese or not text or ord(text[-1]) < CJK_START:
+            return None  # the text can only have turned Japanese at a CJK character (kana, kanji, 。、)
+        if not looks_japanese(text):
             return None
         self.made = True  # asked once, whatever the answer: a missing model is not looked for at every key
         self.target = japanese_default()

@@ -19,6 +19,8 @@ JAPANESE_RANGES = (
     (0xFF66, 0xFF9F),  # halfwidth katakana
     (0x20000, 0x3134F),  # CJK extensions B–G
 )
+FIRST_JAPANESE = JAPANESE_RANGES[0][0]
+"""Nothing below this code point is Japanese: Latin text is told apart with one comparison a letter."""
 RECENT_LETTERS = 40
 """How many of the text's last letters `looks_japanese` weighs: the text typed now, not the whole file."""
 MIN_LETTERS = 20
@@ -33,7 +35,7 @@ punctuation or spaces never costs a keystroke more than a short loop."""
 def is_japanese_letter(char: str) -> bool:
     """True for kana and kanji (and the iteration marks 々 〆 〇)."""
     code = ord(char)
-    return any(low <= code <= high for low, high in JAPANESE_RANGES)
+    return code >= FIRST_JAPANESE and any(low <= code <= high for low, high in JAPANESE_RANGES)
 
 
 def japanese_share(chars: Iterable[str]) -> tuple[float, int]:
