@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-JAPANESE_RANGES = (
-    (0x3005, 0x3007),  # 々 〆 〇
+JAPANESE_RANGES = (  # the commonest first: most letters are decided by the first two
     (0x3040, 0x30FF),  # hiragana, katakana (ー included)
+    (0x4E00, 0x9FFF),  # CJK unified ideographs (kanji)
+    (0x3005, 0x3007),  # 々 〆 〇
     (0x31F0, 0x31FF),  # katakana phonetic extensions
     (0x3400, 0x4DBF),  # CJK extension A
-    (0x4E00, 0x9FFF),  # CJK unified ideographs (kanji)
     (0xF900, 0xFAFF),  # CJK compatibility ideographs
     (0xFF66, 0xFF9F),  # halfwidth katakana
     (0x20000, 0x3134F),  # CJK extensions B–G
 )
-FIRST_JAPANESE = JAPANESE_RANGES[0][0]
+FIRST_JAPANESE = min(low for low, _ in JAPANESE_RANGES)
 """Nothing below this code point is Japanese: Latin text is told apart with one comparison a letter."""
 RECENT_LETTERS = 40
 """How many of the text's last letters `looks_japanese` weighs: the text typed now, not the whole file."""
@@ -27,7 +27,7 @@ MIN_LETTERS = 20
 """Fewer letters than this are no evidence either way (a name, a quote)."""
 JAPANESE_SHARE = 0.5
 """From this share of kana and kanji among the letters weighed, a text (or a vocabulary) is Japanese."""
-SCAN_CHARS = 2_000
+SCAN_CHARS = 500
 """At most this many characters from the end are read for the recent letters, so a long text of
 punctuation or spaces never costs a keystroke more than a short loop."""
 
@@ -35,7 +35,12 @@ punctuation or spaces never costs a keystroke more than a short loop."""
 def is_japanese_letter(char: str) -> bool:
     """True for kana and kanji (and the iteration marks 々 〆 〇)."""
     code = ord(char)
-    return code >= FIRST_JAPANESE and any(low <= code <= high for low, high in JAPANESE_RANGES)
+    if code < FIRST_JAPANESE:
+        return False
+    for low, high in JAPANESE_RANGES:
+        if low <= code <= high:
+            return True
+    return False
 
 
 def japanese_share(chars: Iterable[str]) -> tuple[float, int]:
