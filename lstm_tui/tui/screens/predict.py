@@ -119,7 +119,7 @@ class PredictScreen(Screen):
         self.refresh_bindings()
         if self._announce:
             step = f" (step {live.step:,})" if live.step is not None else ""
-            self.notify(f"{neutralise(live.name)}{step}", title="Model loaded", timeout=3, markup=False)
+            self.notify(f"{neutralise(live.label)}{step}", title="Model loaded", timeout=3, markup=False)
         self.refresh_prediction()
 
     def _load_failed(self, error: BaseException | None) -> None:
@@ -128,7 +128,7 @@ class PredictScreen(Screen):
             self.query_one(SuggestionsPanel).message = NO_MODEL
         message = str(error) if isinstance(error, UserError) else f"{type(error).__name__}: {error}"
         if self.live is not None:  # the old model stays and keeps predicting: a notice is enough
-            self.notify(f"{message}; {neutralise(self.live.label)} still predicts", title="Could not load the model",
+            self.notify(f"{neutralise(message)}; {neutralise(self.live.label)} still predicts", title="Could not load the model",
                         severity="error", timeout=8, markup=False)
             return
         self.app.show_error("Could not load the model", message, "Pick another run on the Models screen (F4) or train one (F3).")
