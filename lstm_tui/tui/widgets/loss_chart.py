@@ -43,27 +43,29 @@ class Series:
     ys: list[float]
 
 
-def nice_step(span: float, count: int) -> float:
-    """A round tick spacing (1, 2, 2.5 or 5 × 10^k) that cuts `span` into about `count` parts."""
-    raw = span / max(count, 1)
+def nice_step(span: float, count: int, whole: bool = False) -> float:
+    """A round tick spacing (1, 2, 2.5 or 5 × 10^k; at least 1 where `whole`) that cuts `span` into
+    about `count` parts."""
+    raw = max(span / max(count, 1), 1.0 if whole else 0.0)
     power = 10 ** math.floor(math.log10(raw))
     return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
 
 
-def nice_ticks(low: float, high: float, count: int, log: bool = False) -> list[float]:
-    """Round values between `low` and `high`, about `count` of them (1-2-5 steps on a wide log axis)."""
+def nice_ticks(low: float, high: float, count: int, log: bool = False, whole: bool = False) -> list[float]:
+    """Round values between `low` and `high`, about `count` of them (1-2-5 steps on a wide log axis;
+    whole numbers only where `whole`, as steps and tokens are)."""
     if not high > low:
         return [low]
     if log and low > 0 and high / low > 10:
         ticks = [m * 10.0**k for k in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1) for m in (1, 2, 5)]
         return [t for t in ticks if low <= t <= high]
-    ticks: list[float] = []
-    while len(ticks) < 2:  # at least two, so the axis has a scale
-        step = nice_step(high - low, count)
+    for parts in (count, count * 2, count * 4):  # at least two ticks, so the axis has a scale
+        step = nice_step(high - low, parts, whole)
         first = math.ceil(low / step - 1e-9)
         ticks = [round(i * step, 12) for i in range(first, math.floor(high / step + 1e-9) + 1)]
-        count *= 2
-    return ticks
+        if len(ticks) >= 2:
+            return ticks
+    return [low, high]
 
 
 def tick_labels(ticks: list[float]) -> list[str]:
@@ -72,7 +74,9 @@ def tick_labels(ticks: list[float]) -> list[str]:
     for above, unit, suffix in ((1e9, 1e9, "G"), (1e6, 1e6, "M"), (1e4, 1e3, "k")):
         if top >= above:
             return [f"{t / unit:.3g}{suffix}" if t else "0" for t in ticks]
-    return [f"{t:.0f}" if top >= 100 else f"{t:.3g}" for t in ticks]
+    spacing = min((b - a for a, b in zip(ticks, ticks[1:])), default=top) or 1.0
+    decimals = max(0, math.ceil(-math.log10(spacing) - 1e-9))  # enough to tell neighbouring ticks apart
+    return [f"{t:.{decimals}f}".rstrip("0").rstrip(".") if decimals else f"{t:.0f}" for t in ticks]
 
 
 def thinned(xs: list[float], ys: list[float], most: int) -> tuple[list[float], list[float]]:
@@ -113,8 +117,8 @@ class LossPlot(PlotextPlot):
             plt.yscale("log")
         xs = [x for line in series for x in line.xs]
         ys = [y for line in series for y in line.ys]
-        x_ticks = nice_ticks(min(xs), max(xs), max(2, self.size.width // 12))
-        y_ticks = nice_ticks(min(ys), max(ys), max(2, (self.size.height - 3) // 2), log=chart.log_scale)
+        x_ticks = nice_ticks(min(xs), max(xs), max(2, self.size.width // 12), whole=True)
+        y_ticks = nice_ticks(min(ys), max(ys), max(2, (self.size.height - 3) * 2 // 3), log=chart.log_scale)
         plt.xticks(x_ticks, tick_labels(x_ticks))
         plt.yticks(y_ticks, tick_labels(y_ticks))
 

@@ -125,7 +125,7 @@ class RunMonitor(Widget):
         self.query_one("#run-eta", Static).update("")
         self.query_one("#run-stats", Static).update("")
         self.query_one("#run-sample", Static).update("")
-        self.query_one("#run-sample", Static).display = False  # no empty row before the first sample
+        self.remove_class("-has-sample")  # no empty row before the first sample (app.tcss)
         self._show_losses()
         if self.folder is None:
             self.query_one("#run-title", Static).update("no run followed")
@@ -259,7 +259,7 @@ class RunMonitor(Widget):
 
     def _on_sample(self, event: TrainingEvent, live: bool) -> None:
         text = neutralise(event.text or "")
-        self.query_one("#run-sample", Static).display = True
+        self.add_class("-has-sample")
         self.query_one("#run-sample", Static).update(
             Text.assemble((f"sample at step {fmt.count(event.step)}:\n", "bold"), text)
         )
