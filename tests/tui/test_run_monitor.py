@@ -198,3 +198,33 @@ async def test_the_chart_grows_as_events_arrive(tmp_path: Path) -> None:
                 handle.write(json.dumps({"time": 1.0, **event}) + "\n")
         await wait_for(pilot, lambda: len(chart.series()[0].xs) == 30, timeout=5)
         assert len(chart.series()[1].xs) == 3 and monitor.train_losses[-1] == 2.0
+
+
+async def test_a_hidden_chart_is_not_rebuilt_until_it_is_shown(tmp_path: Path, monkeypatch) -> None:
+    """The plot is built when painted: new events under another screen cost no rebuild."""
+    from textual.screen import Screen
+
+    renders = []
+    original = LossPlot.render
+    monkeypatch.setattr(LossPlot, "render", lambda self: renders.append(1) or original(self))
+    folder = tmp_path / "live"
+    events = training_events(30, 10)
+    write_events(folder, events[:12])
+    app = MonitorApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        monitor = app.query_one(RunMonitor)
+        monitor.follow(folder)
+        await pilot.pause()
+        assert renders
+        await app.push_screen(Screen())
+        await pilot.pause()
+        before = len(renders)
+        with open(folder / "events.jsonl", "a", encoding="utf-8") as handle:
+            for event in events[12:]:
+                handle.write(json.dumps({"time": 1.0, **event}) + "\n")
+        monitor.poll()
+        await pilot.pause(0.3)
+        assert len(renders) == before and len(monitor.train_losses) == 30
+        app.pop_screen()
+        await pilot.pause()
+        assert len(renders) > before
