@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -97,44 +98,54 @@ def plot_text(app: App) -> str:
     return app.query_one(LossPlot).render().plain
 
 
-async def test_the_chart_draws_train_and_valid_loss_from_events_on_labelled_axes(tmp_path: Path) -> None:
-    folder = tmp_path / "tiny"
-    write_events(folder, training_events(40, 10))
+@asynccontextmanager
+async def following(folder: Path):
+    """An 80×24 app whose monitor follows `folder` (its history read): the pilot, monitor and chart."""
     app = MonitorApp()
     async with app.run_test(size=(80, 24)) as pilot:
-        app.query_one(RunMonitor).follow(folder)
+        monitor = app.query_one(RunMonitor)
+        monitor.follow(folder)
         await pilot.pause()
-        chart = app.query_one(LossChart)
+        yield pilot, monitor, app.query_one(LossChart)
+
+
+def append_events(folder: Path, events: list[dict]) -> None:
+    with open(folder / "events.jsonl", "a", encoding="utf-8") as handle:
+        for event in events:
+            handle.write(json.dumps({"time": 1.0, **event}) + "\n")
+
+
+def legend(app: App) -> str:
+    return str(app.query_one(".chart-legend", Static).render())
+
+
+async def test_the_chart_draws_train_and_valid_loss_from_events_on_labelled_axes(tmp_path: Path) -> None:
+    write_events(tmp_path / "tiny", training_events(40, 10))
+    async with following(tmp_path / "tiny") as (pilot, monitor, chart):
         train, valid = chart.series()
         assert (train.name, len(train.xs), valid.name, len(valid.xs)) == ("train", 40, "valid", 4)
         assert train.xs[0] == 1 and train.xs[-1] == 40 and valid.xs == [10, 20, 30, 40]
         assert valid.ys[-1] == 2.2 and chart.curves.source == EVENTS_SOURCE
         assert (chart.x_label, chart.y_label) == ("step", "loss (nats)")
-        drawn = plot_text(app)
+        drawn = plot_text(pilot.app)
         assert "step" in drawn and "loss (nats)" in drawn and "└" in drawn, drawn  # the labels and the axes
         assert "40" in drawn  # the last step is on the x axis
-        legend = str(app.query_one(".chart-legend", Static).render())
-        assert "train 2.000" in legend and "valid 2.200" in legend, legend
+        assert "train 2.000" in legend(pilot.app) and "valid 2.200" in legend(pilot.app)
 
 
 async def test_the_chart_toggles_log_scale_perplexity_and_tokens(tmp_path: Path) -> None:
-    folder = tmp_path / "tiny"
-    write_events(folder, training_events(40, 10))
-    app = MonitorApp()
-    async with app.run_test(size=(80, 24)) as pilot:
-        monitor = app.query_one(RunMonitor)
-        monitor.follow(folder)
+    write_events(tmp_path / "tiny", training_events(40, 10))
+    async with following(tmp_path / "tiny") as (pilot, monitor, chart):
         monitor.query_one("#run-log").focus()  # the keys act while the focus is inside the monitor
-        chart = app.query_one(LossChart)
         await pilot.press("l")
         assert chart.log_scale and chart.y_label == "loss (nats), log scale"
-        assert "loss (nats), log scale" in plot_text(app)
+        assert "loss (nats), log scale" in plot_text(pilot.app)
         await pilot.press("p")
         assert chart.y_label == "perplexity, log scale"
         assert chart.series()[1].ys[-1] == pytest.approx(math.exp(2.2))
         await pilot.press("x")
         assert chart.x_label == "tokens" and chart.series()[0].xs[-1] == 40 * 320  # 3,200 tokens an epoch of 10 steps
-        assert "5k" in plot_text(app) and "10k" in plot_text(app)
+        assert "5k" in plot_text(pilot.app) and "10k" in plot_text(pilot.app)
         await pilot.press("x", "p", "l")
         assert (chart.x_label, chart.y_label) == ("step", "loss (nats)")
 
@@ -143,30 +154,21 @@ async def test_a_folder_without_events_charts_its_model_json_history(tmp_path: P
     history = [{"step": s, "train_loss": 3.0 - s / 400, "valid_loss": 3.1 - s / 400} for s in (200, 400, 600)]
     history.append({"step": "x", "train_loss": 1.0})  # not a step: left out
     history.append({"step": 800, "train_loss": None, "valid_loss": "low"})  # no loss: left out
-    folder = recorded_only(tmp_path / "copied", history)
-    app = MonitorApp()
-    async with app.run_test(size=(80, 24)) as pilot:
-        monitor = app.query_one(RunMonitor)
-        monitor.follow(folder)
-        await pilot.pause()
-        chart = app.query_one(LossChart)
+    async with following(recorded_only(tmp_path / "copied", history)) as (pilot, monitor, chart):
         assert chart.curves.source == MODEL_JSON_SOURCE
         assert [(line.name, line.xs) for line in chart.series()] == [("train", [200, 400, 600]), ("valid", [200, 400, 600])]
         assert chart.curves.tokens_per_step == 640  # model.json's tokens_seen / step
-        assert "recorded in model.json" in str(app.query_one(".chart-legend", Static).render())
-        assert "no training events yet" not in str(app.query_one("#run-title", Static).render())
-        assert "finished at step 600" in stats(app)
-        assert "step" in plot_text(app)
+        assert "recorded in model.json" in legend(pilot.app)
+        assert "no training events yet" not in str(pilot.app.query_one("#run-title", Static).render())
+        assert "finished at step 600" in stats(pilot.app)
+        assert "step" in plot_text(pilot.app)
 
 
 async def test_the_shipped_default_shows_its_recorded_history() -> None:
     recorded = json.loads((SHIPPED_DEFAULT / "model.json").read_text(encoding="utf-8"))["metrics"]["history"]
     assert recorded and not (SHIPPED_DEFAULT / "events.jsonl").exists()
-    app = MonitorApp()
-    async with app.run_test(size=(80, 24)) as pilot:
-        app.query_one(RunMonitor).follow(SHIPPED_DEFAULT)
-        await pilot.pause()
-        train, valid = app.query_one(LossChart).series()
+    async with following(SHIPPED_DEFAULT) as (pilot, monitor, chart):
+        train, valid = chart.series()
         assert len(train.xs) == len(valid.xs) == len(recorded)
         assert valid.ys == [record["valid_loss"] for record in recorded]
 
@@ -174,28 +176,16 @@ async def test_the_shipped_default_shows_its_recorded_history() -> None:
 async def test_events_win_over_model_json_where_both_hold_losses(tmp_path: Path) -> None:
     folder = recorded_only(tmp_path / "both", [{"step": 5, "train_loss": 9.0, "valid_loss": 9.0}])
     write_events(folder, training_events(20, 10))
-    app = MonitorApp()
-    async with app.run_test(size=(80, 24)) as pilot:
-        app.query_one(RunMonitor).follow(folder)
-        await pilot.pause()
-        chart = app.query_one(LossChart)
+    async with following(folder) as (pilot, monitor, chart):
         assert chart.curves.source == EVENTS_SOURCE and [len(line.xs) for line in chart.series()] == [20, 2]
 
 
 async def test_the_chart_grows_as_events_arrive(tmp_path: Path) -> None:
-    folder = tmp_path / "live"
     events = training_events(30, 10)
-    write_events(folder, events[:12])  # started, 10 progress events, a validation
-    app = MonitorApp()
-    async with app.run_test(size=(80, 24)) as pilot:
-        monitor = app.query_one(RunMonitor)
-        monitor.follow(folder)
-        await pilot.pause()
-        chart = app.query_one(LossChart)
+    write_events(tmp_path / "live", events[:12])  # started, 10 progress events, a validation
+    async with following(tmp_path / "live") as (pilot, monitor, chart):
         assert [len(line.xs) for line in chart.series()] == [10, 1]
-        with open(folder / "events.jsonl", "a", encoding="utf-8") as handle:
-            for event in events[12:]:
-                handle.write(json.dumps({"time": 1.0, **event}) + "\n")
+        append_events(tmp_path / "live", events[12:])
         await wait_for(pilot, lambda: len(chart.series()[0].xs) == 30, timeout=5)
         assert len(chart.series()[1].xs) == 3 and monitor.train_losses[-1] == 2.0
 
@@ -207,24 +197,17 @@ async def test_a_hidden_chart_is_not_rebuilt_until_it_is_shown(tmp_path: Path, m
     renders = []
     original = LossPlot.render
     monkeypatch.setattr(LossPlot, "render", lambda self: renders.append(1) or original(self))
-    folder = tmp_path / "live"
     events = training_events(30, 10)
-    write_events(folder, events[:12])
-    app = MonitorApp()
-    async with app.run_test(size=(80, 24)) as pilot:
-        monitor = app.query_one(RunMonitor)
-        monitor.follow(folder)
-        await pilot.pause()
+    write_events(tmp_path / "live", events[:12])
+    async with following(tmp_path / "live") as (pilot, monitor, chart):
         assert renders
-        await app.push_screen(Screen())
+        await pilot.app.push_screen(Screen())
         await pilot.pause()
         before = len(renders)
-        with open(folder / "events.jsonl", "a", encoding="utf-8") as handle:
-            for event in events[12:]:
-                handle.write(json.dumps({"time": 1.0, **event}) + "\n")
+        append_events(tmp_path / "live", events[12:])
         monitor.poll()
         await pilot.pause(0.3)
         assert len(renders) == before and len(monitor.train_losses) == 30
-        app.pop_screen()
+        pilot.app.pop_screen()
         await pilot.pause()
         assert len(renders) > before

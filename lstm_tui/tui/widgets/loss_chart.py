@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.app import ComposeResult, RenderResult
 from textual.binding import Binding
-from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
@@ -126,17 +125,16 @@ class LossPlot(PlotextPlot):
 class LossChart(Widget):
     """Training and validation loss of one run (`show` hands it the curves), with a one-line legend."""
 
-    log_scale: reactive[bool] = reactive(False)
-    """A logarithmic y axis."""
-    perplexity: reactive[bool] = reactive(False)
-    """Perplexity (e^loss) on the y axis instead of the loss in nats."""
-    tokens: reactive[bool] = reactive(False)
-    """Tokens seen on the x axis instead of steps (where the run says how many tokens a step takes)."""
-
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.curves = LossCurves()
         """The curves on display."""
+        self.log_scale = False
+        """A logarithmic y axis."""
+        self.perplexity = False
+        """Perplexity (e^loss) on the y axis instead of the loss in nats."""
+        self.tokens = False
+        """Tokens seen on the x axis instead of steps (where the run says how many tokens a step takes)."""
 
     def compose(self) -> ComposeResult:
         yield Static("", classes="chart-legend")
@@ -156,14 +154,6 @@ class LossChart(Widget):
             self.notify("this run does not record how many tokens a step trains on", severity="warning", markup=False)
             return
         setattr(self, setting, not getattr(self, setting))
-
-    def watch_log_scale(self) -> None:
-        self._redraw()
-
-    def watch_perplexity(self) -> None:
-        self._redraw()
-
-    def watch_tokens(self) -> None:
         self._redraw()
 
     @property
