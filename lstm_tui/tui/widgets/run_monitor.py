@@ -133,7 +133,7 @@ class RunMonitor(Widget):
             return
         self.query_one("#run-title", Static).update(Text(f"{one_line(self.folder.name)}: no training events yet"))
         self.poll()
-        if self.started is None and self.last_progress is None and self.ending is None:
+        if not (self.folder / EVENTS).exists():
             self._show_recorded()
         self._timer.resume()
 
