@@ -13,6 +13,7 @@ from textual.widgets import Static
 
 from lstm_tui.engine.runs.loss_history import EVENTS_SOURCE, MODEL_JSON_SOURCE
 from lstm_tui.paths import shipped_root
+from lstm_tui.tui.app import LstmTuiApp
 from lstm_tui.tui.widgets.loss_chart import LossChart, LossPlot
 from lstm_tui.tui.widgets.run_monitor import RunMonitor
 from tests.tui.conftest import wait_for
@@ -21,6 +22,8 @@ SIZE = (100, 30)
 
 
 class MonitorApp(App):
+    CSS_PATH = LstmTuiApp.CSS_PATH  # the app's layout: the chart's and log's heights, `-short`
+
     def compose(self) -> ComposeResult:
         yield RunMonitor()
 
@@ -211,3 +214,19 @@ async def test_a_hidden_chart_is_not_rebuilt_until_it_is_shown(tmp_path: Path, m
         pilot.app.pop_screen()
         await pilot.pause()
         assert len(renders) > before
+
+
+async def test_a_short_monitor_leaves_out_the_progress_bar_and_log_so_the_chart_keeps_its_axes(tmp_path: Path) -> None:
+    write_events(tmp_path / "tiny", training_events(40, 10))
+    for rows, short in ((14, True), (30, False)):
+        app = MonitorApp()
+        async with app.run_test(size=(80, rows)) as pilot:
+            monitor = app.query_one(RunMonitor)
+            monitor.follow(tmp_path / "tiny")
+            await pilot.pause()
+            await pilot.pause()
+            plot = app.query_one(LossPlot)
+            assert monitor.has_class("-short") is short, rows
+            assert app.query_one("#run-log").display is not short
+            assert plot.region.bottom <= monitor.region.bottom and plot.size.height >= 6, (plot.region, monitor.region)
+            assert "step" in plot_text(app)

@@ -74,7 +74,9 @@ def tick_labels(ticks: list[float]) -> list[str]:
         if top >= above:
             return [f"{t / unit:.3g}{suffix}" if t else "0" for t in ticks]
     spacing = min((b - a for a, b in zip(ticks, ticks[1:])), default=top) or 1.0
-    decimals = max(0, math.ceil(-math.log10(spacing) - 1e-9))  # enough to tell neighbouring ticks apart
+    decimals = max(0, math.ceil(-math.log10(spacing) - 1e-9))  # enough to tell neighbouring ticks apart,
+    while decimals < 6 and any(abs(round(t, decimals) - t) > 1e-9 for t in ticks):  # and to show each exactly
+        decimals += 1
     return [f"{t:.{decimals}f}".rstrip("0").rstrip(".") if decimals else f"{t:.0f}" for t in ticks]
 
 

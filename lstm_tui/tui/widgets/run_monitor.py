@@ -28,6 +28,7 @@ from lstm_tui.tui.widgets.loss_chart import LossChart, chart_bindings
 
 POLL_SECONDS = 0.25  # the chart is handed new curves at most this often, and only when they changed
 LIVE_SLACK = 2.0  # seconds: events this much older than the attach time count as history
+ROOM_ROWS = 7 + 4  # the least readable chart (a legend, three rows of plot, its axis) and the least log
 ENDINGS = ("finished", "interrupted", "failed")
 STEP_EVENTS = ("validation", "sample", "checkpoint")  # events between progress events that carry a later step
 
@@ -110,6 +111,17 @@ class RunMonitor(Widget):
     def on_mount(self) -> None:
         self._timer = self.set_interval(POLL_SECONDS, self.poll, pause=True)
 
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit)
+
+    def _fit(self) -> None:
+        """Where the chart would be squeezed (a short terminal, a long run table above), leave out
+        the progress bar and the log (class `-short`): the chart keeps its axes."""
+        shown = sum(self.query_one(name).outer_size.height for name in ("#run-title", "#run-stats", "#run-sample"))
+        progress = self.query_one("#run-progress-row").styles  # shown or not: its rows with their margin
+        progress_rows = 1 + progress.margin.top + progress.margin.bottom
+        self.set_class(self.size.height - shown < progress_rows + ROOM_ROWS, "-short")
+
     def follow(self, folder: Path | None, since: float | None = None) -> None:
         """Start following `folder` (replaying its history); events before `since` are skipped."""
         self.folder = Path(folder) if folder is not None else None
@@ -135,6 +147,7 @@ class RunMonitor(Widget):
         self.poll()
         if not (self.folder / EVENTS).exists():
             self._show_recorded()
+        self.call_after_refresh(self._fit)
         self._timer.resume()
 
     @property
@@ -168,6 +181,7 @@ class RunMonitor(Widget):
             self._dirty = False
             self._show_progress()
             self._show_losses()
+            self.call_after_refresh(self._fit)  # the header may have grown or shrunk a line
 
     # rendering -----------------------------------------------------------------------------
     def _log(self, text: str, style: str = "") -> None:
