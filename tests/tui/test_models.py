@@ -153,3 +153,36 @@ async def test_a_finished_run_continues_with_new_limits(trained_char_run: Path, 
         await wait_for(pilot, lambda: app.training is None, timeout=120)
     meta = json.loads((run / MODEL_JSON).read_text(encoding="utf-8"))
     assert (meta["step"], meta["train"]["max_steps"], run_state(run)) == (310, 310, "finished")
+
+
+async def test_the_shipped_default_shows_its_recorded_curves(tmp_path: Path) -> None:
+    """A run folder copied without events.jsonl (the shipped default) charts model.json's history,
+    and the chart's keys act while the run table has the focus."""
+    import json
+
+    from lstm_tui.engine.runs.loss_history import MODEL_JSON_SOURCE
+    from lstm_tui.paths import shipped_root
+    from lstm_tui.tui.widgets.loss_chart import LossChart, LossPlot
+
+    shipped = shipped_root() / "checkpoints" / "default"
+    root = tmp_path / "checkpoints"
+    run = root / "default"
+    run.mkdir(parents=True)
+    for name in ("model.json", "model.npz"):
+        shutil.copy(shipped / name, run / name)
+    meta = json.loads((run / "model.json").read_text(encoding="utf-8"))
+    recorded = meta["metrics"]["history"]
+    async with LstmTuiApp(model=run, checkpoints=root).run_test(size=(80, 24)) as pilot:
+        screen = await open_models(pilot)
+        chart = screen.query_one(LossChart)
+        await wait_for(pilot, lambda: bool(chart.series()))
+        assert chart.curves.source == MODEL_JSON_SOURCE
+        train, valid = chart.series()
+        assert len(train.xs) == len(valid.xs) == len(recorded) and valid.xs[-1] == recorded[-1]["step"]
+        title = str(screen.query_one("#run-title").render())
+        assert "no training events yet" not in title and f"{meta['parameters']:,} parameters" in title, title
+        drawn = screen.query_one(LossPlot).render().plain
+        assert "step" in drawn and "loss (nats)" in drawn, drawn
+        screen.query_one(RunTable).focus()
+        await pilot.press("l")
+        assert chart.log_scale and "loss (nats), log scale" in screen.query_one(LossPlot).render().plain

@@ -71,6 +71,7 @@ and in macOS Terminal tick "Use Option as Meta key".
 | `F5` | start training (a background process: the app stays responsive) |
 | `F6` | stop: the trainer finishes its step, saves a checkpoint, and can be resumed |
 | `F7` | switch between the setup and the progress tab |
+| `l` / `p` / `x` | on the progress tab, the loss chart: log scale / perplexity / tokens on the x axis |
 
 Empty optional fields use the engine's defaults (the same as the command line's).
 Training stops at whichever limit comes first: epochs, minutes or max steps.
@@ -85,8 +86,12 @@ Training stops at whichever limit comes first: epochs, minutes or max steps.
 | `s` | stop a running run (SIGINT to its trainer on this machine; it saves a checkpoint) |
 | `d` or `delete` | delete the run folder (asks first; never a running one) |
 | `ctrl+r` | refresh the list now |
+| `l` / `p` / `x` | the loss chart: log scale on/off / perplexity instead of loss / tokens instead of steps |
 
 Runs started headless over SSH (`lstm-tui --headless-train`) show up here as *running*.
+The loss chart draws the smoothed training loss (blue) and the validation loss (magenta) from the
+run's `events.jsonl`; a folder without one (the shipped default) shows the history its model.json
+recorded, one point per validation.
 
 Press `esc` or `F1` to close this help.
 """

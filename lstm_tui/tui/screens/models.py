@@ -23,6 +23,7 @@ from lstm_tui.engine.runs.run_service import RunRefused
 from lstm_tui.tui import format as fmt
 from lstm_tui.tui.dialogs.confirm import ConfirmDialog
 from lstm_tui.tui.dialogs.limits import LimitsDialog
+from lstm_tui.tui.widgets.loss_chart import chart_bindings
 from lstm_tui.tui.widgets.run_monitor import RunMonitor, one_line
 
 REFRESH_SECONDS = 2.0
@@ -134,7 +135,7 @@ class RunTable(DataTable):
 class ModelsScreen(Screen):
     """Every run under the checkpoints folder (and folders opened here), refreshed every 2 s."""
 
-    BINDINGS = [Binding("ctrl+r", "refresh", "Refresh")]
+    BINDINGS = [Binding("ctrl+r", "refresh", "Refresh"), *chart_bindings("toggle_chart")]
 
     def __init__(self) -> None:
         super().__init__()
@@ -223,6 +224,10 @@ class ModelsScreen(Screen):
         monitor.border_title = f"run · {one_line(parent.label)}" if parent is not None else "run"
         if monitor.folder != folder:
             monitor.follow(folder)
+
+    def action_toggle_chart(self, setting: str) -> None:
+        """Flip a setting of the selected run's loss chart (log scale, perplexity, tokens)."""
+        self.query_one(RunMonitor).action_toggle_chart(setting)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

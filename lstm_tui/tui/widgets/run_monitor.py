@@ -9,24 +9,26 @@ from __future__ import annotations
 import dataclasses
 import time
 from pathlib import Path
-from statistics import fmean
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Label, ProgressBar, RichLog, Sparkline, Static
+from textual.widgets import ProgressBar, RichLog, Static
 
 from lstm_tui.engine.runs.events import EventFollower
+from lstm_tui.engine.runs.loss_history import LossCurves, RunHistory
 from lstm_tui.engine.runs.run_files.event_lines import TrainingEvent
+from lstm_tui.engine.runs.run_files.model_json import ModelMeta
 from lstm_tui.engine.runs.run_folder import EVENTS
 from lstm_tui.engine.data.textfile import neutralise
 from lstm_tui.tui import format as fmt
+from lstm_tui.tui.widgets.loss_chart import LossChart, chart_bindings
 
-POLL_SECONDS = 0.25
-MAX_POINTS = 4000  # loss values kept per chart (the sparkline averages them into its width)
+POLL_SECONDS = 0.25  # the chart is handed new curves at most this often, and only when they changed
 LIVE_SLACK = 2.0  # seconds: events this much older than the attach time count as history
+ROOM_ROWS = 7 + 4  # the least readable chart (a legend, three rows of plot, its axis) and the least log
 ENDINGS = ("finished", "interrupted", "failed")
 STEP_EVENTS = ("validation", "sample", "checkpoint")  # events between progress events that carry a later step
 
@@ -37,7 +39,12 @@ def one_line(text: str) -> str:
 
 
 class RunMonitor(Widget):
-    """Follows one run folder (set with `follow`) and shows what its trainer reports."""
+    """Follows one run folder (set with `follow`) and shows what its trainer reports.
+
+    A folder with no events (a copied or shipped model) shows what its model.json recorded instead.
+    """
+
+    BINDINGS = chart_bindings("toggle_chart")
 
     class CheckpointSaved(Message):
         """A checkpoint landed in the followed folder."""
@@ -76,10 +83,8 @@ class RunMonitor(Widget):
         """The run folder being followed (None: nothing)."""
         self.state = "idle"
         """idle, waiting, running, finished, interrupted or failed."""
-        self.train_losses: list[float] = []
-        """Smoothed training loss of each progress event."""
-        self.valid_losses: list[float] = []
-        """Validation loss of each validation event."""
+        self.history: RunHistory | None = None
+        """The followed folder's loss curves (its events', or model.json's history without them)."""
         self.last_progress: TrainingEvent | None = None
         """The latest progress event."""
         self.started: TrainingEvent | None = None
@@ -99,21 +104,23 @@ class RunMonitor(Widget):
             yield ProgressBar(total=1000, show_eta=False, id="run-progress")  # never indeterminate: it animates
             yield Static("", id="run-eta")
         yield Static("", id="run-stats")
-        with Horizontal(classes="chart-row"):
-            with Vertical(classes="chart-label"):
-                yield Label("train loss")
-                yield Static("-", id="train-loss-value", classes="chart-value")
-            yield Sparkline([], id="train-loss", summary_function=fmean)
-        with Horizontal(classes="chart-row"):
-            with Vertical(classes="chart-label"):
-                yield Label("valid loss")
-                yield Static("-", id="valid-loss-value", classes="chart-value")
-            yield Sparkline([], id="valid-loss", summary_function=fmean)
+        yield LossChart(id="loss-chart")
         yield Static("", id="run-sample")
         yield RichLog(id="run-log", wrap=True, max_lines=2000, markup=False)
 
     def on_mount(self) -> None:
         self._timer = self.set_interval(POLL_SECONDS, self.poll, pause=True)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit)
+
+    def _fit(self) -> None:
+        """Where the chart would be squeezed (a short terminal, a long run table above), leave out
+        the progress bar and the log (class `-short`): the chart keeps its axes."""
+        shown = sum(self.query_one(name).outer_size.height for name in ("#run-title", "#run-stats", "#run-sample"))
+        progress = self.query_one("#run-progress-row").styles  # shown or not: its rows with their margin
+        progress_rows = 1 + progress.margin.top + progress.margin.bottom
+        self.set_class(self.size.height - shown < progress_rows + ROOM_ROWS, "-short")
 
     def follow(self, folder: Path | None, since: float | None = None) -> None:
         """Start following `folder` (replaying its history); events before `since` are skipped."""
@@ -121,7 +128,7 @@ class RunMonitor(Widget):
         self._since = since
         self._attached = time.time()
         self.state = "waiting" if folder is not None else "idle"
-        self.train_losses, self.valid_losses = [], []
+        self.history = RunHistory(self.folder) if self.folder is not None else None
         self.last_progress = self.started = self.ending = None
         self.skipped = 0
         self._follower = EventFollower(self.folder / EVENTS) if self.folder is not None else None
@@ -130,6 +137,7 @@ class RunMonitor(Widget):
         self.query_one("#run-eta", Static).update("")
         self.query_one("#run-stats", Static).update("")
         self.query_one("#run-sample", Static).update("")
+        self.remove_class("-has-sample")  # no empty row before the first sample (app.tcss)
         self._show_losses()
         if self.folder is None:
             self.query_one("#run-title", Static).update("no run followed")
@@ -137,7 +145,24 @@ class RunMonitor(Widget):
             return
         self.query_one("#run-title", Static).update(Text(f"{one_line(self.folder.name)}: no training events yet"))
         self.poll()
+        if not (self.folder / EVENTS).exists():
+            self._show_recorded()
+        self.call_after_refresh(self._fit)
         self._timer.resume()
+
+    @property
+    def train_losses(self) -> list[float]:
+        """The training losses on the chart."""
+        return list(self.history.curves.train.losses) if self.history is not None else []
+
+    @property
+    def valid_losses(self) -> list[float]:
+        """The validation losses on the chart."""
+        return list(self.history.curves.valid.losses) if self.history is not None else []
+
+    def action_toggle_chart(self, setting: str) -> None:
+        """Flip a chart setting: log scale, perplexity, or tokens on the x axis."""
+        self.query_one(LossChart).toggle(setting)
 
     def poll(self) -> None:
         """Read and render the events appended since the last poll."""
@@ -147,6 +172,8 @@ class RunMonitor(Widget):
             if self._since is not None and event.time < self._since:
                 continue
             self._handle(event, live=event.time >= self._attached - LIVE_SLACK)
+            if self.history is not None and self.history.add(event):
+                self._dirty = True
         if self._follower.skipped != self.skipped:
             self.skipped = self._follower.skipped
             self._log(f"{self.skipped:,} malformed line{'s' if self.skipped != 1 else ''} of {EVENTS} skipped", "yellow")
@@ -154,6 +181,7 @@ class RunMonitor(Widget):
             self._dirty = False
             self._show_progress()
             self._show_losses()
+            self.call_after_refresh(self._fit)  # the header may have grown or shrunk a line
 
     # rendering -----------------------------------------------------------------------------
     def _log(self, text: str, style: str = "") -> None:
@@ -198,9 +226,6 @@ class RunMonitor(Widget):
         self.last_progress = event
         if self.state == "waiting":
             self.state = "running"
-        if event.loss_avg is not None:
-            self.train_losses.append(event.loss_avg)
-            del self.train_losses[:-MAX_POINTS]
         self._dirty = True
 
     def _show_progress(self) -> None:
@@ -239,9 +264,6 @@ class RunMonitor(Widget):
         self.query_one("#run-stats", Static).update(stats)
 
     def _on_validation(self, event: TrainingEvent, live: bool) -> None:
-        if event.valid_loss is not None:
-            self.valid_losses.append(event.valid_loss)
-            del self.valid_losses[:-MAX_POINTS]
         self._dirty = True
         rate = f", lr {fmt.rate(event.lr)}" if event.lr is not None else ""  # where the event carries it
         self._log(
@@ -251,6 +273,7 @@ class RunMonitor(Widget):
 
     def _on_sample(self, event: TrainingEvent, live: bool) -> None:
         text = neutralise(event.text or "")
+        self.add_class("-has-sample")
         self.query_one("#run-sample", Static).update(
             Text.assemble((f"sample at step {fmt.count(event.step)}:\n", "bold"), text)
         )
@@ -285,7 +308,31 @@ class RunMonitor(Widget):
             self.post_message(self.RunEnded(self.folder, event, live))
 
     def _show_losses(self) -> None:
-        self.query_one("#train-loss", Sparkline).data = list(self.train_losses)
-        self.query_one("#valid-loss", Sparkline).data = list(self.valid_losses)
-        self.query_one("#train-loss-value", Static).update(fmt.number(self.train_losses[-1], 3) if self.train_losses else "-")
-        self.query_one("#valid-loss-value", Static).update(fmt.number(self.valid_losses[-1], 3) if self.valid_losses else "-")
+        self.query_one(LossChart).show(self.history.curves if self.history is not None else LossCurves())
+
+    def _show_recorded(self) -> None:
+        """A folder without events: the run as its model.json describes it (the chart shows its history)."""
+        assert self.history is not None
+        curves, meta = self.history.recorded
+        if meta is None:
+            return
+        title = Text.assemble(
+            (one_line(meta.name or self.history.folder.name), "bold"),
+            f" on {one_line(meta.device or '?')} · {fmt.count(meta.parameters)} parameters · vocabulary {fmt.count(len(meta.vocab))}",
+        )
+        self._log(f"no {EVENTS} in this folder: " + ("the chart shows the history model.json recorded" if curves
+                                                     else "model.json records no history either"), "dim")
+        self.query_one("#run-title", Static).update(title)
+        self.query_one("#run-stats", Static).update(recorded_stats(meta))
+        if meta.state == "finished":
+            self.query_one("#run-progress", ProgressBar).update(total=1000, progress=1000)
+            self.query_one("#run-eta", Static).update("done")
+
+
+def recorded_stats(meta: ModelMeta) -> str:
+    """`finished at step 1,023 · valid ppl 3.69 · test ppl 3.13 · elapsed 12:00`, from model.json."""
+    metrics = meta.metrics
+    return (
+        f"{meta.state or 'saved'} at step {fmt.count(meta.step)} · valid ppl {fmt.number(metrics.valid_ppl)}"
+        f" · test ppl {fmt.number(metrics.test_ppl)} · elapsed {fmt.seconds(meta.elapsed_seconds)}"
+    )
