@@ -61,8 +61,19 @@ class LoadedCorpus:
             "encoding": self.encoding,
             "format": self.format,
             "chars": {"train": len(self.train), "valid": len(self.valid), "test": len(self.test)},
-            "files": self.files,
+            "files": [_recorded_path(f) for f in self.files],
         }
+
+
+def _recorded_path(file: str) -> str:
+    """A bundled corpus file as `corpora/...` (a shipped model.json holds no machine's path);
+    any other file as given."""
+    from lstm_tui.paths import corpora_dir
+
+    try:
+        return str(Path("corpora") / Path(file).resolve().relative_to(corpora_dir().resolve()))
+    except (ValueError, OSError):
+        return file
 
 
 def read_document(path: Path, encoding: str | None = None, fmt: str = "auto", *, sha256: str | None = None) -> TextDocument:
