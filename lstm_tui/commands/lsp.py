@@ -1,0 +1,69 @@
+"""`lstm-tui lsp`: a language server over stdio, offering the model's suggestions as completions."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from lstm_tui.commands.common import add_cache_arguments, add_model_argument, add_sampling_arguments, cache_override, resolve_model, sampling_settings
+from lstm_tui.engine.errors import UserError
+
+SYNOPSIS = "--model DIR [--languages L,...]"  # after `lstm-tui NAME`, for the main --help
+SUMMARY = "language server: completions in any editor"
+DESCRIPTION = """\
+A Language Server (LSP over stdin/stdout) that offers the model's suggestions as completion items
+in plain text and Markdown documents (and the languages --languages names). Start it from your
+editor, not by hand; configuration for Neovim, Helix and VS Code is in the README."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from lstm_tui.lsp.server import DEFAULT_LANGUAGES
+
+    add_model_argument(parser)
+    add_sampling_arguments(parser, "top_k", "temperature")
+    add_cache_arguments(parser)
+    parser.add_argument("--languages", default=",".join(DEFAULT_LANGUAGES), metavar="L,...",
+                        help=f"language ids to complete in, comma-separated, or * for all (default: {','.join(DEFAULT_LANGUAGES)})")
+    parser.add_argument("--log-level", choices=("error", "warning", "info"), default="warning",
+                        help="what the server writes to stderr (the editor's LSP log; default: warning)")
+
+
+def languages(value: str) -> frozenset[str] | None:
+    """The --languages value as a set (None: every language)."""
+    if value.strip() == "*":
+        return None
+    names = frozenset(name.strip() for name in value.split(",") if name.strip())
+    if not names:
+        raise UserError("--languages needs at least one language id (e.g. plaintext,markdown), or * for all")
+    return names
+
+
+def run(args: argparse.Namespace) -> int:
+    from lstm_tui.engine.runtime.blas_threads import keystroke_blas_threads, use_blas_threads
+    from lstm_tui.lsp.completions import SharedModel
+    from lstm_tui.lsp.server import QuietRequestErrors, ServerSettings, make_server
+
+    sampling = sampling_settings(args)
+    settings = ServerSettings(top_k=sampling.top_k, temperature=sampling.temperature, languages=languages(args.languages))
+    folder = resolve_model(args.model)
+    if sys.stdin.isatty():
+        print(f"{os.path.basename(sys.argv[0]) or 'lstm-tui'} lsp speaks the Language Server Protocol on stdin/stdout: start it from "
+              "your editor (see the README); Ctrl-D stops it", file=sys.stderr)
+    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr, format="lstm-tui lsp: %(levelname)s: %(message)s")
+    logging.getLogger("pygls").setLevel(max(logging.WARNING, logging.getLogger().level))  # pygls logs every message at info
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(QuietRequestErrors())
+    model = SharedModel.load(folder, cache_override(folder, args))
+    use_blas_threads(keystroke_blas_threads(model.predictor().step_bytes))  # process-wide, before serving
+    server = make_server(model, settings)
+    try:
+        server.start_io()
+    finally:
+        logging.getLogger("lstm_tui.lsp").info("the client closed the connection; stopped")
+        try:  # the client may be gone: nothing more can be written to it
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (kept open until exit)
+        except OSError:
+            pass
+    return 0
