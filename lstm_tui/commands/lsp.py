@@ -43,7 +43,7 @@ def languages(value: str) -> frozenset[str] | None:
 def run(args: argparse.Namespace) -> int:
     from lstm_tui.engine.runtime.blas_threads import keystroke_blas_threads, use_blas_threads
     from lstm_tui.lsp.completions import SharedModel
-    from lstm_tui.lsp.server import QuietRequestErrors, ServerSettings, make_server
+    from lstm_tui.lsp.server import ClientPipe, QuietRequestErrors, ServerSettings, make_server
 
     sampling = sampling_settings(args)
     settings = ServerSettings(top_k=sampling.top_k, temperature=sampling.temperature, languages=languages(args.languages))
@@ -58,12 +58,10 @@ def run(args: argparse.Namespace) -> int:
     model = SharedModel.load(folder, cache_override(folder, args))
     use_blas_threads(keystroke_blas_threads(model.predictor().step_bytes))  # process-wide, before serving
     server = make_server(model, settings)
-    try:
-        server.start_io()
-    finally:
-        logging.getLogger("lstm_tui.lsp").info("the client closed the connection; stopped")
-        try:  # the client may be gone: nothing more can be written to it
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (kept open until exit)
-        except OSError:
-            pass
+    log = logging.getLogger("lstm_tui.lsp")
+    pipe = ClientPipe(sys.stdout.buffer, lambda: log.warning("the client closed the connection mid-request; stopping"))
+    server.start_io(stdout=pipe)  # returns when the client sends exit or closes stdin
+    if pipe.lost:  # nothing more can be written to it, not even Python's flush at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    log.info("stopped")
     return 0

@@ -94,9 +94,11 @@ class DocumentPredictor:
 
     def edited(self, edit: Edit) -> None:
         """Keep the window's start on the same text after `edit` (applied to the document)."""
+        if edit.start >= self.start:  # at or after the window's start: it reads the new text
+            return
         if edit.end <= self.start:
             self.start += edit.delta
-        elif edit.start < self.start:
+        else:
             self.start = edit.start  # the edit swallowed the window's start
 
     def context(self, text: str, cursor: int) -> str:

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lstm_tui.engine.infer.text_follower import common_prefix_length
+
 LINE_BREAK = re.compile(r"\r\n|\r|\n")  # the protocol's line ends (not \v, \f or U+2028)
 UNIT_BYTES = {"utf-8": 1, "utf-16": 2, "utf-32": 4}
 """Code unit sizes of the position encodings the protocol defines."""
@@ -55,6 +57,23 @@ class Edit:
 def line_starts(text: str, start: int = 0, stop: int | None = None) -> list[int]:
     """Where the lines after the line ends in text[start:stop] begin."""
     return [m.end() for m in LINE_BREAK.finditer(text, start, len(text) if stop is None else stop)]
+
+
+def common_suffix_length(a: str, b: str, limit: int) -> int:
+    """Length of the common suffix of two strings, at most `limit` (a binary search over C-level
+    comparisons, as `common_prefix_length`)."""
+    if limit <= 0:
+        return 0
+    if a[len(a) - limit :] == b[len(b) - limit :]:
+        return limit
+    lo, hi = 0, limit  # the last lo characters agree, the last hi do not
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if a[len(a) - mid : len(a) - lo] == b[len(b) - mid : len(b) - lo]:
+            lo = mid
+        else:
+            hi = mid
+    return lo
 
 
 def _unit_ends(segment: str, encoding: str) -> np.ndarray:
@@ -157,10 +176,7 @@ class TextDocument:
         in code points and notes on positions that named no character (the edit is applied as
         the module docstring says)."""
         if start is None or end is None:
-            edit = Edit(0, len(self.text), len(text))
-            self.text = text
-            self._starts = np.array([0, *line_starts(text)], dtype=np.int64)
-            return edit, []
+            return self.replace_all(text), []
         a, note_a = self.offset(start)
         b, note_b = self.offset(end)
         notes = [n for n in (note_a, note_b) if n]
@@ -171,6 +187,13 @@ class TextDocument:
         edit = Edit(a, b, len(text))
         self._reindex(edit)
         return edit, notes
+
+    def replace_all(self, text: str) -> Edit:
+        """Make the document `text`, as the edit that changes only what differs (a client that
+        sends the whole text, or a script: the predictor then redoes only what changed)."""
+        same = common_prefix_length(self.text, text)
+        tail = common_suffix_length(self.text, text, min(len(self.text), len(text)) - same)
+        return self.replace(same, len(self.text) - tail, text[same : len(text) - tail])
 
     def replace(self, start: int, end: int, text: str) -> Edit:
         """Replace code points [start, end) with `text` (offsets already checked by the caller)."""

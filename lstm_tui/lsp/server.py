@@ -269,6 +269,40 @@ def make_server(model: SharedModel, settings: ServerSettings) -> CompletionServe
     return server
 
 
+class ClientPipe:
+    """The server's stdout: a client that closed its end (quit, crashed) mid-request is one log
+    line, and what is left to send is dropped, instead of a traceback for every message."""
+
+    def __init__(self, stream, on_lost) -> None:
+        self._stream = stream
+        self._on_lost = on_lost
+        self.lost = False
+
+    def write(self, data: bytes) -> None:
+        if self.lost:
+            return
+        try:
+            self._stream.write(data)
+        except (BrokenPipeError, ConnectionResetError, ValueError):  # ValueError: the stream is closed
+            self.lost = True
+            self._on_lost()
+
+    def flush(self) -> None:
+        if self.lost:
+            return
+        try:
+            self._stream.flush()
+        except (BrokenPipeError, ConnectionResetError, ValueError):
+            self.lost = True
+            self._on_lost()
+
+    def close(self) -> None:
+        try:
+            self._stream.close()
+        except OSError:
+            pass
+
+
 class QuietRequestErrors(logging.Filter):
     """pygls logs every error a handler raises with its traceback; a `RequestError` is the
     client's mistake, already answered with its message: one line is enough."""
