@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,6 +11,9 @@ import pytest
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
+from lstm_tui.cli import main
+from lstm_tui.engine.infer.predictor import Predictor
+from lstm_tui.engine.infer.word_bar import greedy_word
 from tests.conftest import small_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,6 +37,45 @@ def word_model(shakespeare_100k: Path, tmp_path_factory) -> Path:
     config = small_config(shakespeare_100k, level="word", tokenizer="space", units=32, bptt=16, batch_size=8, max_steps=30, eval_every=30)
     Trainer.new(config, folder).run()
     return folder
+
+
+def predicted(capsys, model: Path, text: str, k: int = 5) -> list[dict]:
+    """What `lstm-tui predict --json` prints for `text`."""
+    capsys.readouterr()
+    assert main(["predict", "--model", str(model), "--top-k", str(k), "--json", text]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def percent(item: types.CompletionItem) -> float:
+    return float(item.detail.split("%")[0]) / 100
+
+
+def word_tail(text: str) -> str:
+    """The partial word before the cursor: the characters after the last whitespace."""
+    return text.split()[-1] if text and not text[-1].isspace() else ""
+
+
+def char_expectation(capsys, model: Path, before: str) -> list[tuple[str, float]]:
+    """`predict`'s top-5 next characters for `before`, each continued to its word's end by the
+    engine's greedy continuation (on a fresh predictor), the partial word before them; those
+    that would add only whitespace left out."""
+    fresh = Predictor.load(model)
+    fresh.set_text(before)
+    partial = word_tail(before)
+    expected = []
+    for p in predicted(capsys, model, before):
+        word = greedy_word(fresh, fresh.vocab.id(p["token"]))
+        if word.strip():
+            expected.append((partial + word.rstrip(), p["prob"]))
+    return expected
+
+
+def word_expectation(capsys, model: Path, before: str, context: str | None = None, k: int = 5) -> list[tuple[str, float]]:
+    """`predict`'s top-k words for `context` (default: `before`), each as it completes the partial
+    word before the cursor; a line end, or the partial word itself (nothing added), left out."""
+    partial = word_tail(before)
+    return [(partial + p["token"][len(partial):], p["prob"]) for p in predicted(capsys, model, before if context is None else context, k)
+            if p["token"] != "<eos>" and p["token"][len(partial):]]
 
 
 def utf16_position(text: str, offset: int) -> types.Position:

@@ -15,28 +15,9 @@ import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-from lstm_tui.cli import main
-from lstm_tui.engine.infer.predictor import Predictor
-from lstm_tui.engine.infer.word_bar import greedy_word
 from lstm_tui.lsp.completions import WINDOW
 from tests.conftest import SHAKESPEARE_FIRST_100K
-from tests.lsp.conftest import Editor, start_editor, stop_editor, utf16_position
-
-
-def predicted(capsys, model: Path, text: str, k: int = 5) -> list[dict]:
-    """What `lstm-tui predict --json` prints for `text`."""
-    capsys.readouterr()
-    assert main(["predict", "--model", str(model), "--top-k", str(k), "--json", text]) == 0
-    return json.loads(capsys.readouterr().out)
-
-
-def percent(item: types.CompletionItem) -> float:
-    return float(item.detail.split("%")[0]) / 100
-
-
-def word_tail(text: str) -> str:
-    """The partial word before the cursor: the characters after the last whitespace."""
-    return text.split()[-1] if text and not text[-1].isspace() else ""
+from tests.lsp.conftest import Editor, char_expectation, percent, start_editor, stop_editor, utf16_position, word_expectation, word_tail
 
 
 def check_items(editor: Editor, uri: str, result: types.CompletionList, before: str, expected: list[tuple[str, float]]) -> None:
@@ -53,29 +34,6 @@ def check_items(editor: Editor, uri: str, result: types.CompletionList, before: 
         assert item.text_edit.range.start == utf16_position(text, len(before) - len(partial))
         assert item.text_edit.range.end == utf16_position(text, len(before))
         assert item.filter_text == item.text_edit.new_text and item.text_edit.new_text.startswith(partial)
-
-
-def char_expectation(capsys, model: Path, before: str) -> list[tuple[str, float]]:
-    """`predict`'s top-5 next characters for `before`, each continued to its word's end by the
-    engine's greedy continuation (on a fresh predictor), the partial word before them; those
-    that would add only whitespace left out."""
-    fresh = Predictor.load(model)
-    fresh.set_text(before)
-    partial = word_tail(before)
-    expected = []
-    for p in predicted(capsys, model, before):
-        word = greedy_word(fresh, fresh.vocab.id(p["token"]))
-        if word.strip():
-            expected.append((partial + word.rstrip(), p["prob"]))
-    return expected
-
-
-def word_expectation(capsys, model: Path, before: str, context: str | None = None, k: int = 5) -> list[tuple[str, float]]:
-    """`predict`'s top-k words for `context` (default: `before`), each as it completes the partial
-    word before the cursor; a line end, or the partial word itself (nothing added), left out."""
-    partial = word_tail(before)
-    return [(partial + p["token"][len(partial):], p["prob"]) for p in predicted(capsys, model, before if context is None else context, k)
-            if p["token"] != "<eos>" and p["token"][len(partial):]]
 
 
 async def test_char_completions_follow_incremental_edits_and_match_predict(char_model: Path, capsys) -> None:
