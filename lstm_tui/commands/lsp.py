@@ -19,10 +19,11 @@ editor, not by hand; configuration for Neovim, Helix and VS Code is in the READM
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from lstm_tui.lsp.server import DEFAULT_LANGUAGES
+    from lstm_tui.lsp.server import DEFAULT_LANGUAGES, DEFAULT_TOP_K
 
     add_model_argument(parser)
-    add_sampling_arguments(parser, "top_k", "temperature")
+    add_sampling_arguments(parser, "top_k", "temperature", helps={
+        "top_k": f"how many completions to offer (1 to 20; default {DEFAULT_TOP_K}: each of a character model's costs a few model steps)"})
     add_cache_arguments(parser)
     parser.add_argument("--languages", default=",".join(DEFAULT_LANGUAGES), metavar="L,...",
                         help=f"language ids to complete in, comma-separated, or * for all (default: {','.join(DEFAULT_LANGUAGES)})")
@@ -43,10 +44,11 @@ def languages(value: str) -> frozenset[str] | None:
 def run(args: argparse.Namespace) -> int:
     from lstm_tui.engine.runtime.blas_threads import keystroke_blas_threads, use_blas_threads
     from lstm_tui.lsp.completions import SharedModel
-    from lstm_tui.lsp.server import ClientPipe, QuietRequestErrors, ServerSettings, make_server
+    from lstm_tui.lsp.server import DEFAULT_TOP_K, ClientPipe, QuietRequestErrors, ServerSettings, make_server
 
     sampling = sampling_settings(args)
-    settings = ServerSettings(top_k=sampling.top_k, temperature=sampling.temperature, languages=languages(args.languages))
+    top_k = sampling.top_k if args.top_k is not None else DEFAULT_TOP_K
+    settings = ServerSettings(top_k=top_k, temperature=sampling.temperature, languages=languages(args.languages))
     folder = resolve_model(args.model)
     if sys.stdin.isatty():
         print(f"{os.path.basename(sys.argv[0]) or 'lstm-tui'} lsp speaks the Language Server Protocol on stdin/stdout: start it from "

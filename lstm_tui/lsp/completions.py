@@ -13,13 +13,17 @@ document costs one window of steps, once.
 What a completion offers: a word model's next words, or completions of the word being typed; a
 character model's top-k next characters, each continued greedily to the end of its word (as the
 keystroke simulation of `lstm-tui eval` offers them: `word_bar.greedy_word`). Each replaces the
-partial word before the cursor with the whole word (the whitespace that ends it left out).
+partial word before the cursor with the whole word (the whitespace that ends it left out). The
+language server offers words only (`words_only`): not a space or a line break with the next word
+after it — at a word's end it offers the ways to go on with that word, after a space the next words.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from lstm_tui.engine.data.tokenizers import make_tokenizer
 from lstm_tui.engine.infer.neural_cache import CacheSettings
@@ -85,12 +89,20 @@ class SharedModel:
 class DocumentPredictor:
     """A predictor following one document's text before the cursor (see the module docstring)."""
 
-    def __init__(self, predictor: Predictor, top_k: int = 5, temperature: float = 1.0) -> None:
+    def __init__(self, predictor: Predictor, top_k: int = 5, temperature: float = 1.0, words_only: bool = False) -> None:
+        """`words_only`: offer only tokens that insert more than whitespace (the language server:
+        a completion is a word; a character model then continues its top-k non-blank next
+        characters, and a word model's line end is left out)."""
         self.predictor = predictor
         self.top_k = top_k
         self.temperature = temperature
+        render = predictor.tokenizer.render
+        self._blank = np.array([i for i, token in enumerate(predictor.vocab.tokens) if not render(token).strip()], dtype=np.intp) \
+            if words_only else None
         self.start = 0
         """Where the window the predictor reads starts in the document (a line start, mostly)."""
+        self._next_words: dict[tuple[str, str], str] = {}
+        """Greedy words already known for the next key: (context, first character) → word."""
 
     def edited(self, edit: Edit) -> None:
         """Keep the window's start on the same text after `edit` (applied to the document)."""
@@ -121,16 +133,41 @@ class DocumentPredictor:
         partial = predictor.set_text(context)
         if predictor.level == "char":
             typed = _word_tail(context)
-            first = predictor.rank(predictor.probabilities(self.temperature), self.top_k)
-            words = [greedy_word(predictor, predictor.vocab.id(s.token)) for s in first]
+            first = predictor.rank(self._ranked(predictor.probabilities(self.temperature)), self.top_k)
+            words = self._greedy_words(context, [s.token for s in first])
             return Prediction(typed, [Completion(s.token, s.prob, _word(typed, word)) for s, word in zip(first, words)])
         if partial:
             items = predictor.completions(partial, self.top_k, self.temperature)
         else:
-            items = predictor.rank(predictor.probabilities(self.temperature), self.top_k)
+            items = predictor.rank(self._ranked(predictor.probabilities(self.temperature)), self.top_k)
         if not context.endswith(partial):  # a word split differently from the text: insert after the cursor
             partial = ""
         return Prediction(partial, [Completion(s.token, s.prob, _word(partial, s.insert)) for s in items])
+
+
+    def _ranked(self, probs: np.ndarray) -> np.ndarray:
+        """The distribution to rank: with `words_only`, the blank tokens' probabilities zeroed (the
+        others' kept as they are)."""
+        if self._blank is not None and len(self._blank):
+            probs[self._blank] = 0.0
+        return probs
+
+    def _greedy_words(self, context: str, firsts: list[str]) -> list[str]:
+        """Each first character continued greedily to its word's end (`greedy_word`).
+
+        A greedy word is also the greedy word of its second character one key later, when the
+        key typed is its first (typing along a suggestion): the rest of it is kept for that key
+        instead of stepping the model through it again."""
+        known, self._next_words = self._next_words, {}
+        words = []
+        for char in firsts:
+            word = known.get((context, char))
+            if word is None:
+                word = greedy_word(self.predictor, self.predictor.vocab.id(char))
+            words.append(word)
+            if len(word) > 1 and word[-1].isspace() and word[1:-1].strip():  # ended at its word's end, not its length
+                self._next_words[(context + word[0], word[1])] = word[1:]
+        return words
 
 
 def _word_tail(text: str) -> str:

@@ -36,6 +36,7 @@ from lstm_tui.lsp.documents import Position, PositionError, TextDocument
 log = logging.getLogger("lstm_tui.lsp")
 
 DEFAULT_LANGUAGES = ("plaintext", "markdown")
+DEFAULT_TOP_K = 3  # as many as the keystroke simulation offers: each a character model's few steps to its word's end
 LIVE_PREDICTORS = 8  # documents that keep their predictor's state (each a few MB); others re-read on use
 WATCH_SECONDS = 1.0  # how often the model folder is checked for changes at most
 WATCHED_FILES = ("model.npz", "model.json")
@@ -45,7 +46,7 @@ WATCHED_FILES = ("model.npz", "model.json")
 class ServerSettings:
     """What `lstm-tui lsp` was started with (besides the model)."""
 
-    top_k: int = 5
+    top_k: int = DEFAULT_TOP_K
     temperature: float = 1.0
     languages: frozenset[str] | None = frozenset(DEFAULT_LANGUAGES)
     """Language ids to complete in (None: every language)."""
@@ -187,7 +188,7 @@ class CompletionServer(LanguageServer):
         """The document's predictor (the most recently used `LIVE_PREDICTORS` keep their state)."""
         predictor = self.predictors.get(uri)
         if predictor is None:
-            predictor = DocumentPredictor(self.model.predictor(), self.settings.top_k, self.settings.temperature)
+            predictor = DocumentPredictor(self.model.predictor(), self.settings.top_k, self.settings.temperature, words_only=True)
             self.predictors[uri] = predictor
             while len(self.predictors) > LIVE_PREDICTORS:
                 self.predictors.popitem(last=False)

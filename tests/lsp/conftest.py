@@ -55,27 +55,24 @@ def word_tail(text: str) -> str:
     return text.split()[-1] if text and not text[-1].isspace() else ""
 
 
-def char_expectation(capsys, model: Path, before: str) -> list[tuple[str, float]]:
-    """`predict`'s top-5 next characters for `before`, each continued to its word's end by the
-    engine's greedy continuation (on a fresh predictor), the partial word before them; those
-    that would add only whitespace left out."""
+def char_expectation(capsys, model: Path, before: str, k: int = 3) -> list[tuple[str, float]]:
+    """`predict`'s k likeliest next characters for `before` that are not whitespace (an editor's
+    completion is a word), each continued to its word's end by the engine's greedy continuation
+    on a fresh predictor, after the partial word before the cursor."""
     fresh = Predictor.load(model)
     fresh.set_text(before)
     partial = word_tail(before)
-    expected = []
-    for p in predicted(capsys, model, before):
-        word = greedy_word(fresh, fresh.vocab.id(p["token"]))
-        if word.strip():
-            expected.append((partial + word.rstrip(), p["prob"]))
-    return expected
+    firsts = [p for p in predicted(capsys, model, before, 20) if p["token"].strip()][:k]
+    return [(partial + greedy_word(fresh, fresh.vocab.id(p["token"])).rstrip(), p["prob"]) for p in firsts]
 
 
-def word_expectation(capsys, model: Path, before: str, context: str | None = None, k: int = 5) -> list[tuple[str, float]]:
-    """`predict`'s top-k words for `context` (default: `before`), each as it completes the partial
-    word before the cursor; a line end, or the partial word itself (nothing added), left out."""
+def word_expectation(capsys, model: Path, before: str, context: str | None = None, k: int = 3) -> list[tuple[str, float]]:
+    """`predict`'s k likeliest words for `context` (default: `before`) other than a line end, each
+    as it completes the partial word before the cursor; the partial word itself (nothing added)
+    left out."""
     partial = word_tail(before)
-    return [(partial + p["token"][len(partial):], p["prob"]) for p in predicted(capsys, model, before if context is None else context, k)
-            if p["token"] != "<eos>" and p["token"][len(partial):]]
+    words = [p for p in predicted(capsys, model, before if context is None else context, k + 1) if p["token"] != "<eos>"][:k]
+    return [(partial + p["token"][len(partial):], p["prob"]) for p in words if p["token"][len(partial):]]
 
 
 def utf16_position(text: str, offset: int) -> types.Position:
