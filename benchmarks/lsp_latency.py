@@ -42,6 +42,11 @@ def position(text: str, offset: int) -> types.Position:
 
 async def measure(model: Path, text: str, keys: int, gap: float, top_k: int) -> dict:
     client = LanguageClient("lsp-latency", "0")
+
+    @client.feature(types.WINDOW_LOG_MESSAGE)
+    def log_message(params: types.LogMessageParams) -> None:  # the server's notes: not measured
+        pass
+
     await client.start_io(sys.executable, "-m", "lstm_tui", "lsp", "--model", str(model), "--top-k", str(top_k))
     await client.initialize_async(types.InitializeParams(capabilities=types.ClientCapabilities()))
     client.initialized(types.InitializedParams())
@@ -80,17 +85,16 @@ async def measure(model: Path, text: str, keys: int, gap: float, top_k: int) -> 
 
 def replay(model: Path, text: str, keys: int, gap: float, top_k: int) -> dict:
     """The same keys through the server's code in this process: CPU time and model steps per key."""
+    from lstm_tui.engine.data.tokenizers import make_tokenizer
+    from lstm_tui.engine.infer.predictor import Predictor
     from lstm_tui.engine.runtime.blas_threads import single_threaded_blas
     from lstm_tui.lsp.completions import DocumentPredictor, SharedModel
     from lstm_tui.lsp.documents import TextDocument
     from lstm_tui.lsp.server import completion_items
 
     single_threaded_blas()
-    shared = SharedModel.load(model)
-    predictor = shared.predictor()
-    from lstm_tui.engine.infer.predictor import Predictor
-
-    predictor = Predictor(shared.saved.model, shared.saved.vocab, predictor.tokenizer, shared.saved.meta, parts=1)
+    saved = SharedModel.load(model).saved
+    predictor = Predictor(saved.model, saved.vocab, make_tokenizer(saved.meta.tokenizer), saved.meta, parts=1)
     follower = DocumentPredictor(predictor, top_k, words_only=True)  # as the server's
     document = TextDocument("file:///benchmark.txt", text[: len(text) - keys])
     follower.predict(document.text, len(document.text))

@@ -10,8 +10,8 @@ import sys
 from lstm_tui.commands.common import add_cache_arguments, add_model_argument, add_sampling_arguments, cache_override, resolve_model, sampling_settings
 from lstm_tui.engine.errors import UserError
 
-SYNOPSIS = "--model DIR [--languages L,...]"  # after `lstm-tui NAME`, for the main --help
-SUMMARY = "language server: completions in any editor"
+SYNOPSIS = "--model DIR"  # after `lstm-tui NAME`, for the main --help
+SUMMARY = "a language server: completions in any editor"
 DESCRIPTION = """\
 A Language Server (LSP over stdin/stdout) that offers the model's suggestions as completion items
 in plain text and Markdown documents (and the languages --languages names). Start it from your

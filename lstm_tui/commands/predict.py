@@ -8,8 +8,8 @@ import json
 from lstm_tui.commands.common import add_model_argument, add_sampling_arguments, resolve_model, sampling_settings
 from lstm_tui.engine.errors import UserError
 
-SYNOPSIS = "--model DIR TEXT | --stdin --json"  # after `lstm-tui NAME`, for the main --help
-SUMMARY = "top-k next tokens after TEXT"
+SYNOPSIS = "--model DIR TEXT"  # after `lstm-tui NAME`, for the main --help
+SUMMARY = "top-k next tokens after TEXT (or JSON lines: --stdin --json)"
 DESCRIPTION = "Print the top-k next tokens after TEXT."
 
 
