@@ -114,7 +114,7 @@ def replay(model: Path, text: str, keys: int, gap: float, top_k: int) -> dict:
         edit = document.replace(len(document.text), len(document.text), char)
         follower.edited(edit)
         follower.follow(document.text, len(document.text))
-        completion_items(document, len(document.text), follower.predict(document.text, len(document.text)))
+        completion_items(document, len(document.text), follower.predict(document.text, len(document.text)), saved.meta.level == "char")
         cpu.append(time.thread_time() - started)
         counts.append(steps)
     ms = np.array(cpu) * 1e3

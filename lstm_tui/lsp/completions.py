@@ -81,10 +81,6 @@ class SharedModel:
             self._first = predictor
         return predictor
 
-    @property
-    def level(self) -> str:
-        return self.saved.meta.level
-
 
 class DocumentPredictor:
     """A predictor following one document's text before the cursor (see the module docstring)."""
@@ -143,7 +139,6 @@ class DocumentPredictor:
         if not context.endswith(partial):  # a word split differently from the text: insert after the cursor
             partial = ""
         return Prediction(partial, [Completion(s.token, s.prob, _word(partial, s.insert)) for s in items])
-
 
     def _ranked(self, probs: np.ndarray) -> np.ndarray:
         """The distribution to rank: with `words_only`, the blank tokens' probabilities zeroed (the

@@ -93,7 +93,7 @@ def column_index(segment: str, units: int, encoding: str) -> tuple[int, str | No
     if encoding == "utf-32" or segment.isascii():
         if units <= len(segment):
             return units, None
-        return len(segment), f"column {units} is past the end of the line ({len(segment)})"
+        return len(segment), f"column {units} is past the end of the line ({len(segment)} {encoding} code units)"
     ends = _unit_ends(segment, encoding)
     if units == 0:
         return 0, None
@@ -161,7 +161,7 @@ class TextDocument:
             return len(self.text), problem
         start, segment = self._line(position.line)
         index, problem = column_index(segment, position.character, self.encoding)
-        if problem is not None and strict and "inside" in problem:
+        if problem is not None and strict and index < len(segment):  # inside a character, not past the end
             raise PositionError(f"line {position.line}: {problem}")
         return start + index, (f"line {position.line}: {problem}" if problem else None)
 

@@ -21,6 +21,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO, Callable
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
@@ -212,17 +213,17 @@ class CompletionServer(LanguageServer):
         if note is not None:
             self.say(types.MessageType.Warning, f"{uri}: {note}; completing at the line's end")
         prediction = self.predictor(uri).predict(document.text, cursor)
-        return types.CompletionList(is_incomplete=True, items=completion_items(document, cursor, prediction))
+        items = completion_items(document, cursor, prediction, self.model.saved.meta.level == "char")
+        return types.CompletionList(is_incomplete=True, items=items)
 
 
-def completion_items(document: TextDocument, cursor: int, prediction: Prediction) -> list[types.CompletionItem]:
+def completion_items(document: TextDocument, cursor: int, prediction: Prediction, char_level: bool) -> list[types.CompletionItem]:
     """The prediction as completion items: each replaces the partial word before the cursor,
-    ordered by probability (`sortText`), its probability in `detail`; one that would add only
-    whitespace is left out."""
+    ordered by probability (`sortText`), its probability in `detail` (`char_level`: the next
+    character's, which it says); one that would add only whitespace is left out."""
     partial = prediction.partial
     start, end = document.position(cursor - len(partial)), document.position(cursor)
     edit_range = types.Range(types.Position(start.line, start.character), types.Position(end.line, end.character))
-    char_level = len(prediction.completions) > 0 and all(len(c.token) == 1 for c in prediction.completions)
     items = []
     for rank, completion in enumerate(prediction.completions):
         if not completion.text[len(partial):].strip():
@@ -274,26 +275,23 @@ class ClientPipe:
     """The server's stdout: a client that closed its end (quit, crashed) mid-request is one log
     line, and what is left to send is dropped, instead of a traceback for every message."""
 
-    def __init__(self, stream, on_lost) -> None:
+    def __init__(self, stream: BinaryIO, on_lost: Callable[[], None]) -> None:
         self._stream = stream
         self._on_lost = on_lost
         self.lost = False
 
     def write(self, data: bytes) -> None:
-        if self.lost:
-            return
-        try:
-            self._stream.write(data)
-        except (BrokenPipeError, ConnectionResetError, ValueError):  # ValueError: the stream is closed
-            self.lost = True
-            self._on_lost()
+        self._guarded(self._stream.write, data)
 
     def flush(self) -> None:
+        self._guarded(self._stream.flush)
+
+    def _guarded(self, action: Callable, *args) -> None:
         if self.lost:
             return
         try:
-            self._stream.flush()
-        except (BrokenPipeError, ConnectionResetError, ValueError):
+            action(*args)
+        except (BrokenPipeError, ConnectionResetError, ValueError):  # ValueError: the stream is closed
             self.lost = True
             self._on_lost()
 
