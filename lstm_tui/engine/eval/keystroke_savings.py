@@ -7,7 +7,8 @@ exactly what comes next, the user accepts it (one keystroke) instead of typing. 
 the top-3 next words at a word boundary, each inserting what `Suggestion.insert` inserts (the rest
 of the word and its separator). Character models offer, for each of the three most likely next
 characters, that character followed by the greedy continuation up to and including the first
-whitespace after a non-whitespace character (at most `CONTINUATION_CHARS` characters).
+whitespace after a non-whitespace character (at most `CONTINUATION_CHARS` characters;
+`word_bar.greedy_word`, which the language server offers too).
 
 With the word bar (`word_bar=True`, character models) the suggestions are what the app's bar
 offers instead: the three likeliest completions of the word by joint probability
@@ -29,8 +30,9 @@ import numpy as np
 from lstm_tui.engine.eval.ngram import KneserNeyModel, UnigramModel
 from lstm_tui.engine.infer.predictor import Predictor
 from lstm_tui.engine.infer.suggestion_ranker import KANA_SPAN, SuggestionRanker
+from lstm_tui.engine.infer.word_bar import greedy_word
 from lstm_tui.engine.data.tokenizers import Tokenizer
-from lstm_tui.engine.data.vocabulary import UNK, Vocabulary
+from lstm_tui.engine.data.vocabulary import Vocabulary
 
 KSR_SUGGESTIONS = 3  # suggestions the simulated user may accept from
 CONTINUATION_CHARS = 24  # character models: the longest suggested continuation
@@ -134,7 +136,6 @@ class PredictorSuggester:
         """Character models: offer the word bar's completions (as the app does)."""
         self.vocab = predictor.vocab
         self.tokenizer = predictor.tokenizer
-        self._unk = self.vocab.id(UNK)
         self._anchor = 0  # a line start: everything before it is fed for good
         self._tail: list[int] = []  # ids fed for the text between the anchor and the cursor
         self._pos = 0
@@ -189,26 +190,4 @@ class PredictorSuggester:
 
     def _continuation(self, first: str, ahead: str) -> str:
         """`first` then the greedy characters up to and including the end of the next word."""
-        predictor = self.predictor
-        chars = [first]
-        word = not first.isspace()
-        fed = 0
-        try:
-            while len(chars) < self.max_chars and not (word and chars[-1].isspace()):
-                if self.cut and ahead[len(chars) - 1 : len(chars)] != chars[-1]:
-                    break  # differs from the text ahead: can never be accepted
-                predictor.feed(self.vocab.id(chars[-1]))
-                fed += 1
-                logits = predictor.logits()
-                best = int(np.argmax(logits))
-                if best == self._unk:
-                    masked = logits.copy()
-                    masked[self._unk] = -np.inf
-                    best = int(np.argmax(masked))
-                char = self.vocab.tokens[best]
-                word = word or not char.isspace()
-                chars.append(char)
-        finally:
-            if fed:
-                predictor.pop(fed)
-        return "".join(chars)
+        return greedy_word(self.predictor, self.vocab.id(first), self.max_chars, ahead if self.cut else None)

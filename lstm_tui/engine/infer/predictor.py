@@ -31,15 +31,17 @@ class Predictor(SuggestionRanker):
     """Feeds tokens through the model one at a time and suggests the next ones."""
 
     def __init__(self, model: LanguageModel, vocab: Vocabulary, tokenizer: Tokenizer, meta: ModelMeta | None = None,
-                 cache: CacheSettings | None = None, parts: int | None = None) -> None:
+                 cache: CacheSettings | None = None, parts: int | None = None, token_step: TokenStep | None = None) -> None:
         """`meta`: the run's model.json, when the model came from a run folder; `parts`: cores to
-        split each step over (None: `split_parts` decides from the model's size)."""
+        split each step over (None: `split_parts` decides from the model's size); `token_step`:
+        another predictor's step over the same model, shared instead of copying the weights again
+        (predictors used from one thread at a time: the step's scratch buffers are shared too)."""
         super().__init__(vocab, tokenizer)
         self.meta = meta
         self.cache = cache if cache is not None else (meta.cache if meta is not None else CacheSettings())
         self.cache.validate()
         self.config = model.config
-        self.token_step = TokenStep(model, parts)
+        self.token_step = token_step if token_step is not None else TokenStep(model, parts)
         """The model's step at batch 1: its weights, scratch and thread policy."""
         self.weights = self.token_step.weights
         """The weights as the step reads them (the output projection for the cache's grid search)."""

@@ -85,6 +85,33 @@ def likeliest_words(ranker: SuggestionRanker, first: np.ndarray, count: int = WO
     return done
 
 
+def greedy_word(ranker: SuggestionRanker, first: int, max_chars: int = MAX_CHARS, ahead: str | None = None) -> str:
+    """The token `first`, then the likeliest next character at each step, up to and including the
+    whitespace that ends the next word (at most `max_chars` characters): a character model's
+    suggestion, as the keystroke simulation and the language server offer it. Stepped from the
+    context's state without touching it; the characters after `first` come from the model alone.
+    `ahead`: stop at the first character that differs from it (a simulated user typing `ahead`
+    can never accept such a continuation)."""
+    tokens = ranker.vocab.tokens
+    chars = [tokens[first]]
+    word = not chars[0].isspace()
+    state, token_id = ranker.branch_root(), first
+    while len(chars) < max_chars and not (word and chars[-1].isspace()):
+        if ahead is not None and ahead[len(chars) - 1 : len(chars)] != chars[-1]:
+            break
+        state = ranker.branch_step(state, token_id)
+        probs = ranker.branch_probabilities(state)
+        token_id = int(np.argmax(probs))
+        if ranker.banned[token_id]:
+            masked = probs.copy()
+            masked[ranker.banned] = -np.inf
+            token_id = int(np.argmax(masked))
+        char = tokens[token_id]
+        word = word or not char.isspace()
+        chars.append(char)
+    return "".join(chars)
+
+
 def shown_word(typed: str, insert: str) -> str:
     """How a completion reads in the bar: the whole word (the part already typed, then the rest),
     without the space that ends it, and … where the search stopped before the word's end; a

@@ -1,0 +1,152 @@
+"""Completion latency of `lstm-tui lsp`, measured by a real client over stdio.
+
+Starts the server (`python -m lstm_tui lsp --model DIR`) with pygls's `LanguageClient`, opens a
+document holding the first part of a text, then types the rest one character at a time as an
+editor does: an incremental `didChange`, then a `textDocument/completion` at the cursor. A key's
+latency is from sending its change to receiving the completion list (the feed of the new
+character, the ranking, the continuations, JSON both ways and the pipes). The first completion
+(reading the window before the cursor) is reported on its own. Keys are `--gap-ms` apart, as a
+fast typist's are (back to back they would measure a burst no person types).
+
+On a shared machine the wall clock mostly measures the wait for a core, so the same keys are then
+replayed in this process through the server's own code (`completions.DocumentPredictor` and
+`server.completion_items`, the step on one core) and the CPU time each key takes is reported: what
+a key costs where the cores are free, less the pipes and JSON. The load average is printed.
+
+    .venv/bin/python benchmarks/lsp_latency.py [--model checkpoints/default] [--keys 400] [--gap-ms 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient
+
+ROOT = Path(__file__).resolve().parents[1]
+TEXT = ROOT / "tests" / "fixtures" / "tinyshakespeare_120k_125k.txt"  # held out from the test models; plain English verse
+TARGET_P95_MS = 5.0
+
+
+def position(text: str, offset: int) -> types.Position:
+    line_start = text.rfind("\n", 0, offset) + 1
+    return types.Position(line=text.count("\n", 0, offset), character=len(text[line_start:offset].encode("utf-16-le")) // 2)
+
+
+async def measure(model: Path, text: str, keys: int, gap: float, top_k: int) -> dict:
+    client = LanguageClient("lsp-latency", "0")
+
+    @client.feature(types.WINDOW_LOG_MESSAGE)
+    def log_message(params: types.LogMessageParams) -> None:  # the server's notes: not measured
+        pass
+
+    await client.start_io(sys.executable, "-m", "lstm_tui", "lsp", "--model", str(model), "--top-k", str(top_k))
+    await client.initialize_async(types.InitializeParams(capabilities=types.ClientCapabilities()))
+    client.initialized(types.InitializedParams())
+    uri = "file:///benchmark.txt"
+    opened, typed = text[: len(text) - keys], text[len(text) - keys :]
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "plaintext", 1, opened)))
+    current = opened
+
+    async def complete() -> types.CompletionList:
+        return await client.text_document_completion_async(
+            types.CompletionParams(text_document=types.TextDocumentIdentifier(uri), position=position(current, len(current))))
+
+    started = time.perf_counter()
+    await complete()
+    first = time.perf_counter() - started
+    latencies, items = [], []
+    for version, char in enumerate(typed, start=2):
+        await asyncio.sleep(gap)
+        at = position(current, len(current))
+        started = time.perf_counter()
+        client.text_document_did_change(types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(version=version, uri=uri),
+            [types.TextDocumentContentChangePartial(range=types.Range(at, at), text=char)]))
+        current += char
+        result = await complete()
+        latencies.append(time.perf_counter() - started)
+        items.append(len(result.items))
+    await client.shutdown_async(None)
+    client.exit(None)
+    await client.stop()
+    ms = np.array(latencies) * 1e3
+    return {"first_ms": first * 1e3, "p50": float(np.percentile(ms, 50)), "p95": float(np.percentile(ms, 95)),
+            "p99": float(np.percentile(ms, 99)), "max": float(ms.max()), "keys": len(ms), "items": float(np.mean(items)),
+            "window": len(opened)}
+
+
+def replay(model: Path, text: str, keys: int, gap: float, top_k: int) -> dict:
+    """The same keys through the server's code in this process: CPU time and model steps per key."""
+    from lstm_tui.engine.data.tokenizers import make_tokenizer
+    from lstm_tui.engine.infer.predictor import Predictor
+    from lstm_tui.engine.runtime.blas_threads import single_threaded_blas
+    from lstm_tui.lsp.completions import DocumentPredictor, SharedModel
+    from lstm_tui.lsp.documents import TextDocument
+    from lstm_tui.lsp.server import completion_items
+
+    single_threaded_blas()
+    saved = SharedModel.load(model).saved
+    predictor = Predictor(saved.model, saved.vocab, make_tokenizer(saved.meta.tokenizer), saved.meta, parts=1)
+    follower = DocumentPredictor(predictor, top_k, words_only=True)  # as the server's
+    document = TextDocument("file:///benchmark.txt", text[: len(text) - keys])
+    follower.predict(document.text, len(document.text))
+    steps = 0
+    step = predictor._step
+
+    def counted(*args):
+        nonlocal steps
+        steps += 1
+        step(*args)
+
+    predictor._step = counted
+    cpu, counts = [], []
+    for char in text[len(text) - keys :]:
+        time.sleep(gap)
+        steps, started = 0, time.thread_time()
+        edit = document.replace(len(document.text), len(document.text), char)
+        follower.edited(edit)
+        follower.follow(document.text, len(document.text))
+        completion_items(document, len(document.text), follower.predict(document.text, len(document.text)), saved.meta.level == "char")
+        cpu.append(time.thread_time() - started)
+        counts.append(steps)
+    ms = np.array(cpu) * 1e3
+    return {"p50": float(np.percentile(ms, 50)), "p95": float(np.percentile(ms, 95)), "p99": float(np.percentile(ms, 99)),
+            "steps": float(np.mean(counts)), "steps_p95": float(np.percentile(counts, 95))}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", type=Path, default=ROOT / "checkpoints" / "default")
+    parser.add_argument("--keys", type=int, default=400, help="characters typed, each followed by a completion request")
+    parser.add_argument("--gap-ms", type=float, default=60.0, help="pause before each key")
+    parser.add_argument("--top-k", type=int, default=3, help="as the server's --top-k (its default: 3)")
+    parser.add_argument("--text", type=Path, default=TEXT, help="the document: all but its last KEYS characters opened, those typed")
+    args = parser.parse_args()
+    text = args.text.read_text(encoding="utf-8")
+    load_before = os.getloadavg()
+    result = asyncio.run(measure(args.model, text, min(args.keys, len(text) - 1), args.gap_ms / 1e3, args.top_k))
+    load_after = os.getloadavg()
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
+          f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after")
+    print(f"model: {args.model}; document: {len(text):,} characters, {result['window']:,} opened, {result['keys']} typed "
+          f"{args.gap_ms:g} ms apart; top-k {args.top_k} ({result['items']:.1f} items a list on average)")
+    print(f"first completion (reads the text before the cursor): {result['first_ms']:.1f} ms")
+    print(f"per key (didChange + completion, client-side): p50 {result['p50']:.2f} ms, p95 {result['p95']:.2f} ms, "
+          f"p99 {result['p99']:.2f} ms, max {result['max']:.1f} ms — target p95 <= {TARGET_P95_MS:g} ms: "
+          f"{'met' if result['p95'] <= TARGET_P95_MS else 'NOT met'}")
+    local = replay(args.model, text, min(args.keys, len(text) - 1), args.gap_ms / 1e3, args.top_k)
+    print(f"in process, CPU time per key (one core): p50 {local['p50']:.2f} ms, p95 {local['p95']:.2f} ms, p99 {local['p99']:.2f} ms; "
+          f"model steps per key: mean {local['steps']:.1f}, p95 {local['steps_p95']:.0f}; load average now {os.getloadavg()[0]:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
