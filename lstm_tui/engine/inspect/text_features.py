@@ -25,6 +25,7 @@ CHAR_FEATURES = ("quote", "bracket", "line_position", "word_start", "line_break"
 WORD_FEATURES = ("sentence_position", "quote")
 _OPEN, _CLOSE = "([{", ")]}"
 _SENTENCE_END = (".", "!", "?")
+_CLOSING = "\"')]}”’"  # may follow a sentence's last mark: `home."`
 
 
 def features_for(level: str) -> tuple[str, ...]:
@@ -76,6 +77,6 @@ def word_features(words: list[str]) -> dict[str, np.ndarray]:
             inside = not inside
         elif "“" in word or "”" in word:
             inside = word.rfind("“") > word.rfind("”")
-        since = 0 if word == EOS or word.endswith(_SENTENCE_END) else since + 1
+        since = 0 if word == EOS or word.rstrip(_CLOSING).endswith(_SENTENCE_END) else since + 1
         position[i], quote[i] = since, inside
     return {"sentence_position": position, "quote": quote}
