@@ -16,6 +16,7 @@ REGISTRY: dict[str, str] = {
     "predict": "predict",
     "generate": "generate",
     "eval": "evaluate",
+    "inspect": "inspect",
 }
 
 
