@@ -150,3 +150,25 @@ def test_a_page_too_large_for_a_browser_is_refused(capsys, monkeypatch, tmp_path
     assert main(["inspect", "--model", str(trained_char_run), "--html", str(tmp_path / "p.html"), str(held_out)]) == 2
     err = capsys.readouterr().err
     assert "more than an HTML page shows comfortably (1,000); inspect a part with --max-tokens 1,000, or use --json" in err
+
+
+def test_word_tokens_in_json_and_html(capsys, japanese_run: Path, tmp_path: Path) -> None:
+    """MeCab words (no spaces) and line ends: every token points at its own text, and the page
+    shows the whole text, gaps and all."""
+    source = tmp_path / "ja.txt"
+    text = "名前はまだ無い。\n  ま、いいか。\n名前は"
+    source.write_text(text, encoding="utf-8")
+    report = run_json(capsys, "--model", str(japanese_run), str(source))
+    assert report["tokenizer"] == "mecab" and report["buckets"]["edges"] == [10, 100, 1000]
+    for token in report["tokens"]:
+        assert text[token["start"] : token["end"]] == token["text"]
+    assert [t["text"] for t in report["tokens"] if t["text"] == "\n"] == ["\n", "\n"]
+    assert report["tokens"][-1]["text"] == "は"
+    page = tmp_path / "ja.html"
+    assert main(["inspect", "--model", str(japanese_run), "--html", str(page), "--cells", "1", "--cells-sample", "text", str(source)]) == 0
+    capsys.readouterr()
+    body = page.read_text(encoding="utf-8").split('<div id="text" class="text">')[1].split("</div>")[0]
+    import html as html_module
+
+    assert html_module.unescape(re.sub(r"<[^>]+>", "", body)) == text
+    assert body.count('<span class="t ') == len(report["tokens"])

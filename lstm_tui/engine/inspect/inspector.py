@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lstm_tui.engine.errors import UserError
 from lstm_tui.engine.infer.neural_cache import CacheSettings
 from lstm_tui.engine.infer.predictor import Predictor
 from lstm_tui.engine.inspect.buckets import RankBuckets, buckets_for
@@ -84,8 +85,6 @@ class Inspector:
         """The inspector owns `predictor` (it moves its context). `cells`: None keeps every unit
         after every token (within `cell_budget` bytes), a list keeps those units, False none."""
         if not 0 <= top_k <= MAX_TOP_K:
-            from lstm_tui.engine.errors import UserError
-
             raise UserError(f"--top-k must be from 0 to {MAX_TOP_K}, got {top_k}", field="top_k")
         self.predictor = predictor
         self.vocab = predictor.vocab
