@@ -13,7 +13,6 @@ in steps (`pending` says what is left).
 
 from __future__ import annotations
 
-import bisect
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -203,8 +202,7 @@ class Inspector:
     def token_at(self, offset: int) -> int | None:
         """The token covering character `offset` of the text, else the last one before it (None:
         no token starts at or before it)."""
-        table = self._table
-        index = bisect.bisect_right(table.starts[: table.length], offset) - 1  # starts are sorted
+        index = int(np.searchsorted(self.starts, offset, side="right")) - 1  # starts are sorted
         return index if index >= 0 else None
 
     @property
