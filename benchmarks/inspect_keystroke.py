@@ -11,6 +11,7 @@ memory (a child process per size, so the peaks do not mix).
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import resource
 import subprocess
@@ -38,16 +39,19 @@ def keystrokes(folder: str, chars: int, keys: int) -> None:
     started = time.perf_counter()
     inspector.update(base)
     whole = time.perf_counter() - started
-    times = []
+    times, cpu = [], []
     for i in range(1, keys + 1):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         inspector.set_text(base + typed[:i])
         inspector.advance()
         times.append(time.perf_counter() - started)
-    ms = np.array(times) * 1e3
-    print(f"model {Path(folder).name} (2×{saved.config.units}, cache {inspector.predictor.cache.size}); {platform.node()}")
+        cpu.append(time.process_time() - started_cpu)
+    ms, cpu_ms = np.array(times) * 1e3, np.array(cpu) * 1e3
+    print(f"model {Path(folder).name} (2×{saved.config.units}, cache {inspector.predictor.cache.size}); {platform.node()}, load {os.getloadavg()[0]:.1f}")
     print(f"whole {chars:,}-char text: {whole:.2f} s ({whole / chars * 1e6:.0f} µs a token)")
-    print(f"a key at the end ({keys} keys): p50 {np.percentile(ms, 50):.2f} ms, p95 {np.percentile(ms, 95):.2f} ms, max {ms.max():.2f} ms")
+    print(f"a key at the end ({keys} keys), wall: p50 {np.percentile(ms, 50):.2f} ms, p95 {np.percentile(ms, 95):.2f} ms, max {ms.max():.2f} ms")
+    print(f"  the same in process CPU time (without the waits for a core; with any spinning worker threads): p50 {np.percentile(cpu_ms, 50):.2f} ms, "
+          f"p95 {np.percentile(cpu_ms, 95):.2f} ms, max {cpu_ms.max():.2f} ms")
     started = time.perf_counter()
     inspector.set_text("X" + inspector.text)
     first_slice = inspector.advance(seconds=0.004)

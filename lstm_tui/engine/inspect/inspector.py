@@ -32,7 +32,6 @@ from lstm_tui.engine.runs.model_file import SavedModel
 
 LN2 = math.log(2)
 MAX_TOP_K = 20
-_CLOCK_EVERY = 8  # tokens between looks at the clock in `advance`
 
 
 @dataclass(frozen=True)
@@ -151,7 +150,7 @@ class Inspector:
             done = position + 1 - start
             if progress is not None and self._scored % 1000 == 0:
                 progress(self._scored, table.length)
-            if deadline is not None and done % _CLOCK_EVERY == 0 and time.perf_counter() >= deadline:
+            if deadline is not None and time.perf_counter() >= deadline:
                 break
         return self._scored - start
 
