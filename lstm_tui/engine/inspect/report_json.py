@@ -34,11 +34,17 @@ def bucket_shares(inspector: Inspector) -> list[float]:
     return [float(c) / len(scored) for c in counts]
 
 
+def _float32(value: float | None) -> float | None:
+    """A float32 probability written with the fewest digits that read back as the same float32."""
+    return None if value is None else float(str(np.float32(value)))
+
+
 def token_record(inspector: Inspector, index: int) -> dict:
+    """One token; `bits` in full (they add up to the totals), probabilities as the float32 they are."""
     token = inspector.token(index)
-    return {"i": index, "text": token.text, "start": token.start, "end": token.end, "prob": token.prob,
+    return {"i": index, "text": token.text, "start": token.start, "end": token.end, "prob": _float32(token.prob),
             "rank": token.rank, "bits": token.bits, "bucket": token.bucket,
-            "top": [[choice.token, choice.prob] for choice in token.top]}
+            "top": [[choice.token, _float32(choice.prob)] for choice in token.top]}
 
 
 def totals_record(inspector: Inspector) -> dict:
