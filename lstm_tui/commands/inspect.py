@@ -10,8 +10,8 @@ from pathlib import Path
 from lstm_tui.commands.common import add_cache_arguments, add_model_argument, cache_override, resolve_model
 from lstm_tui.engine.errors import UserError
 
-SYNOPSIS = "--model DIR [--html OUT] [--json] FILE"  # after `lstm-tui NAME`, for the main --help
-SUMMARY = "per-token probability, rank and surprisal of a file"
+SYNOPSIS = "--model DIR FILE"  # after `lstm-tui NAME`, for the main --help
+SUMMARY = "each token's probability, rank, bits (--json, --html)"
 DESCRIPTION = (
     "Score every token of FILE under the model: its probability, rank (colour buckets as in GLTR), surprisal in bits "
     "and the model's top-k, with the run's cache as eval scores it (total bits equal eval's). Prints a summary; "
