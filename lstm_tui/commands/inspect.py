@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     if args.html and len(inspector) > HTML_MAX_TOKENS:
         raise UserError(f"{neutralise(source)} has {len(inspector):,} tokens, more than an HTML page shows comfortably ({HTML_MAX_TOKENS:,}); "
                         f"inspect a part with --max-tokens {HTML_MAX_TOKENS:,}, or use --json")
-    inspector.advance(progress=_progress(source) if len(inspector) >= PROGRESS_FROM else None)
+    inspector.advance(progress=_progress(f"inspecting {source}") if len(inspector) >= PROGRESS_FROM else None)
     if args.html:
         _write_page(inspector, saved, source, Path(args.html), search, cells, sample_name)
     if args.json:
@@ -98,22 +98,24 @@ def _find_cells(saved, text: str, sample: str):
         sample_text, name = text, "the inspected text"
     else:
         sample_text, name = read_whole_text(Path(sample))
-    return find_cells(Predictor.from_saved(saved), sample_text, max_tokens=CELL_SAMPLE_TOKENS), name
+    return find_cells(Predictor.from_saved(saved), sample_text, max_tokens=CELL_SAMPLE_TOKENS,
+                      progress=_progress(f"finding cells on {name}")), name
 
 
-def _progress(source: str):
+def _progress(doing: str):
     """Progress on stderr: one updating line on a terminal, a line every 10 % otherwise."""
     from lstm_tui.engine.data.textfile import neutralise
 
     tty = sys.stderr.isatty()
     shown = [-1]
+    doing = neutralise(doing)
 
     def report(done: int, total: int) -> None:
         tenth = 10 * done // total
         if tty:
-            print(f"\rinspecting {neutralise(source)}: {done:,} of {total:,} tokens", end="", file=sys.stderr, flush=True)
+            print(f"\r{doing}: {done:,} of {total:,} tokens", end="" if done < total else "\n", file=sys.stderr, flush=True)
         elif tenth > shown[0]:
-            print(f"inspecting {neutralise(source)}: {done:,} of {total:,} tokens", file=sys.stderr, flush=True)
+            print(f"{doing}: {done:,} of {total:,} tokens", file=sys.stderr, flush=True)
         shown[0] = tenth
     return report
 

@@ -123,7 +123,7 @@ def test_progress_on_a_long_text(capsys, monkeypatch, trained_char_run: Path, sh
     monkeypatch.setattr(inspect_command, "PROGRESS_FROM", 2_000)
     assert main(["inspect", "--model", str(trained_char_run), "--max-tokens", "4500", str(shakespeare_100k)]) == 0
     err = capsys.readouterr().err.splitlines()
-    assert err == [f"inspecting {shakespeare_100k}: {n:,} of 4,501 tokens" for n in (1000, 2000, 3000, 4000)]
+    assert err == [f"inspecting {shakespeare_100k}: {n:,} of 4,501 tokens" for n in (1000, 2000, 3000, 4000, 4501)]
 
 
 @pytest.mark.parametrize(("content", "extra", "message"), [

@@ -113,6 +113,8 @@ def find_cells(predictor: Predictor, text: str, *, top: int = 3, max_tokens: int
     rest = len(ids) % BLOCK
     if rest:
         sums.add(block[:rest], features[len(ids) - rest :])
+        if progress is not None:
+            progress(len(ids), len(ids))
     predictor.reset()
     r = sums.correlations()
     by_feature = {}

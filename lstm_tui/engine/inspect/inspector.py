@@ -136,7 +136,8 @@ class Inspector:
     def advance(self, max_tokens: int | None = None, seconds: float | None = None,
                 progress: Callable[[int, int], None] | None = None) -> int:
         """Analyse pending tokens in order: at most `max_tokens`, for about `seconds` at most
-        (None: no limit); returns how many. `progress(done, total)` is told every 1,000 tokens."""
+        (None: no limit); returns how many. `progress(done, total)` is told every 1,000 tokens
+        and at the end."""
         table, predictor, cells = self._table, self.predictor, self._cells
         stop = table.length if max_tokens is None else min(table.length, self._scored + max_tokens)
         deadline = None if seconds is None else time.perf_counter() + seconds
@@ -148,7 +149,7 @@ class Inspector:
             self._fed = self._scored = position + 1
             cells.record(position, predictor.branch_root())
             done = position + 1 - start
-            if progress is not None and self._scored % 1000 == 0:
+            if progress is not None and (self._scored % 1000 == 0 or self._scored == table.length):
                 progress(self._scored, table.length)
             if deadline is not None and time.perf_counter() >= deadline:
                 break

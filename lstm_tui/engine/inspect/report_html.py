@@ -22,6 +22,7 @@ from lstm_tui.engine.inspect.find_cells import CellSearch, FoundCell
 from lstm_tui.engine.inspect.html_assets import CSS, SCRIPT, script_hash
 from lstm_tui.engine.inspect.inspector import Inspector
 from lstm_tui.engine.inspect.report_json import bucket_shares
+from lstm_tui.engine.inspect.text_features import FEATURE_LABELS
 
 STRIP_CHARS = 1_500  # characters of the text under each found cell
 HTML_MAX_TOKENS = 200_000  # more spans than a browser shows comfortably
@@ -107,7 +108,7 @@ def _cells_section(inspector: Inspector, search: CellSearch, cells: list[FoundCe
                     "unit's value after each one, divided by its largest magnitude in the strip "))
     out.write('<span class="scale"></span> −1 … +1')
     if search.absent:
-        out.write(_text(f"; not in the sample: {', '.join(search.absent)}"))
+        out.write(_text(f"; not in the sample: {', '.join(FEATURE_LABELS[name] for name in search.absent)}"))
     out.write(".</p>\n")
     for cell in cells:
         _cell_strip(inspector, cell, out)
