@@ -18,6 +18,7 @@ REGISTRY: dict[str, str] = {
     "eval": "evaluate",
     "serve": "serve",
     "lsp": "lsp",
+    "inspect": "inspect",
 }
 
 
