@@ -17,6 +17,7 @@ REGISTRY: dict[str, str] = {
     "generate": "generate",
     "eval": "evaluate",
     "inspect": "inspect",
+    "serve": "serve",
 }
 
 

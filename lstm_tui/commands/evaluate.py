@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
 
 from lstm_tui.commands.common import add_cache_arguments, add_model_argument, cache_override, resolve_model
+from lstm_tui.engine.data.textfile import neutralise
 from lstm_tui.engine.errors import UserError
 
 SYNOPSIS = "--model DIR FILE"  # after `lstm-tui NAME`, for the main --help
@@ -33,6 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from lstm_tui.engine.eval.evaluate import KSR_CHARS, evaluate_file, record_report
+    from lstm_tui.engine.runs.run_files.model_json import read_model_meta
 
     model = resolve_model(args.model)
     report = evaluate_file(
@@ -44,7 +47,11 @@ def run(args: argparse.Namespace) -> int:
         ksr_chars=KSR_CHARS if args.ksr_chars is None else args.ksr_chars,
         cache=cache_override(model, args),
     )
-    print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1) if args.json else eval_table(report))
+    parent = read_model_meta(model).parent
+    if args.json:
+        print(json.dumps({**report.to_dict(), "parent": dataclasses.asdict(parent) if parent else None}, ensure_ascii=False, indent=1))
+    else:
+        print(eval_table(report, parent.label if parent else None))
     if args.record:
         try:
             path = record_report(report, model)
@@ -54,12 +61,13 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def eval_table(report) -> str:
-    """The eval report as a small table: the LSTM against the baselines."""
+def eval_table(report, parent: str | None = None) -> str:
+    """The eval report as a small table: the LSTM against the baselines (`parent`: the line that
+    says which model a fine-tuned run started from)."""
     char = report.level == "char"
     head = f"{'':<12}{'perplexity':>11}" + (f"{'bits/char':>10}" if char else "") + f"{'top-1':>8}{'top-3':>8}{'top-5':>8}{'KSR':>8}" + (f"{'bar KSR':>9}" if char else "") + f"{'p50 µs':>9}{'p99 µs':>9}"
     lines = [
-        f"model  {report.model} ({report.level}, {report.tokenizer} tokenizer)",
+        f"model  {report.model} ({report.level}, {report.tokenizer} tokenizer)" + (f", {neutralise(parent)}" if parent else ""),
         f"file   {report.file}: {report.tokens:,} tokens predicted, {report.unk_share:.1%} <unk>",
         "",
         head,

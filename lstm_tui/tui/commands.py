@@ -39,6 +39,7 @@ class LstmCommands(Provider):
             ("Open a file into the text box…", "a text file replaces the text (ctrl+r)", on_predict("open_file")),
             ("Save the text to a file…", "asks before replacing a file (ctrl+s)", on_predict("save_file")),
             ("Copy the text", "the selection, else the whole text, to the clipboard", on_predict("copy_text")),
+            ("Choose the model…", "the shipped defaults and the finished runs (F5 on predict)", on_predict("choose_model")),
             ("Load model…", "choose a run folder on the models screen", partial(action, "switch_mode('models')")),
             ("Load latest checkpoint", "the training's newest checkpoint (ctrl+l on predict)", on_predict("load_latest")),
             ("Toggle follow training", "load each new checkpoint automatically (ctrl+o)", on_predict("toggle_follow")),

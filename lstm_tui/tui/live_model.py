@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from lstm_tui.engine.data.script import vocabulary_is_japanese
 from lstm_tui.engine.infer.predictor import Predictor
 from lstm_tui.engine.infer.suggestion_ranker import Suggestions
 from lstm_tui.engine.infer.text_follower import common_prefix_length
@@ -50,6 +51,8 @@ class LiveModel:
         """The run folder the weights were loaded from."""
         self.still_training = run_state(folder) == "running"
         """True when a trainer was writing the run when it was loaded (these are early weights)."""
+        self.japanese = vocabulary_is_japanese(predictor.vocab.tokens)
+        """True for a model of Japanese text (most letters in its vocabulary are kana and kanji)."""
         self._lock = threading.Lock()
 
     @classmethod
@@ -95,6 +98,11 @@ class LiveModel:
     def name(self) -> str:
         """The run's name (from model.json)."""
         return self.predictor.name
+
+    @property
+    def label(self) -> str:
+        """What the status line calls it: its folder's name (`default`, `default-ja`, a run's folder)."""
+        return self.folder.name or self.name
 
     @property
     def level(self) -> str:

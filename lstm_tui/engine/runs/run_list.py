@@ -12,7 +12,7 @@ from pathlib import Path
 
 from lstm_tui.engine.errors import UserError
 from lstm_tui.engine.runs.run_files.eval_json import RecordedEval, read_recorded_eval
-from lstm_tui.engine.runs.run_files.model_json import ModelMeta, read_model_meta
+from lstm_tui.engine.runs.run_files.model_json import ModelMeta, ParentRecord, read_model_meta
 from lstm_tui.engine.runs.run_files.reading import check_weights, inside, npz_headers
 from lstm_tui.engine.runs.run_folder import MODEL_JSON, MODEL_NPZ, TRAINER_NPZ
 from lstm_tui.engine.runs.run_lock import live_owner
@@ -42,6 +42,8 @@ class RunInfo:
     """Why the folder is damaged (one line), for the state `damaged`."""
     eval_problem: str | None = None
     """Why the folder's eval.json was ignored (one line), if it was."""
+    parent: ParentRecord | None = None
+    """The model a fine-tuned run started from (`--init-from`); None: trained from scratch."""
 
 
 def run_state(folder: Path) -> str:
@@ -113,6 +115,7 @@ def read_run(folder: Path) -> RunInfo | None:
         state=state,
         evaluation=evaluation,
         eval_problem=eval_problem,
+        parent=meta.parent,
     )
 
 

@@ -24,7 +24,7 @@ from lstm_tui.engine.data.tokenizers import LEVELS, TOKENIZERS
 from lstm_tui.engine.errors import UserError
 from lstm_tui.engine.infer.neural_cache import CacheSettings, mix_problem, size_problem, theta_problem
 from lstm_tui.engine.train.options import (
-    Declared, FormRow, at_least_two, check_values, factor, fraction, option, part_options, positive, positive_int,
+    Declared, FormRow, at_least_two, check_values, factor, fraction, model_name, option, part_options, positive, positive_int,
     share, split_fractions, whole,
 )
 from lstm_tui.engine.train.distributed import COMMUNICATORS
@@ -51,6 +51,9 @@ class RunConfig:
                                                      help="train,valid,test fractions (default 0.9,0.05,0.05)")
     vocab_size: int | None = option(None, group="data", check=at_least_two,
                                     help="vocabulary cap including <unk> (default: none for char, 10000 for word)")
+    init_from: str | None = option(None, group="model", check=model_name, form=FormRow("start from", "new (or default, a run)"),
+                                   help="fine-tune: start from this model's weights, vocabulary and tokenizer — a run folder, "
+                                        "or default / default-ja (the shipped models); its size options are kept")
     units: int = option(256, group="model", check=positive_int, form=FormRow("units"), help="LSTM units per layer")
     embed: int | None = option(None, group="model", check=positive_int, form=FormRow("embed", "= units"), help="embedding size (default = units)")
     dropout: float = option(0.1, group="model", check=fraction, form=FormRow("dropout"),

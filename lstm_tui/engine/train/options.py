@@ -183,6 +183,13 @@ def whole(value: Any) -> str | None:
     return None if ok else "must be a whole number of 0 or more"
 
 
+def model_name(value: Any) -> str | None:
+    """A model to start from, by name or folder; whether it holds a model is checked where it is
+    read (`init_from`), since a recorded run must stay readable after its parent is gone."""
+    ok = isinstance(value, str) and value.strip() != "" and len(value) <= 4096 and "\0" not in value
+    return None if ok else "must name a run folder, default or default-ja"
+
+
 def split_fractions(text: str) -> tuple[float, float, float]:
     """`0.9,0.05,0.05` (or `0.9,0.1`: no test part) → three fractions."""
     parts = tuple(float(p) for p in text.split(","))

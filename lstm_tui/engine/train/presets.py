@@ -4,6 +4,7 @@ They follow what the literature found for two-layer LSTM language models — dro
 embedding, between the layers and before the output; tied embedding/output weights for words
 (Inan et al. 2017; Press & Wolf 2017); learning-rate decay on plateau; gradient clipping — sized
 for what two CPU cores train within the time budget. Explicit flags override a preset's values.
+A fine-tuning preset (`init_from`) takes the model's size and cache from the model it starts from.
 """
 
 from __future__ import annotations
@@ -57,6 +58,12 @@ PRESETS: dict[str, Preset] = {
         "tiny",
         "a one-minute smoke run on any corpus: 2×64 units",
         dict(units=64, embed=64, dropout=0.0, bptt=32, batch_size=16, time_budget=1.0),
+    ),
+    "adapt-default": Preset(
+        "adapt-default",
+        "adapt the default model to this corpus: fine-tune the shipped English default (--init-from default) for 5 min "
+        "at a quarter of its learning rate (5e-4), dropout 0.2, annealed; its size, vocabulary and cache come from the default",
+        dict(init_from="default", lr=5e-4, dropout=0.2, time_budget=5.0, anneal=0.3),
     ),
 }
 

@@ -78,8 +78,10 @@ class Trainer:
         self.is_main = processes.is_main
         """Rank 0 (or the only process): it writes the run folder and reports."""
         self.listeners = list(listeners or []) if processes.is_main else []
-        self.notice: str | None = None
-        """A line for the `notice` event at the start (e.g. why `auto` did not pick the GPU)."""
+        self.notices: list[str] = []
+        """Lines for `notice` events at the start (why `auto` did not pick the GPU, what fine-tuning added)."""
+        self.parent: dict | None = None
+        """model.json's "parent" of a fine-tuned run (`init_from`), else None."""
         self.streams = ParallelStreams(data.train, config.run.batch_size, config.run.bptt)
         self.valid_streams = eval_streams(data.valid, config.run.batch_size, config.run.bptt)
         self.test_streams = eval_streams(data.test, config.run.batch_size, config.run.bptt)
@@ -107,7 +109,7 @@ class Trainer:
     # checkpoints ----------------------------------------------------------------------------
     def meta(self, status: str) -> dict:
         """model.json: everything needed to rebuild, reproduce and describe the model."""
-        return model_meta(self.name, self.config, self.data, self.model, self.progress, self.device.name, status)
+        return model_meta(self.name, self.config, self.data, self.model, self.progress, self.device.name, status, self.parent)
 
     def save(self, status: str, events: EventLog) -> None:
         """Trainer snapshot first (resume point), then the model for predictors (rank 0 writes)."""
@@ -172,8 +174,8 @@ class Trainer:
         budget = Budget.of(config, streams.windows_per_epoch)
         total_steps, deadline = budget.total_steps, budget.deadline
         events.emit("started", **self._started(budget))
-        if self.notice:
-            events.emit("notice", message=self.notice)
+        for notice in self.notices:
+            events.emit("notice", message=notice)
         if p.step == 0:
             self.save("running", events)  # a loadable folder from the first second
         xp = model.xp

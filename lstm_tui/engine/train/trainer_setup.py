@@ -7,6 +7,7 @@ Every rank builds its own trainer; when building fails on one rank it fails on a
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ from lstm_tui.engine.runs.run_folder import TRAINER_NPZ, default_run_folder
 from lstm_tui.engine.runs.trainer_state import load_optimizer_state, read_trainer_snapshot
 from lstm_tui.engine.runs.events import Listener
 from lstm_tui.engine.train.config import TrainConfig
+from lstm_tui.engine.train.init_from import find_parent
 from lstm_tui.engine.train.optimizer import set_rate
 from lstm_tui.engine.train.processes import Processes, start_processes
 from lstm_tui.engine.train.trainer_snapshot import restore_lstm_states, restore_state
@@ -48,10 +50,18 @@ def new_trainer(cls: type[Trainer], config: TrainConfig, folder: Path | str | No
 def _new(cls: type[Trainer], config: TrainConfig, folder: Path | str | None, listeners: list[Listener] | None,
          processes: Processes, created: list[Path]) -> Trainer:
     config.validate()
+    parent = find_parent(config.run.init_from) if config.run.init_from else None
+    if parent is not None:
+        config = parent.configure(config)
     device = processes.choose_device(config.session.device, config.session.communicator)
-    data = load_dataset(config.run)
+    if parent is not None:
+        data, growth = parent.dataset(config.run)
+    else:
+        data = load_dataset(config.run)
     folder = Path(folder) if folder else default_run_folder(config)
     folder = folder.expanduser().resolve()
+    if parent is not None:
+        parent.check_out_folder(folder)
     if processes.is_main:
         if not folder.exists():
             created.append(folder)
@@ -67,10 +77,16 @@ def _new(cls: type[Trainer], config: TrainConfig, folder: Path | str | None, lis
         embed_dropout=config.run.embed_dropout,
     )
     model = LanguageModel(model_config)
-    model.init_weights(np.random.default_rng([config.run.seed, 1]))
+    rng = np.random.default_rng([config.run.seed, 1])
+    model.init_weights(rng)
+    if parent is not None:
+        parent.initialise(model, growth, rng)
     model.to_device(device.device)
     trainer = cls(config, folder, data, model, device, listeners, processes)
-    trainer.notice = device.notice
+    trainer.notices = [device.notice] if device.notice else []
+    if parent is not None:
+        trainer.parent = parent.record(growth)
+        trainer.notices.append(growth.notice(parent.name))
     return trainer
 
 
@@ -98,6 +114,7 @@ def _resume(cls: type[Trainer], folder: Path | str, overrides: dict, listeners: 
     load_into(model, arrays, path, prefix="model/")
     model.to_device(device.device)
     trainer = cls(config, folder, data, model, device, listeners, processes)
+    trainer.parent = dataclasses.asdict(meta.parent) if meta.parent is not None else None  # kept; not read again
     if state.step > 0:  # before the first update the optimizer has no state yet
         load_optimizer_state(trainer.optimizer, arrays, path)
     trainer.progress = restore_state(state, meta, path, trainer.schedule, trainer.rng, processes)

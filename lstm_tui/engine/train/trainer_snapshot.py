@@ -124,8 +124,9 @@ def _saved_rng(state: TrainerState, rng: np.random.Generator, processes: Process
 
 # model.json -------------------------------------------------------------------------------
 def model_meta(name: str, config: TrainConfig, data: Dataset, model: LanguageModel, progress: RunProgress,
-               device: str, status: str) -> dict:
-    """model.json: everything needed to rebuild, reproduce and describe the model."""
+               device: str, status: str, parent: dict | None = None) -> dict:
+    """model.json: everything needed to rebuild, reproduce and describe the model (and, for a
+    fine-tuned run, the model it started from)."""
     valid = progress.last_valid
     return {
         "name": name,
@@ -135,6 +136,7 @@ def model_meta(name: str, config: TrainConfig, data: Dataset, model: LanguageMod
         "vocab": data.vocab.to_json(),
         "train": config.to_dict(),
         "corpus": data.corpus.info(),
+        **({"parent": parent} if parent is not None else {}),
         "metrics": {
             "valid_loss": valid,
             "valid_ppl": perplexity(valid),

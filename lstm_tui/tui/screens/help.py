@@ -34,6 +34,8 @@ bound in a text box, so ordinary typing is never taken.
 | `ctrl+n` | edit top-k (`↑`/`↓` step it, `enter`/`esc` back to the text) |
 | `ctrl+t` | edit the temperature (`↑`/`↓` step it by 0.1) |
 | `ctrl+o` | follow training on/off: load every new checkpoint automatically |
+| `F5` | choose the model that predicts: the shipped defaults and the finished runs, with their numbers |
+| `alt+j` | switch to the Japanese model, when the app offers it (you typed Japanese into another model) |
 | `ctrl+l` | load the latest checkpoint now (or reload the model) |
 | `ctrl+g` | generate: sample a continuation at the temperature and top-k into the text |
 | `ctrl+b` | new text: clear the box (`ctrl+z` brings it back) |
@@ -51,7 +53,7 @@ the probability of the whole word; `tab`, `alt+2`, `alt+3`), then the next chara
 word-level model completes the word being typed (Japanese: also the kana that start a word). The
 ghost text runs to the end of the word (a word model: a short phrase while it is sure).
 Whitespace tokens are shown as `␣` (space), `↵` (newline) and `⇥` (tab). The status line shows
-the model, its level, whether it is early in training or still training, vocabulary, parameters,
+the model (its folder's name: `default`, `default-ja` or a run's folder), its level, whether it is early in training or still training, vocabulary, parameters,
 validation perplexity, the device, the share of the text the model cannot read (`unknown`), and
 how long the model took for the last key.
 

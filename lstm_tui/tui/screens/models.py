@@ -72,7 +72,7 @@ def row_of(info: RunInfo) -> tuple:
     damaged = info.state == DAMAGED
     return (
         one_line(info.name),
-        one_line(corpus_label(info.corpus)),
+        one_line(corpus_label(info.corpus) + (f" (from {info.parent.name})" if info.parent is not None else "")),
         one_line(info.level),
         Text("-" if damaged else fmt.count(info.vocab), justify="right"),
         Text("-" if damaged else fmt.count(info.parameters), justify="right"),
@@ -219,6 +219,8 @@ class ModelsScreen(Screen):
         info = self.selected
         monitor = self.query_one(RunMonitor)
         folder = info.folder if info is not None else None
+        parent = info.parent if info is not None else None
+        monitor.border_title = f"run · {one_line(parent.label)}" if parent is not None else "run"
         if monitor.folder != folder:
             monitor.follow(folder)
 

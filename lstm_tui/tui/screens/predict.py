@@ -17,7 +17,9 @@ from lstm_tui.engine.data.textfile import neutralise
 from lstm_tui.engine.runs.model_choice import remember_model
 from lstm_tui.engine.runtime.blas_threads import use_blas_threads
 from lstm_tui.tui.live_model import INLINE_CHARS, LiveModel, Prediction
+from lstm_tui.tui.dialogs.model_picker import ModelPicker
 from lstm_tui.tui.dialogs.text_file import TextFileDialog, open_text, save_text
+from lstm_tui.tui.script_offer import ScriptOffer
 from lstm_tui.tui.textual_hooks import flush_repaints
 from lstm_tui.tui.widgets.ghost_editor import GhostEditor
 from lstm_tui.tui.widgets.predict_settings import PredictSettings
@@ -35,6 +37,9 @@ class PredictScreen(Screen):
     """The editor, the top-k panel, the settings bar and the model's status line."""
 
     BINDINGS = [
+        Binding("f5", "choose_model", "Model"),
+        # only while the offer stands (check_action); a priority key, else the editor types its "j"
+        Binding("alt+j", "accept_offer", "Japanese model", priority=True),
         Binding("ctrl+n", "edit_setting('k')", "Top-k", show=False),
         Binding("ctrl+t", "edit_setting('temperature')", "Temperature", show=False),
         Binding("ctrl+o", "toggle_follow", "Follow training", show=False),
@@ -56,6 +61,8 @@ class PredictScreen(Screen):
         self._announce = False
         self.text_path = ""
         """The file last opened or saved (the next save starts from it)."""
+        self.offer = ScriptOffer()
+        """The offer of the Japanese model when the text turns Japanese (once a session)."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -108,9 +115,11 @@ class PredictScreen(Screen):
         status.model = live
         status.note = ""
         self.query_one(SuggestionsPanel).message = ""
+        self.offer.withdraw()
+        self.refresh_bindings()
         if self._announce:
             step = f" (step {live.step:,})" if live.step is not None else ""
-            self.notify(f"{neutralise(live.name)}{step}", title="Model loaded", timeout=3, markup=False)
+            self.notify(f"{neutralise(live.label)}{step}", title="Model loaded", timeout=3, markup=False)
         self.refresh_prediction()
 
     def _load_failed(self, error: BaseException | None) -> None:
@@ -118,6 +127,10 @@ class PredictScreen(Screen):
         if self.live is None:
             self.query_one(SuggestionsPanel).message = NO_MODEL
         message = str(error) if isinstance(error, UserError) else f"{type(error).__name__}: {error}"
+        if self.live is not None:  # the old model stays and keeps predicting: a notice is enough
+            self.notify(f"{neutralise(message)}; {neutralise(self.live.label)} still predicts", title="Could not load the model",
+                        severity="error", timeout=8, markup=False)
+            return
         self.app.show_error("Could not load the model", message, "Pick another run on the Models screen (F4) or train one (F3).")
 
     def _on_latest_checkpoint(self, checkpoint) -> None:
@@ -176,6 +189,7 @@ class PredictScreen(Screen):
         status.unknown_share = prediction.unknown_share
         status.note = ""
         flush_repaints(panel, editor, status)
+        self._offer_japanese(prediction.text)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
@@ -199,6 +213,37 @@ class PredictScreen(Screen):
             elif event.state == WorkerState.ERROR:
                 self.notify(f"the model could not follow the text: {worker.error}", severity="error", markup=False)
             self.refresh_prediction()
+
+    # choosing the model -----------------------------------------------------------------------
+    def action_choose_model(self) -> None:
+        """Open the model picker: the shipped defaults and the finished runs; the choice loads here."""
+
+        def chosen(folder: Path | None) -> None:
+            if folder is not None:
+                self.app.request_model(folder)
+            self.query_one(GhostEditor).focus()
+
+        self.app.push_screen(ModelPicker(self.app.runs, self.live.folder if self.live else None), chosen)
+
+    def _offer_japanese(self, text: str) -> None:
+        target = self.offer.check(text, self.live)  # once a session: the text turned Japanese
+        if target is not None:
+            self.notify(f"This text looks Japanese (日本語); the model predicting reads another script.\n"
+                        f"alt+j switches to the Japanese model ({neutralise(target.name)}); F5 lists every model.",
+                        title="A Japanese model is here", timeout=15, markup=False)
+            self.refresh_bindings()
+
+    def action_accept_offer(self) -> None:
+        """Load the model the offer names (the Japanese default)."""
+        if self.offer.target is not None:
+            self.app.clear_notifications()  # the offer's own toast; "Model loaded" follows
+            self.app.request_model(self.offer.target)
+            self.offer.withdraw()
+            self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """alt+j is a key only while the offer of the Japanese model stands."""
+        return self.offer.target is not None if action == "accept_offer" else True
 
     # accepting --------------------------------------------------------------------------------
     def on_ghost_editor_pick_requested(self, event: GhostEditor.PickRequested) -> None:

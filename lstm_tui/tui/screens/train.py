@@ -18,11 +18,13 @@ from lstm_tui.engine.errors import UserError
 from lstm_tui.engine.data.textfile import neutralise
 from lstm_tui.tui import format as fmt
 from lstm_tui.engine.train.config import TrainConfig
+from lstm_tui.engine.train.init_from import Parent, find_parent
+from lstm_tui.engine.train.presets import PRESETS, Preset
 from lstm_tui.engine.train.time_estimate import Throughput, TrainingTime, for_device, measured_runs, training_time
 from lstm_tui.tui.corpus_facts import CorpusFacts, describe_corpus, epoch_tokens
 from lstm_tui.tui.widgets.corpus_picker import CorpusPicker
 from lstm_tui.tui.widgets.run_monitor import RunMonitor
-from lstm_tui.tui.widgets.train_form import OUT, TrainForm
+from lstm_tui.tui.widgets.train_form import OUT, PRESET, TrainForm
 
 
 def facts_text(facts: CorpusFacts, raw: bool = False) -> Text:
@@ -140,6 +142,8 @@ class TrainScreen(Screen):
         if event.worker.group == "measure" and event.state == WorkerState.SUCCESS:
             self.throughputs = event.worker.result
             self.update_estimate()
+        if event.worker.group == "parent":
+            self._parent_read(event)
         if event.worker.group != "corpus":
             return
         picker = self.query_one(CorpusPicker)
@@ -183,10 +187,37 @@ class TrainScreen(Screen):
 
     # estimate -------------------------------------------------------------------------------
     def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "field-init_from":
+            self._read_parent(event.value.strip())
         self.update_estimate()
 
     def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == f"field-{PRESET}" and not event.select.is_blank():
+            self._preset_chosen(PRESETS[str(event.value)])
         self.update_estimate()
+
+    def _preset_chosen(self, preset: Preset) -> None:
+        """Say what the preset is for; take its corpus when none is chosen yet."""
+        self.notify(preset.description, title=f"preset {preset.name}", timeout=8, markup=False)
+        corpus = preset.values.get("corpus")
+        picker = self.query_one(CorpusPicker)
+        if corpus and not picker.value and (corpus in self._catalogue or corpus.startswith("builtin:")):
+            picker.choose(corpus)
+
+    @work(thread=True, exclusive=True, group="parent", exit_on_error=False)
+    def _read_parent(self, spec: str) -> Parent | None:
+        """The model the form fine-tunes (None: a new model), read in a thread."""
+        return find_parent(spec) if spec else None
+
+    def _parent_read(self, event: Worker.StateChanged) -> None:
+        """Show the fine-tuned model's size and cache in the rows not edited, or why it cannot be used."""
+        form = self.query_one(TrainForm)
+        if event.state == WorkerState.SUCCESS:
+            parent: Parent | None = event.worker.result
+            form.inherit({**parent.sizes(), **parent.prediction()} if parent is not None else {})
+        elif event.state == WorkerState.ERROR:
+            form.inherit({})
+            form.show_error("init_from", str(event.worker.error))
 
     def update_estimate(self) -> None:
         """The time per epoch of the chosen corpus under the form's model, before F5."""
@@ -226,6 +257,8 @@ class TrainScreen(Screen):
             return
         try:
             config = form.read_config(corpus)
+            if config.run.init_from:  # the parent's sizes, or an error on the row that conflicts
+                config = find_parent(config.run.init_from).configure(config)
         except UserError as exc:
             self.show_tab("setup", focus=False)
             form.flag(exc)

@@ -1,5 +1,6 @@
-"""The status line under the editor: which model is loaded, how far it was trained, how much of
-the text it can read, and how fast it answered.
+"""The status line under the editor: which model predicts (its folder's name: `default`,
+`default-ja`, a run's folder), how far it was trained, how much of the text it can read, and how
+fast it answered.
 
 It is one line at any width: when the full line does not fit, every part takes its short form
 (`887k params` for `params 887,400`), then the least needed parts go (device, cache, parameters…),
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual.reactive import reactive
@@ -23,6 +25,7 @@ from lstm_tui.tui.live_model import LiveModel
 
 SEPARATOR = " · "
 KEEP = 99  # the priority of a part that is never dropped
+SHORT_NAME = 24  # cells a model's name takes at most in the short line (80 columns)
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,25 @@ def short_count(value: int | None) -> str:
             digits = f"{scaled:.1f}".removesuffix(".0") if scaled < 10 else f"{scaled:.0f}"
             return digits + unit
     return str(value)
+
+
+def leading_cells(text: str, cells: int) -> str:
+    """The longest start of `text` that takes at most `cells` terminal cells."""
+    used = 0
+    for index, char in enumerate(text):
+        used += cell_len(char)
+        if used > cells:
+            return text[:index]
+    return text
+
+
+def short_name(name: str, width: int = SHORT_NAME) -> str:
+    """`name` in at most `width` cells: its start and its end (a run folder's time) around an ellipsis."""
+    if cell_len(name) <= width:
+        return name
+    start = leading_cells(name, (width - 1) // 2)
+    end = leading_cells(name[::-1], width - 1 - cell_len(start))[::-1]
+    return f"{start}…{end}"
 
 
 def fit(parts: list[StatusPart], width: int, separator: Segment) -> list[Segment]:
@@ -115,13 +137,13 @@ class ModelStatus(Widget):
         if model is None:
             return [StatusPart.of([Segment("no model loaded — F4 opens a run, F3 trains one", base)],
                                   [Segment("no model — F4 opens one, F3 trains one", base)])]
-        name = neutralise(model.name).replace("\n", " ")
+        name = neutralise(model.label).replace("\n", " ")
         tokenizer = "" if model.level == "char" else f"/{model.tokenizer}"
         bold = base + Style(bold=True)
         note = model.training_note()
         self._head_length = 3 if note else 2
         parts = [
-            StatusPart.of([Segment("model ", label), Segment(name, bold)], [Segment(name, bold)]),
+            StatusPart.of([Segment("model ", label), Segment(name, bold)], [Segment(short_name(name), bold)]),
             StatusPart.of([Segment(f"{model.level}{tokenizer}", base)], priority=5),
             *([StatusPart.of([Segment(note, bold)], [Segment(model.training_note(short=True), bold)])] if note else []),
             StatusPart.of([Segment("vocab ", label), Segment(fmt.count(model.vocab_size), base)],

@@ -2,6 +2,11 @@
 
 Rows, labels, defaults, drop-down choices and checks all come from the option declarations on
 the config dataclasses (`engine/train/options`), the same ones the CLI's flags come from.
+
+A row the user has not edited shows what the form would choose itself, from the first source that
+has a value: the model it fine-tunes (its size and cache), the chosen preset, the corpus's
+catalogue entry, the declared default — the CLI's order (explicit options win over a preset, a
+preset over the catalogue). A row the user edited keeps the edit whatever is chosen later.
 """
 
 from __future__ import annotations
@@ -16,8 +21,10 @@ from lstm_tui.engine.data.textfile import neutralise
 from lstm_tui.engine.errors import UserError
 from lstm_tui.engine.train.config import TrainConfig
 from lstm_tui.engine.train.options import Declared
+from lstm_tui.engine.train.presets import PRESETS, Preset
 
 OUT = "out"  # the output-folder row: not a training option
+PRESET = "preset"  # the preset choice: fills rows, not an option itself
 
 
 def shown(value: object) -> str:
@@ -54,9 +61,19 @@ class TrainForm(VerticalScroll):
         """The config class whose declarations make the rows."""
         self.rows = [d for d in spec.declared() if d.option.form is not None]
         """The declared options shown, in declaration order."""
+        self.preset: Preset | None = None
+        """The preset chosen at the top of the form."""
+        self.suggested: dict[str, object] = {}
+        """What the corpus's catalogue entry suggests (level, tokenizer)."""
+        self.inherited: dict[str, object] = {}
+        """What the model being fine-tuned decides (`init_from.Parent.sizes` and `.prediction`)."""
+        self._placed: dict[str, object] = {d.name: shown(d.default) if not d.option.form.choices else d.default  # type: ignore[union-attr]
+                                           for d in self.rows}
 
     def compose(self) -> ComposeResult:
         yield Label("Training", classes="section-title")
+        presets = Select([(name, name) for name in PRESETS], prompt="none", allow_blank=True, compact=True, id=f"field-{PRESET}")
+        yield from self._row("preset", presets, PRESET)
         for d in self.rows:
             form = d.option.form
             assert form is not None
@@ -74,21 +91,57 @@ class TrainForm(VerticalScroll):
             yield widget
         yield Static("", id=f"error-{name}", classes="field-error")
 
-    # values ----------------------------------------------------------------------------------
-    def suggest(self, values: dict[str, str]) -> None:
-        """Set rows to suggested values (a catalogue entry's level and tokenizer) where they fit."""
+    # what the form chooses itself -------------------------------------------------------------
+    def suggest(self, values: dict[str, object]) -> None:
+        """The corpus's suggestions (a catalogue entry's level and tokenizer), for rows not edited."""
+        self.suggested = dict(values)
+        self._refill()
+
+    def inherit(self, values: dict[str, object]) -> None:
+        """The fine-tuned model's sizes and cache ({}: none), for rows not edited."""
+        self.inherited = dict(values)
+        self._refill()
+
+    def choose_preset(self, name: str | None) -> None:
+        """Fill the rows not edited from the preset `name` (None: no preset)."""
+        self.preset = PRESETS.get(name) if name else None
+        self._refill()
+
+    def automatic(self, d: Declared) -> object:
+        """What row `d` shows until the user edits it (see the module)."""
+        for source in (self.inherited, self.preset.values if self.preset else {}, self.suggested):
+            if d.name in source:
+                return source[d.name]
+        return d.default
+
+    def edited(self, name: str) -> bool:
+        """True when the user changed row `name` from what the form last put there."""
+        return self._current(name) != self._placed[name]
+
+    def _current(self, name: str) -> object:
+        return self.query_one(f"#field-{name}").value  # type: ignore[attr-defined]
+
+    def _refill(self) -> None:
         for d in self.rows:
-            if d.name not in values:
+            if self.edited(d.name):
                 continue
+            value = self.automatic(d)
             widget = self.query_one(f"#field-{d.name}")
             if isinstance(widget, Select):
-                if values[d.name] in d.option.form.choices:  # type: ignore[union-attr]
-                    widget.value = values[d.name]
+                if value not in d.option.form.choices:  # type: ignore[union-attr]
+                    continue
+                widget.value = value
             else:
-                widget.value = values[d.name]
+                widget.value = value = shown(value)
+            self._placed[d.name] = value
 
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == f"field-{PRESET}":
+            self.choose_preset(None if event.select.is_blank() else str(event.value))
+
+    # values ----------------------------------------------------------------------------------
     def set_value(self, name: str, value: str) -> None:
-        """Set an Input row's text."""
+        """Set an Input row's text, as the user would."""
         self.query_one(f"#field-{name}", Input).value = value
 
     @property
@@ -125,7 +178,9 @@ class TrainForm(VerticalScroll):
 
     def values(self, corpus: str | None) -> dict:
         """The rows' values by option name (no message shown), or a UserError naming the row to fix."""
-        values: dict = {"corpus": corpus or None}
+        shown_rows = {d.name for d in self.rows}
+        values: dict = {k: v for k, v in (self.preset.values if self.preset else {}).items() if k not in shown_rows}
+        values["corpus"] = corpus or None
         for d in self.rows:
             widget = self.query_one(f"#field-{d.name}")
             if isinstance(widget, Select):
@@ -145,7 +200,7 @@ class TrainForm(VerticalScroll):
 
     def flag(self, error: UserError) -> None:
         """Show an error next to its row (the first row when it names none) and focus that row."""
-        names = {d.name for d in self.rows} | {OUT}
+        names = {d.name for d in self.rows} | {OUT, PRESET}
         name = error.field if error.field in names else self.rows[0].name
         self.show_error(name, str(error))
         for widget in self.query(f"#field-{name}"):

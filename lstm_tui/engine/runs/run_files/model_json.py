@@ -84,6 +84,27 @@ class Metrics:
     history: list = checked(items(json_object), [])
 
 
+@dataclass(frozen=True)
+class ParentRecord:
+    """model.json's "parent": the model a fine-tuned run started from (`--init-from`)."""
+
+    name: str = checked(text())
+    """The parent's name (its model.json's, else its folder's): "fine-tuned from default"."""
+    source: str = checked(text())
+    """What `--init-from` named: default / default-ja, or the parent's folder."""
+    sha256: str | None = checked(maybe(text(128)), None)
+    """The digest of the parent's model.npz when the run started from it."""
+    corpus: str | None = checked(maybe(text()), None)
+    """The corpus the parent was trained on."""
+    added_tokens: int = checked(whole(0, MAX_VOCAB), 0)
+    """Tokens of the new corpus added to the parent's vocabulary."""
+
+    @property
+    def label(self) -> str:
+        """How the run's parent is shown: `fine-tuned from default`."""
+        return f"fine-tuned from {self.name}"
+
+
 def _or_empty(cls: type) -> Check:
     """A JSON object read as `cls`, or null for an empty one (older runs wrote null)."""
     def check(value: Any, where: str) -> Any:
@@ -104,6 +125,8 @@ class ModelMeta:
     train: TrainConfig | None = checked(maybe(train_config), None)
     """The training options recorded with the run (None for runs that recorded none)."""
     corpus: CorpusRecord = checked(_or_empty(CorpusRecord), CorpusRecord())
+    parent: ParentRecord | None = checked(maybe(record(ParentRecord)), None)
+    """The model this run was fine-tuned from (None: trained from scratch)."""
     metrics: Metrics = checked(_or_empty(Metrics), Metrics())
     parameters: int | None = checked(maybe(whole(0)), None)
     state: str | None = checked(maybe(one_of(*RUN_STATES)), None)
