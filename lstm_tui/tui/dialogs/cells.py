@@ -41,6 +41,8 @@ class CellsChoice:
     """What the dialog answers: the unit to show (None: hide the strip)."""
 
     probe: CellProbe | None
+    note: str = ""
+    """What find-cells said of it (the feature it follows, and how closely)."""
 
 
 def parse_number(value: str) -> object:
@@ -152,7 +154,8 @@ class CellsDialog(ModalScreen[CellsChoice | None]):
             self.find()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(CellsChoice(self.found[event.option_index].probe))
+        cell = self.found[event.option_index]
+        self.dismiss(CellsChoice(cell.probe, f"{cell.feature_label}, r = {cell.correlation:+.2f}"))
 
     # finding cells -----------------------------------------------------------------------------
     def find(self) -> None:

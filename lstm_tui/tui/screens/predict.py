@@ -82,7 +82,7 @@ class PredictScreen(Screen):
             with Vertical(id="suggestions-box"):
                 yield SuggestionsPanel(id="suggestions")
             yield InspectPanel(id="inspect-box")
-        yield CellsStrip(id="cells-strip")
+            yield CellsStrip(id="cells-strip")
         yield PredictSettings(id="settings")
         yield Footer()
 

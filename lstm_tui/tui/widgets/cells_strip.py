@@ -124,15 +124,18 @@ class CellsStrip(Widget):
         self._lines = None
         super().notify_style_update()
 
+    def on_resize(self) -> None:
+        self._lines = None
+
     def header(self) -> str:
         """The first row: the unit, the scale, the value at the cursor."""
         if self.probe is None:
             return self._note or "no unit chosen: F9 chooses one, or finds the cells that follow quotes, brackets, lines"
         scale = "tanh(c)" if self.probe.kind == "c" else "h"
         value = self.value_at_cursor()
-        at = "" if value is None else f" · at the cursor {value:+.3f}"
+        at = "" if value is None else f" · cursor {value:+.3f}"
         note = f" · {self._note}" if self._note else ""
-        return f"{self.probe.label}: {scale} under each character, ▁ −1 … █ +1{at}{note}"
+        return f"{self.probe.label}{note} · {scale} ▁ −1 … █ +1{at}"
 
     def lines(self) -> list[list[Segment]]:
         """Every row as segments: the header, then text and strip rows in pairs."""

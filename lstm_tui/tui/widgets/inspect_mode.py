@@ -39,9 +39,12 @@ class InspectMode:
         """The inspector of the loaded model (None until loaded; kept while inspect mode is off)."""
         self.probe: CellProbe | None = None
         """The unit the cells view draws (None: the view is closed)."""
+        self.probe_note = ""
+        """What find-cells said of it, shown in the strip's header."""
         self.folder: Path | None = None
         """The model the screen predicts with: the one to inspect."""
         self._timer: Timer | None = None
+        self._choose_when_loaded = False
 
     @property
     def editor(self) -> InspectEditor:
@@ -102,6 +105,9 @@ class InspectMode:
         self.session = session
         if self.on:
             self._attach()
+            if self._choose_when_loaded:
+                self.choose_cell()
+        self._choose_when_loaded = False
 
     # following the text ------------------------------------------------------------------------
     def _attach(self) -> None:
@@ -157,7 +163,7 @@ class InspectMode:
         panel = self.screen.query_one(InspectPanel)
         panel.show_token(session.token_at(offset), session.rank_buckets, session.bucket_shares(), session.pending)
         if self.probe is not None:
-            self.screen.query_one(CellsStrip).show(self.probe, session.text, session.cells(self.probe), offset)
+            self.screen.query_one(CellsStrip).show(self.probe, session.text, session.cells(self.probe), offset, self.probe_note)
 
     # the cells view ----------------------------------------------------------------------------
     def choose_cell(self) -> None:
@@ -165,20 +171,20 @@ class InspectMode:
         if not self.on:
             self.toggle()
         session = self.session
-        if session is None:
-            self.screen.notify("the model for inspecting is still loading; F9 again in a moment", timeout=4, markup=False)
+        if session is None:  # loading: the dialog opens when it is ready
+            self._choose_when_loaded = True
             return
 
         def chosen(choice: CellsChoice | None) -> None:
             self.editor.focus()
             if choice is not None and self.session is session:
-                self.show_cell(choice.probe)
+                self.show_cell(choice.probe, choice.note)
 
         self.screen.app.push_screen(CellsDialog(session, self.probe, self.editor.text), chosen)
 
-    def show_cell(self, probe: CellProbe | None) -> None:
-        """Draw `probe` under the text (None: close the cells view)."""
-        self.probe = probe
+    def show_cell(self, probe: CellProbe | None, note: str = "") -> None:
+        """Draw `probe` under the text (None: close the cells view); `note`: what it follows."""
+        self.probe, self.probe_note = probe, note
         self.screen.set_class(self.on and probe is not None, "-cells")
         if self.on and self.session is not None:
             self._show_cursor()
