@@ -89,21 +89,26 @@ class InspectPanel(Widget):
         self.refresh(layout=len(self._current()) != rows_before)
 
     def _current(self, width: int | None = None) -> list[list[Piece]]:
-        """The rows at `width`: a row wider than it breaks between its pieces (the legend)."""
+        """The rows at `width`: a row wider than it breaks before a coloured piece (the legend
+        breaks between buckets, never between a label and its share)."""
         width = width or self.size.width
         if self._wrapped is None or self._wrapped[0] != width:
             rows: list[list[Piece]] = []
             for row in self._content:
+                groups: list[list[Piece]] = []
+                for piece in row:
+                    if groups and piece[1] not in BUCKET_CLASSES:
+                        groups[-1].append(piece)
+                    else:
+                        groups.append([piece])
                 line: list[Piece] = []
                 used = 0
-                for piece in row:
-                    cells = cell_len(piece[0])
+                for group in groups:
+                    cells = sum(cell_len(text) for text, _ in group)
                     if line and width and used + cells > width:
                         rows.append(line)
                         line, used = [], 0
-                        piece = (piece[0].lstrip(), piece[1])
-                        cells = cell_len(piece[0])
-                    line.append(piece)
+                    line += group
                     used += cells
                 rows.append(line)
             self._wrapped = (width, rows)
