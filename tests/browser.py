@@ -54,11 +54,20 @@ def offline(route) -> None:
 
 @pytest.fixture
 def page(browser) -> Iterator:
-    """A fresh page (its own context: no cookies or storage shared between tests), 1280x720, offline."""
+    """A fresh page (its own context: no cookies or storage shared between tests), 1280x720, offline.
+
+    It records what the page asked of the network in `page.requests` (aborted ones included) and
+    its console errors in `page.errors`."""
     context = browser.new_context(viewport={"width": 1280, "height": 720})
     context.route("**/*", offline)
+    opened = context.new_page()
+    opened.requests = []
+    opened.errors = []
+    opened.on("request", lambda request: opened.requests.append(request.url))
+    opened.on("console", lambda message: opened.errors.append(message.text) if message.type == "error" else None)
+    opened.on("pageerror", lambda error: opened.errors.append(str(error)))
     try:
-        yield context.new_page()
+        yield opened
     finally:
         context.close()
 

@@ -98,3 +98,11 @@ class TextAreaHooks(TextArea):
     def update_scrollbars(self, virtual_size: Size) -> None:
         """Resize the scrollbars to `virtual_size` and clamp the scroll offset, with no layout."""
         self._scroll_update(virtual_size)
+
+    def forget_rendered_lines(self) -> None:
+        """Drop TextArea's cache of rendered rows, so the rows next repainted show styles that
+        changed without an edit (inspect mode's colours as tokens get scored). TextArea clears
+        it itself on every edit, re-wrap and style change; without the cache this is a no-op."""
+        cache = getattr(self, "_line_cache", None)
+        if cache is not None:
+            cache.clear()

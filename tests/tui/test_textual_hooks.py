@@ -334,3 +334,31 @@ def test_only_textual_hooks_uses_private_textual_names() -> None:
             if isinstance(cls, type) and issubclass(cls, MessagePump):
                 clashes += [f"{path.name}: {node.name}.{name}" for name in sorted(private_names_used(node, on_self=True) & textual_private_names(cls))]
     assert clashes == []
+
+
+async def test_text_area_caches_rendered_rows_until_forget_rendered_lines() -> None:
+    """TextArea keeps rendered rows in a cache keyed without their styles (`_line_cache`): a style
+    that changes with no edit (inspect mode's colours as tokens get scored) shows only after
+    `forget_rendered_lines`."""
+    from rich.style import Style
+
+    class Tinted(TextAreaHooks):
+        tint = "red"
+
+        def get_line(self, line_index: int):
+            line = super().get_line(line_index)
+            line.stylize(Style(color=self.tint))
+            return line
+
+    editor = Tinted("abc\ndef", id="editor")  # the cursor's row (0) has styles of its own: look at row 1
+    async with EditorApp(editor).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+
+        def first_colour() -> str:
+            return next(segment for segment in editor.render_line(1) if segment.text.strip()).style.color.name
+
+        assert first_colour() == "red"
+        editor.tint = "blue"
+        assert first_colour() == "red"  # the cached row
+        editor.forget_rendered_lines()
+        assert first_colour() == "blue"

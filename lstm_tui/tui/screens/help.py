@@ -35,6 +35,8 @@ bound in a text box, so ordinary typing is never taken.
 | `ctrl+t` | edit the temperature (`↑`/`↓` step it by 0.1) |
 | `ctrl+o` | follow training on/off: load every new checkpoint automatically |
 | `F5` | choose the model that predicts: the shipped defaults and the finished runs, with their numbers |
+| `F8` | inspect mode on/off: every token coloured by its rank under the model, the token under the cursor, the text's bits |
+| `F9` | cells view: choose an LSTM unit (layer, `c` or `h`, index) to draw under the text, or *Find cells* |
 | `alt+j` | switch to the Japanese model, when the app offers it (you typed Japanese into another model) |
 | `ctrl+l` | load the latest checkpoint now (or reload the model) |
 | `ctrl+g` | generate: sample a continuation at the temperature and top-k into the text |
@@ -56,6 +58,19 @@ Whitespace tokens are shown as `␣` (space), `↵` (newline) and `⇥` (tab). T
 the model (its folder's name: `default`, `default-ja` or a run's folder), its level, whether it is early in training or still training, vocabulary, parameters,
 validation perplexity, the device, the share of the text the model cannot read (`unknown`), and
 how long the model took for the last key.
+
+**Inspect mode** (`F8`) colours every token of the text by its rank under the model at that
+position: a character model's first choice, its top 3, its top 10, beyond (green, yellow, red,
+purple, the last also bold and underlined); a word model's top 10 / 100 / 1000 / beyond, as GLTR.
+The first token has no score (it is the context). The panel shows the token under the cursor:
+its probability, rank, surprisal in bits and the model's top 5 there (its own place marked ◂),
+then each bucket's share of the text; the status line adds the text's total bits and bits per
+token. A long paste is scored in slices after the key; the rest of the text stays plain until
+it is reached. The **cells view** (`F9`) draws one unit's value after each character under the
+text (block height: −1 … +1; blue below 0, red above; `c` as tanh(c)); *Find cells* ranks the
+units by how closely they follow quotes, brackets, the position in the line, the start of a word
+or a line break (a word model: the position in the sentence, quotes) over the run's held-out
+text, and `enter` on one shows it.
 
 `alt` arrives as an ESC prefix; in tmux keep `escape-time` low (e.g. `set -sg escape-time 10`),
 and in macOS Terminal tick "Use Option as Meta key".

@@ -21,7 +21,11 @@ from lstm_tui.tui.dialogs.model_picker import ModelPicker
 from lstm_tui.tui.dialogs.text_file import TextFileDialog, open_text, save_text
 from lstm_tui.tui.script_offer import ScriptOffer
 from lstm_tui.tui.textual_hooks import flush_repaints
+from lstm_tui.tui.widgets.cells_strip import CellsStrip
 from lstm_tui.tui.widgets.ghost_editor import GhostEditor
+from lstm_tui.tui.widgets.inspect_editor import InspectEditor
+from lstm_tui.tui.widgets.inspect_mode import InspectMode
+from lstm_tui.tui.widgets.inspect_panel import InspectPanel
 from lstm_tui.tui.widgets.predict_settings import PredictSettings
 from lstm_tui.tui.widgets.status_bar import ModelStatus
 from lstm_tui.tui.widgets.suggestions import SuggestionsPanel
@@ -38,6 +42,8 @@ class PredictScreen(Screen):
 
     BINDINGS = [
         Binding("f5", "choose_model", "Model"),
+        Binding("f8", "toggle_inspect", "Inspect"),
+        Binding("f9", "choose_cell", "Cells"),
         # only while the offer stands (check_action); a priority key, else the editor types its "j"
         Binding("alt+j", "accept_offer", "Japanese model", priority=True),
         Binding("ctrl+n", "edit_setting('k')", "Top-k", show=False),
@@ -63,6 +69,8 @@ class PredictScreen(Screen):
         """The file last opened or saved (the next save starts from it)."""
         self.offer = ScriptOffer()
         """The offer of the Japanese model when the text turns Japanese (once a session)."""
+        self.inspect = InspectMode(self)
+        """Inspect mode (F8) and the cells view (F9)."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -70,9 +78,11 @@ class PredictScreen(Screen):
         # the band of rows between the changed widgets, so keeping them together keeps it short.
         yield ModelStatus(id="status")
         with Horizontal(id="predict-main"):
-            yield GhostEditor(id="editor")
+            yield InspectEditor(id="editor")
             with Vertical(id="suggestions-box"):
                 yield SuggestionsPanel(id="suggestions")
+            yield InspectPanel(id="inspect-box")
+            yield CellsStrip(id="cells-strip")
         yield PredictSettings(id="settings")
         yield Footer()
 
@@ -80,6 +90,8 @@ class PredictScreen(Screen):
         self.sub_title = "predict"
         self.query_one("#suggestions-box").border_title = "next token"
         self.query_one(GhostEditor).border_title = "text"
+        self.query_one(InspectPanel).border_title = "inspect"
+        self.query_one(CellsStrip).border_title = "cells"
         self.watch(self.app, "model_request", self._on_model_request)
         self.watch(self.app, "latest_checkpoint", self._on_latest_checkpoint, init=False)
         self.query_one(GhostEditor).focus()
@@ -117,6 +129,7 @@ class PredictScreen(Screen):
         self.query_one(SuggestionsPanel).message = ""
         self.offer.withdraw()
         self.refresh_bindings()
+        self.inspect.model_changed(live.folder)
         if self._announce:
             step = f" (step {live.step:,})" if live.step is not None else ""
             self.notify(f"{neutralise(live.label)}{step}", title="Model loaded", timeout=3, markup=False)
@@ -145,9 +158,11 @@ class PredictScreen(Screen):
 
     def on_text_area_changed(self, event: GhostEditor.Changed) -> None:
         self.refresh_prediction()
+        self.inspect.text_changed()
 
     def on_text_area_selection_changed(self, event: GhostEditor.SelectionChanged) -> None:
         self.refresh_prediction()
+        self.inspect.cursor_moved()
 
     def refresh_prediction(self) -> None:
         """Make the suggestions follow the text before the cursor (inline, or in a worker if big)."""
@@ -224,6 +239,14 @@ class PredictScreen(Screen):
             self.query_one(GhostEditor).focus()
 
         self.app.push_screen(ModelPicker(self.app.runs, self.live.folder if self.live else None), chosen)
+
+    def action_toggle_inspect(self) -> None:
+        """Inspect mode: the text coloured by each token's rank, the token under the cursor, the totals."""
+        self.inspect.toggle()
+
+    def action_choose_cell(self) -> None:
+        """The cells view: choose (or find) an LSTM unit to draw under the text."""
+        self.inspect.choose_cell()
 
     def _offer_japanese(self, text: str) -> None:
         target = self.offer.check(text, self.live)  # once a session: the text turned Japanese

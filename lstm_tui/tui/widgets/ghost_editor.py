@@ -15,7 +15,7 @@ from textual.message import Message
 from textual.reactive import Reactive, reactive
 from textual.strip import Strip
 from textual.widgets import TextArea
-from textual.widgets.text_area import Edit, EditResult, Selection
+from textual.widgets.text_area import Edit, EditResult, Selection, TextAreaTheme
 
 from lstm_tui.engine.data.textfile import neutralise
 from lstm_tui.tui.textual_hooks import TextAreaHooks
@@ -85,8 +85,12 @@ class GhostEditor(TextAreaHooks):
             return super().render_lines(crop)
         if self._styled_theme is not theme:
             theme.apply_css(self)
+            self.adjust_text_theme(theme)
             self._styled_theme = theme
         return self.render_lines_keeping_theme(crop)
+
+    def adjust_text_theme(self, theme: TextAreaTheme) -> None:
+        """A subclass's chance to change the styles just copied from CSS into `theme` (once per style change)."""
 
     def track_text_extent(self) -> None:
         """Track the text's extent without laying out the whole screen again.

@@ -19,6 +19,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from lstm_tui.engine.data.textfile import neutralise
+from lstm_tui.engine.inspect import Totals
 from lstm_tui.tui import format as fmt
 from lstm_tui.tui.live_model import LiveModel
 
@@ -26,6 +27,7 @@ from lstm_tui.tui.live_model import LiveModel
 SEPARATOR = " · "
 KEEP = 99  # the priority of a part that is never dropped
 SHORT_NAME = 24  # cells a model's name takes at most in the short line (80 columns)
+INSPECT_PRIORITY = 8  # inspect mode's totals outlast the model's facts (the user asked for them)
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,18 @@ def fit(parts: list[StatusPart], width: int, separator: Segment) -> list[Segment
     return segments
 
 
+def totals_part(totals: Totals, label: Style, value: Style) -> StatusPart:
+    """The text's total surprisal and its mean per token (per character for a character model)."""
+    unit = "char" if totals.bits_per_char is not None else "token"
+    mean = "-" if totals.bits_per_token is None else f"{totals.bits_per_token:.2f}"
+    scoring = [Segment(f" (scoring, {totals.pending:,} left)", label)] if totals.pending else []
+    short_scoring = [Segment("…", label)] if totals.pending else []
+    return StatusPart.of(
+        [Segment(f"{totals.bits:,.1f}", value), Segment(" bits · ", label), Segment(mean, value), Segment(f" bits/{unit}", label), *scoring],
+        [Segment(f"{totals.bits:,.0f}", value), Segment(" bits ", label), Segment(mean, value), Segment(f" b/{unit}", label), *short_scoring],
+        priority=INSPECT_PRIORITY)
+
+
 class ModelStatus(Widget):
     """Model name, level, a training note, vocabulary, parameters, valid perplexity, device, the
     share of unknown tokens in the text and the last latency."""
@@ -117,6 +131,8 @@ class ModelStatus(Widget):
     """Share of the text's tokens the model's vocabulary does not hold (shown when above 0)."""
     note: reactive[str] = reactive("")
     """A transient state shown first (loading…, following a paste…)."""
+    inspect_totals: reactive[Totals | None] = reactive(None)
+    """Inspect mode's surprisal of the whole text (None: inspect mode is off)."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -180,6 +196,8 @@ class ModelStatus(Widget):
                 at = len(parts) - len(self._model_parts) + self._head_length
                 parts.insert(at, StatusPart.of([Segment("unknown ", label), Segment(unknown, bold)],
                                                [Segment("unk ", label), Segment(unknown, bold)]))
+            if self.inspect_totals is not None:
+                parts.append(totals_part(self.inspect_totals, label, bold))
             latency = "-" if self.latency_ms is None else f"{self.latency_ms:.2f} ms"
             parts.append(StatusPart.of([Segment("latency ", label), Segment(latency, base)], [Segment(latency, base)]))
         return Strip(fit(parts, width, Segment(SEPARATOR, base))).crop_extend(0, width, base)

@@ -1,0 +1,151 @@
+"""The predict screen's inspection of the text in the box: the engine's `Inspector`, followed at
+every key within a small time budget and finished in slices between keys.
+
+A key must stay under a frame (docs/design.md's latency target), so a keystroke only notes the
+new text and scores what fits in `KEY_SECONDS` (typing at the end: the one new token); a long
+paste or an edit far back is finished by `advance` slices the screen runs on a timer, and the
+text shows uncoloured where it is not scored yet. Each call says which characters changed
+colour, so the text box repaints only those rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from lstm_tui.engine.inspect import CellProbe, Inspector, RankBuckets, TokenScore, Totals
+from lstm_tui.engine.inspect.find_cells import CellSearch
+from lstm_tui.engine.runs.model_file import SavedModel
+
+KEY_SECONDS = 0.003
+"""Model work inside a keystroke's handler: one model step, with room to spare on a busy machine."""
+SLICE_SECONDS = 0.008
+"""Model work per slice between keys: a key that arrives meanwhile waits at most this long."""
+SLICE_INTERVAL = 1 / 60
+"""Seconds between slices while tokens are pending."""
+
+
+@dataclass(frozen=True)
+class CharRange:
+    """Characters [start, end) of the text whose colouring changed."""
+
+    start: int
+    end: int
+
+
+class InspectSession:
+    """One model's inspector of the box's text, and what it has scored so far."""
+
+    def __init__(self, inspector: Inspector, saved: SavedModel) -> None:
+        self.inspector = inspector
+        self.saved = saved
+        """The model the inspector reads (find cells builds its own predictor from it)."""
+        self.folder: Path = saved.folder
+        self.edit_mark: object = None
+        self.found: CellSearch | None = None
+        """The last find-cells result for this model (the cells dialog shows it again)."""
+        self.found_sample = ""
+        """What it was found on."""
+        """The text box's edit count when the text was last followed (colours apply to that text only)."""
+        self._buckets: np.ndarray | None = None
+
+    @classmethod
+    def load(cls, folder: Path) -> "InspectSession":
+        """Read the run folder and build an inspector with a predictor of its own (slow: a worker's job)."""
+        from lstm_tui.engine.runs.model_file import load_model
+
+        saved = load_model(folder)
+        return cls(Inspector.from_saved(saved), saved)
+
+    # following the text ---------------------------------------------------------------------
+    @property
+    def text(self) -> str:
+        return self.inspector.text
+
+    @property
+    def level(self) -> str:
+        return self.inspector.level
+
+    @property
+    def rank_buckets(self) -> RankBuckets:
+        return self.inspector.rank_buckets
+
+    @property
+    def pending(self) -> int:
+        """Tokens not scored yet."""
+        return self.inspector.pending
+
+    def follow(self, text: str, mark: object = None) -> CharRange | None:
+        """Take `text` (the box's text after edit number `mark`); the characters whose scores were
+        dropped (None: the text did not change). Cheap: no model work."""
+        self.edit_mark = mark
+        if text == self.inspector.text:
+            return None
+        first = self.inspector.set_text(text)
+        self._buckets = None
+        start = int(self.inspector.starts[first]) if first < len(self.inspector) else len(text)
+        return CharRange(min(start, len(text)), len(text))
+
+    def advance(self, seconds: float) -> CharRange | None:
+        """Score pending tokens for about `seconds`; the characters newly coloured (None: none)."""
+        inspector = self.inspector
+        before = inspector.scored
+        if not inspector.pending or not inspector.advance(seconds=seconds):
+            return None
+        self._buckets = None
+        return CharRange(int(inspector.starts[before]), int(inspector.ends[inspector.scored - 1]))
+
+    # results -------------------------------------------------------------------------------
+    @property
+    def buckets(self) -> np.ndarray:
+        """Each token's rank bucket (-1: no score), computed once per change."""
+        if self._buckets is None:
+            self._buckets = self.inspector.buckets
+        return self._buckets
+
+    def bucket_runs(self, start: int, end: int) -> Iterator[tuple[int, int, int]]:
+        """(start, end, bucket) for the scored stretches of characters [start, end): neighbouring
+        tokens of one bucket merged, so a line of a character model is a few spans, not one a character."""
+        inspector = self.inspector
+        starts, ends = inspector.starts, inspector.ends
+        lo = int(np.searchsorted(ends, start, side="right"))
+        hi = int(np.searchsorted(starts, end, side="left"))
+        if hi <= lo:
+            return
+        buckets, first, last = self.buckets[lo:hi], starts[lo:hi], ends[lo:hi]
+        breaks = np.flatnonzero((buckets[1:] != buckets[:-1]) | (first[1:] != last[:-1])) + 1
+        for run_start, run_end in zip(np.r_[0, breaks].tolist(), np.r_[breaks, len(buckets)].tolist()):
+            bucket = int(buckets[run_start])
+            if bucket >= 0:
+                yield max(int(first[run_start]), start), min(int(last[run_end - 1]), end), bucket
+
+    def token_at(self, offset: int) -> TokenScore | None:
+        """The token under character `offset` (at the end of the text: the last one)."""
+        index = self.inspector.token_at(offset)
+        return None if index is None else self.inspector.token(index)
+
+    def totals(self) -> Totals:
+        return self.inspector.totals()
+
+    def bucket_shares(self) -> list[float]:
+        """The share of the scored tokens in each bucket (all 0 before any is scored)."""
+        buckets = self.buckets
+        counts = np.bincount(buckets[buckets >= 0], minlength=self.rank_buckets.count)
+        total = int(counts.sum())
+        return [float(c) / total if total else 0.0 for c in counts]
+
+    # cells -----------------------------------------------------------------------------------
+    def probe(self, layer: object, kind: object, unit: object) -> CellProbe:
+        """A checked probe of this model's units (a one-line UserError otherwise)."""
+        return self.inspector.probe(layer, kind, unit)
+
+    @property
+    def units(self) -> int:
+        return self.inspector.units
+
+    def cells(self, probe: CellProbe) -> np.ndarray:
+        """`probe`'s value under each character of the text (NaN where not scored yet)."""
+        return self.inspector.cells(probe)
