@@ -56,7 +56,8 @@ def test_model_json_checks_every_field_of_the_model_config() -> None:
 def test_the_shipped_model_reads_as_typed_objects() -> None:
     meta = read_model_meta(SHIPPED)
     assert isinstance(meta, ModelMeta) and meta.level == "char" and meta.tokenizer == "char"
-    assert meta.config.units == 256 and len(meta.vocab) == meta.model.vocab_size
+    assert meta.config.units == npz_headers(SHIPPED / "model.npz")["lstm1/W_h"].shape[1]
+    assert len(meta.vocab) == meta.model.vocab_size
     assert meta.train is not None and meta.cache == meta.train.prediction.cache
     info = read_run(SHIPPED)
     assert info.state == "finished" and info.problem is None and info.evaluation is not None
@@ -66,7 +67,7 @@ def test_the_shipped_model_reads_as_typed_objects() -> None:
 def test_unknown_fields_are_ignored(shipped_copy: Path) -> None:
     """A newer version may add fields: they are not a reason to refuse a run."""
     rewrite_meta(shipped_copy, lambda m: m.update(added_later={"x": [1]}, model={**m["model"], "layers": 2}))
-    assert load_model(shipped_copy).config.units == 256
+    assert load_model(shipped_copy).config.units == read_model_meta(SHIPPED).config.units
 
 
 def test_from_json_names_the_field_and_what_it_must_be() -> None:
@@ -110,7 +111,8 @@ def test_an_npz_member_that_is_not_an_array_is_refused(shipped_copy: Path) -> No
 
 def test_headers_are_read_without_the_data() -> None:
     headers = npz_headers(SHIPPED / "model.npz")
-    assert headers["lstm1/W_h"].shape == (1024, 256) and headers["lstm1/W_h"].dtype == np.float32
+    units = read_model_meta(SHIPPED).config.units
+    assert headers["lstm1/W_h"].shape == (4 * units, units) and headers["lstm1/W_h"].dtype == np.float32
 
 
 def test_nan_weights_are_refused(shipped_copy: Path) -> None:
