@@ -148,7 +148,8 @@ async def test_a_finished_run_continues_with_new_limits(trained_char_run: Path, 
         assert "already made 300 steps" in str(dialog.query_one("#limits-error").render())
         steps.value = "310"
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.training is not None and app.training.resumed)
+        # the child process starts Chainer (and on a fresh clone compiles kernels): slow on a busy machine
+        await wait_for(pilot, lambda: app.training is not None and app.training.resumed, timeout=120)
         assert isinstance(app.screen, TrainScreen)
         await wait_for(pilot, lambda: app.training is None, timeout=120)
     meta = json.loads((run / MODEL_JSON).read_text(encoding="utf-8"))
