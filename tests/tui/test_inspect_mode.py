@@ -121,7 +121,10 @@ async def test_the_panel_shows_the_token_under_the_cursor_and_the_status_line_th
             for rank, (row, choice) in enumerate(zip(listed, score.top), start=1):
                 assert visible_token(choice.token) in row and percent(choice.prob) in row
                 assert row.endswith("◂") == (rank == score.rank)
-            assert rows[-1].startswith("top-1") or "top-1" in " ".join(rows[-2:])
+            buckets = inspector.buckets[inspector.buckets >= 0]
+            legend = " ".join(rows[-2:])
+            for label, count in zip(inspector.rank_buckets.labels, np.bincount(buckets, minlength=4)):
+                assert f"{label} {count / len(buckets):.0%}" in legend
         # the first token is the context
         editor.move_cursor((0, 0))
         await pilot.pause()

@@ -45,6 +45,7 @@ class InspectMode:
         """The model the screen predicts with: the one to inspect."""
         self._timer: Timer | None = None
         self._choose_when_loaded = False
+        self._shown: tuple | None = None  # what the panel and the strip show (skip a repaint of the same)
 
     @property
     def editor(self) -> InspectEditor:
@@ -85,7 +86,8 @@ class InspectMode:
             self._follow(KEY_SECONDS)
 
     def cursor_moved(self) -> None:
-        if self.on and self.session is not None:
+        """The cursor moved: show the token under it (after an edit, the text's change shows it)."""
+        if self.on and self.session is not None and self.session.edit_mark == self.editor.edit_count:
             self._show_cursor()
 
     # loading -----------------------------------------------------------------------------------
@@ -160,6 +162,10 @@ class InspectMode:
         session, editor = self.session, self.editor
         assert session is not None
         offset = editor.offset_of(editor.cursor_location)
+        shown = (session, session.edit_mark, session.inspector.scored, offset, self.probe, self.probe_note)
+        if shown == self._shown:  # a key's text change and cursor move: one update
+            return
+        self._shown = shown
         panel = self.screen.query_one(InspectPanel)
         panel.show_token(session.token_at(offset), session.rank_buckets, session.bucket_shares(), session.pending)
         if self.probe is not None:

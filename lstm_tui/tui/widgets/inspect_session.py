@@ -45,12 +45,13 @@ class InspectSession:
         """The model the inspector reads (find cells builds its own predictor from it)."""
         self.folder: Path = saved.folder
         self.edit_mark: object = None
+        """The text box's edit count when the text was last followed (colours apply to that text only)."""
         self.found: CellSearch | None = None
         """The last find-cells result for this model (the cells dialog shows it again)."""
         self.found_sample = ""
         """What it was found on."""
-        """The text box's edit count when the text was last followed (colours apply to that text only)."""
-        self._buckets: np.ndarray | None = None
+        self._buckets = np.zeros(0, dtype=np.int8)  # each token's bucket (-1: no score), kept up to date
+        self._counts = np.zeros(inspector.rank_buckets.count, dtype=np.int64)  # tokens in each bucket
 
     @classmethod
     def load(cls, folder: Path) -> "InspectSession":
@@ -85,7 +86,9 @@ class InspectSession:
         if text == self.inspector.text:
             return None
         first = self.inspector.set_text(text)
-        self._buckets = None
+        dropped = self._buckets[first:]
+        self._counts -= np.bincount(dropped[dropped >= 0], minlength=len(self._counts))
+        self._buckets = np.concatenate([self._buckets[:first], np.full(len(self.inspector) - first, -1, dtype=np.int8)])
         start = int(self.inspector.starts[first]) if first < len(self.inspector) else len(text)
         return CharRange(min(start, len(text)), len(text))
 
@@ -95,15 +98,17 @@ class InspectSession:
         before = inspector.scored
         if not inspector.pending or not inspector.advance(seconds=seconds):
             return None
-        self._buckets = None
+        ranks = inspector.ranks[before : inspector.scored]
+        new = self.rank_buckets.of(ranks)
+        new[ranks == 0] = -1  # the first token: the context, no score
+        self._buckets[before : inspector.scored] = new
+        self._counts += np.bincount(new[new >= 0], minlength=len(self._counts))
         return CharRange(int(inspector.starts[before]), int(inspector.ends[inspector.scored - 1]))
 
     # results -------------------------------------------------------------------------------
     @property
     def buckets(self) -> np.ndarray:
-        """Each token's rank bucket (-1: no score), computed once per change."""
-        if self._buckets is None:
-            self._buckets = self.inspector.buckets
+        """Each token's rank bucket (int8; -1: no score), updated with each change (what changed only)."""
         return self._buckets
 
     def bucket_runs(self, start: int, end: int) -> Iterator[tuple[int, int, int]]:
@@ -132,10 +137,8 @@ class InspectSession:
 
     def bucket_shares(self) -> list[float]:
         """The share of the scored tokens in each bucket (all 0 before any is scored)."""
-        buckets = self.buckets
-        counts = np.bincount(buckets[buckets >= 0], minlength=self.rank_buckets.count)
-        total = int(counts.sum())
-        return [float(c) / total if total else 0.0 for c in counts]
+        total = int(self._counts.sum())
+        return [float(c) / total if total else 0.0 for c in self._counts.tolist()]
 
     # cells -----------------------------------------------------------------------------------
     def probe(self, layer: object, kind: object, unit: object) -> CellProbe:
