@@ -166,11 +166,11 @@ async def set_inspect(pilot, on: bool) -> None:
 
 
 async def run(model: Path, keys: int, corpus: Path, idle_only: bool = False, intervals: tuple[float, ...] = (0.0,),
-              inspect: bool = False, prefill: str = "") -> list[tuple[str, list[float], list[float], list[float]]]:
+              inspect: bool = False, prefill: str = "", size: tuple[int, int] = (120, 40)) -> list[tuple[str, list[float], list[float], list[float]]]:
     results = []
     with tempfile.TemporaryDirectory(prefix="lstm-tui-bench-") as scratch:
         app = LstmTuiApp(model=model, checkpoints=Path(scratch) / "checkpoints", browse_root=Path(scratch))
-        async with app.run_test(size=(120, 40)) as pilot:
+        async with app.run_test(size=size) as pilot:
             screen = pilot.app.screen
             await wait_until(pilot, lambda: isinstance(screen, PredictScreen) and screen.prediction is not None)
             await measure(pilot, TEXT, 30)  # warm up
@@ -206,6 +206,7 @@ def main() -> None:
                         help="seconds between keys: 0 = each key right after the previous frame (worst case); "
                              "0.08 = 12.5 keys/s, a fast typist (default: both)")
     parser.add_argument("--idle-only", action="store_true", help="skip the phase with a training running")
+    parser.add_argument("--size", default="120x40", help="terminal size, COLUMNSxROWS (80x24: the narrow layout)")
     parser.add_argument("--inspect", action="store_true", help="run each idle phase with inspect mode off, then on")
     parser.add_argument("--prefill", type=int, default=0, metavar="CHARS",
                         help="characters of Tiny Shakespeare in the box before typing at its end (10000: the 10 kB case)")
@@ -214,8 +215,10 @@ def main() -> None:
     if model is None:
         sys.exit("no model: pass --model DIR (e.g. one made with lstm-tui --headless-train --max-steps 200 --out DIR)")
     prefill = PREFILL_SOURCE.read_text(encoding="utf-8")[: args.prefill]
-    results = asyncio.run(run(model.resolve(), args.keys, args.corpus.resolve(), args.idle_only, tuple(args.intervals), args.inspect, prefill))
-    print(f"model: {model.name}; {args.keys} keys per phase; machine: {platform.machine()}, {os.cpu_count()} cores; "
+    columns, rows = (int(n) for n in args.size.lower().split("x"))
+    results = asyncio.run(run(model.resolve(), args.keys, args.corpus.resolve(), args.idle_only, tuple(args.intervals), args.inspect, prefill,
+                              (columns, rows)))
+    print(f"model: {model.name}; {args.keys} keys per phase; {columns}×{rows}; machine: {platform.machine()}, {os.cpu_count()} cores; "
           f"python {platform.python_version()}")
     print("| phase | key → frame with the new panel p50 / p95 ms | key → suggestions updated p50 / p95 ms | model p50 / p95 ms |")
     print("|---|---|---|---|")

@@ -19,6 +19,7 @@ from lstm_tui.engine.data.textfile import neutralise
 from lstm_tui.engine.errors import UserError
 from lstm_tui.engine.inspect import CellProbe
 from lstm_tui.tui.dialogs.cells import CellsChoice, CellsDialog
+from lstm_tui.tui.textual_hooks import flush_repaints
 from lstm_tui.tui.widgets.cells_strip import CellsStrip
 from lstm_tui.tui.widgets.inspect_editor import InspectEditor
 from lstm_tui.tui.widgets.inspect_panel import InspectPanel
@@ -144,8 +145,11 @@ class InspectMode:
     def _show_results(self) -> None:
         session = self.session
         assert session is not None
-        self.screen.query_one(ModelStatus).inspect_totals = session.totals()
+        status = self.screen.query_one(ModelStatus)
+        status.inspect_totals = session.totals()
         self._show_cursor()
+        # in the frame the key's suggestions go out in, not one frame later (textual_hooks.flush_repaints)
+        flush_repaints(self.editor, status, self.screen.query_one(InspectPanel), self.screen.query_one(CellsStrip))
         if session.pending:
             if self._timer is None:
                 self._timer = self.screen.set_interval(SLICE_INTERVAL, self._slice, name="inspect-slices")
