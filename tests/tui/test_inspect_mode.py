@@ -10,6 +10,7 @@ import numpy as np
 from lstm_tui.engine.data.textfile import visible_token
 from lstm_tui.engine.inspect import Inspector
 from lstm_tui.engine.runs.model_file import load_model
+from lstm_tui.tui.screens.help import HELP
 from lstm_tui.tui.screens.predict import PredictScreen
 from lstm_tui.tui.widgets.inspect_editor import InspectEditor
 from lstm_tui.tui.widgets.inspect_panel import InspectPanel
@@ -69,6 +70,7 @@ async def test_inspect_colours_every_token_by_its_rank_bucket(trained_char_run: 
         assert not screen.query_one(InspectPanel).display
         await inspect_on(pilot, screen)
         assert screen.has_class("-inspect") and screen.query_one(InspectPanel).display
+        assert "| `F8` | inspect mode on/off" in HELP and "| `F9` | cells view" in HELP
         expected = reference(trained_char_run, TYPED).buckets
         assert expected[0] == -1 and len(set(expected[1:].tolist())) >= 3  # the context has no colour; buckets vary
         assert shown_buckets(editor).tolist() == drawn(expected, TYPED)

@@ -56,6 +56,7 @@ class InspectMode:
     def toggle(self) -> bool:
         """Turn inspect mode on or off; returns whether it is on."""
         self.on = not self.on
+        self._shown = None
         self.screen.set_class(self.on, "-inspect")
         self.screen.set_class(self.on and self.probe is not None, "-cells")
         if not self.on:
@@ -93,6 +94,7 @@ class InspectMode:
 
     # loading -----------------------------------------------------------------------------------
     def _load(self, folder: Path) -> None:
+        self._shown = None
         self.screen.query_one(InspectPanel).show_message(LOADING)
         self.screen.run_worker(self._load_session(folder), group="inspect-load", exclusive=True, exit_on_error=False)
 
