@@ -167,12 +167,16 @@ async def test_an_edit_far_back_is_rescored_in_slices_and_matches_a_fresh_analys
         assert f"{fresh.totals().bits:,.0f} bits {fresh.totals().bits_per_token:.2f} b/char" in screen.query_one(ModelStatus).text()
 
 
-async def test_word_models_colour_words_and_leave_spaces_plain(trained_word_run: Path, tmp_path: Path) -> None:
+async def test_another_model_is_inspected_when_it_loads_and_word_models_colour_words(trained_char_run: Path, trained_word_run: Path, tmp_path: Path) -> None:
     text = "KING HENRY:\nI will not go to the"
-    async with make_app(trained_word_run, tmp_path).run_test(size=SIZE) as pilot:
+    async with make_app(trained_char_run, tmp_path).run_test(size=SIZE) as pilot:
         screen = await ready(pilot)
         await type_text(pilot, text)
         await inspect_on(pilot, screen)
+        assert "beyond 10 " in " ".join(screen.query_one(InspectPanel).rows())
+        screen.load(trained_word_run)  # as F5 or the models screen do
+        await wait_for(pilot, lambda: screen.inspect.session is not None and screen.inspect.session.level == "word")
+        await settled(pilot, screen)
         editor, panel = screen.query_one(InspectEditor), screen.query_one(InspectPanel)
         inspector = reference(trained_word_run, text)
         shown = shown_buckets(editor)
