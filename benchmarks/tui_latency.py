@@ -5,7 +5,13 @@ rendered with the prediction for the new text (model step, ghost text, layout, r
 model's own share (the status line's latency). Then the same while a training runs in a child
 process (the train screen's way: `python -m lstm_tui --headless-train`).
 
+With --inspect every idle phase runs twice, inspect mode (F8) off and then on, and the key is
+done only when the frame also holds the inspect panel for the new text (its colours are painted
+in the same handler). --prefill N types at the end of N characters of Tiny Shakespeare already in
+the box (the 10 kB case of the latency target).
+
     .venv/bin/python benchmarks/tui_latency.py [--model DIR] [--keys 300] [--corpus FILE]
+    .venv/bin/python benchmarks/tui_latency.py --idle-only --inspect --prefill 10000
 
 Without --model it uses the model the app would open (newest finished run, else the default).
 """
@@ -39,6 +45,8 @@ from lstm_tui.engine.runs.model_choice import model_to_open  # noqa: E402
 from lstm_tui.tui.app import LstmTuiApp  # noqa: E402
 from lstm_tui.tui.screens.predict import PredictScreen  # noqa: E402
 from lstm_tui.engine.runs.training_process import TrainingProcess  # noqa: E402
+from lstm_tui.tui.widgets.inspect_editor import InspectEditor  # noqa: E402
+from lstm_tui.tui.widgets.inspect_panel import InspectPanel  # noqa: E402
 from lstm_tui.tui.widgets.status_bar import ModelStatus  # noqa: E402
 from lstm_tui.tui.widgets.suggestions import SuggestionsPanel  # noqa: E402
 
@@ -47,6 +55,7 @@ TEXT = (
     "First Citizen:\nYou are all resolved rather to die than to famish?\n\nAll:\nResolved. resolved.\n"
 )
 KEYS = {" ": "space", "\n": "enter"}
+PREFILL_SOURCE = ROOT / "tests" / "fixtures" / "tinyshakespeare_first_100k.txt"
 
 
 async def wait_until(pilot, condition, timeout: float = 60.0) -> None:
@@ -57,19 +66,30 @@ async def wait_until(pilot, condition, timeout: float = 60.0) -> None:
         await pilot.pause(0.02)
 
 
-async def measure(pilot, text: str, keys: int, interval: float = 0.0) -> tuple[list[float], list[float], list[float]]:
-    """Type `keys` characters of `text`; per key: to the panel rendered, to the key handled, model ms.
+async def measure(pilot, text: str, keys: int, interval: float = 0.0, prefill: str = "") -> tuple[list[float], list[float], list[float]]:
+    """Type `keys` characters of `text` after `prefill`; per key: to the panel rendered, to the
+    key handled, model ms.
 
     A key is posted to the app as the terminal driver posts it; the clock stops when the frame
-    that paints the suggestions panel with the prediction for the new text is composed.
+    that paints the suggestions panel with the prediction for the new text is composed (in
+    inspect mode: and the inspect panel for the new text).
     """
     app = pilot.app
     screen = app.screen
     assert isinstance(screen, PredictScreen)
     status = screen.query_one(ModelStatus)
     panel = screen.query_one(SuggestionsPanel)
-    rendered: dict = {"at": 0.0, "what": None, "pending": None}
+    editor = screen.query_one(InspectEditor)
+    inspect_panel = screen.query_one(InspectPanel)
+    inspecting = screen.inspect.on
+    rendered: dict = {"at": 0.0, "what": None, "pending": None, "inspected_at": 0.0, "inspected": None, "inspect_pending": None}
     render_lines = panel.render_lines
+    inspect_render_lines = inspect_panel.render_lines
+
+    def inspect_panel_render_lines(crop):
+        session = screen.inspect.session
+        rendered["inspect_pending"] = session.edit_mark if session is not None else None
+        return inspect_render_lines(crop)
     # A frame is done when the compositor hands it to App._display (private; under the pilot the
     # headless driver then discards it, in a terminal it is written out).
     display = app._display
@@ -81,16 +101,27 @@ async def measure(pilot, text: str, keys: int, interval: float = 0.0) -> tuple[l
     def frame_done(screen, renderable) -> None:
         if rendered["pending"] is not None:
             rendered["at"], rendered["what"], rendered["pending"] = time.perf_counter(), rendered["pending"], None
+        if rendered["inspect_pending"] is not None:
+            rendered["inspected_at"], rendered["inspected"], rendered["inspect_pending"] = time.perf_counter(), rendered["inspect_pending"], None
         display(screen, renderable)
 
+    def inspected(start: float) -> bool:
+        return not inspecting or (rendered["inspected"] == editor.edit_count and rendered["inspected_at"] > start)
+
     panel.render_lines = panel_render_lines
+    inspect_panel.render_lines = inspect_panel_render_lines
     app._display = frame_done
-    screen.query_one("#editor").clear()
+    editor.load_text(prefill)
+    editor.move_cursor(editor.document.end)
+    await wait_until(pilot, lambda: screen.prediction is not None and screen.prediction.text == prefill, timeout=300)
+    if inspecting:
+        await wait_until(pilot, lambda: screen.inspect.session is not None and screen.inspect.session.pending == 0
+                         and screen.inspect.session.edit_mark == editor.edit_count, timeout=600)
     await pilot.pause()
     total: list[float] = []
     handled: list[float] = []
     model: list[float] = []
-    typed = ""
+    typed = prefill
     next_key = time.perf_counter()
     for char in (text * (keys // len(text) + 1))[:keys]:
         typed += char
@@ -101,16 +132,17 @@ async def measure(pilot, text: str, keys: int, interval: float = 0.0) -> tuple[l
         app.post_message(events.Key(KEYS.get(char, char), char))
         deadline = start + 10.0
         shown = 0.0
-        while not (shown and rendered["at"] > start and rendered["what"] is screen.prediction.suggestions):
+        while not (shown and rendered["at"] > start and rendered["what"] is screen.prediction.suggestions and inspected(start)):
             if not shown and screen.prediction is not None and screen.prediction.text == typed:
                 shown = time.perf_counter()
             if time.perf_counter() > deadline:
                 raise TimeoutError(f"no update after typing {typed[-20:]!r}")
             await asyncio.sleep(0)
-        total.append((rendered["at"] - start) * 1000.0)
+        total.append((max(rendered["at"], rendered["inspected_at"] if inspecting else 0.0) - start) * 1000.0)
         handled.append((shown - start) * 1000.0)
         model.append(status.latency_ms or 0.0)
     panel.render_lines = render_lines
+    inspect_panel.render_lines = inspect_render_lines
     app._display = display
     return total, handled, model
 
@@ -124,16 +156,31 @@ def pace(interval: float) -> str:
     return "keys back to back" if interval == 0 else f"a key every {interval * 1000:.0f} ms"
 
 
-async def run(model: Path, keys: int, corpus: Path, idle_only: bool = False, intervals: tuple[float, ...] = (0.0,)) -> list[tuple[str, list[float], list[float], list[float]]]:
+async def set_inspect(pilot, on: bool) -> None:
+    """Turn inspect mode on or off (F8) and wait for its inspector."""
+    screen = pilot.app.screen
+    if screen.inspect.on != on:
+        await pilot.press("f8")
+    if on:
+        await wait_until(pilot, lambda: screen.inspect.session is not None, timeout=300)
+
+
+async def run(model: Path, keys: int, corpus: Path, idle_only: bool = False, intervals: tuple[float, ...] = (0.0,),
+              inspect: bool = False, prefill: str = "", size: tuple[int, int] = (120, 40)) -> list[tuple[str, list[float], list[float], list[float]]]:
     results = []
     with tempfile.TemporaryDirectory(prefix="lstm-tui-bench-") as scratch:
         app = LstmTuiApp(model=model, checkpoints=Path(scratch) / "checkpoints", browse_root=Path(scratch))
-        async with app.run_test(size=(120, 40)) as pilot:
+        async with app.run_test(size=size) as pilot:
             screen = pilot.app.screen
             await wait_until(pilot, lambda: isinstance(screen, PredictScreen) and screen.prediction is not None)
             await measure(pilot, TEXT, 30)  # warm up
+            text_note = f", typing after {len(prefill):,} chars" if prefill else ""
             for interval in intervals:
-                results.append((f"idle, {pace(interval)}", *await measure(pilot, TEXT, keys, interval)))
+                for on in ((False, True) if inspect else (False,)):
+                    await set_inspect(pilot, on)
+                    mode = ", inspect on" if on else (", inspect off" if inspect else "")
+                    results.append((f"idle, {pace(interval)}{text_note}{mode}", *await measure(pilot, TEXT, keys, interval, prefill)))
+            await set_inspect(pilot, False)
             if idle_only:
                 return results
             process = start_training(corpus, Path(scratch) / "checkpoints" / "bench-run")
@@ -159,18 +206,30 @@ def main() -> None:
                         help="seconds between keys: 0 = each key right after the previous frame (worst case); "
                              "0.08 = 12.5 keys/s, a fast typist (default: both)")
     parser.add_argument("--idle-only", action="store_true", help="skip the phase with a training running")
+    parser.add_argument("--size", default="120x40", help="terminal size, COLUMNSxROWS (80x24: the narrow layout)")
+    parser.add_argument("--inspect", action="store_true", help="run each idle phase with inspect mode off, then on")
+    parser.add_argument("--prefill", type=int, default=0, metavar="CHARS",
+                        help="characters of Tiny Shakespeare in the box before typing at its end (10000: the 10 kB case)")
     args = parser.parse_args()
     model = args.model or model_to_open(None, checkpoints_dir())
     if model is None:
         sys.exit("no model: pass --model DIR (e.g. one made with lstm-tui --headless-train --max-steps 200 --out DIR)")
-    results = asyncio.run(run(model.resolve(), args.keys, args.corpus.resolve(), args.idle_only, tuple(args.intervals)))
-    print(f"model: {model.name}; {args.keys} keys per phase; machine: {platform.machine()}, {os.cpu_count()} cores; "
+    prefill = PREFILL_SOURCE.read_text(encoding="utf-8")[: args.prefill]
+    columns, rows = (int(n) for n in args.size.lower().split("x"))
+    results = asyncio.run(run(model.resolve(), args.keys, args.corpus.resolve(), args.idle_only, tuple(args.intervals), args.inspect, prefill,
+                              (columns, rows)))
+    print(f"model: {model.name}; {args.keys} keys per phase; {columns}×{rows}; machine: {platform.machine()}, {os.cpu_count()} cores; "
           f"python {platform.python_version()}")
     print("| phase | key → frame with the new panel p50 / p95 ms | key → suggestions updated p50 / p95 ms | model p50 / p95 ms |")
     print("|---|---|---|---|")
     for phase, *series in results:
         cells = [" / ".join(f"{v:.1f}" for v in np.percentile(values, [50, 95])) for values in series]
         print(f"| {phase} | " + " | ".join(cells) + " |")
+    if args.inspect:
+        pairs = [(a, b) for a, b in zip(results, results[1:]) if a[0].endswith("inspect off") and b[0].endswith("inspect on")]
+        for off, on in pairs:
+            ratio = np.percentile(on[1], 95) / np.percentile(off[1], 95)
+            print(f"inspect on / off, key → frame p95 ({off[0].removesuffix(', inspect off')}): {ratio:.2f}×")
 
 
 if __name__ == "__main__":

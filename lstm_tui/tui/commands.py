@@ -43,6 +43,8 @@ class LstmCommands(Provider):
             ("Load model…", "choose a run folder on the models screen", partial(action, "switch_mode('models')")),
             ("Load latest checkpoint", "the training's newest checkpoint (ctrl+l on predict)", on_predict("load_latest")),
             ("Toggle follow training", "load each new checkpoint automatically (ctrl+o)", on_predict("toggle_follow")),
+            ("Toggle inspect mode", "colour the text by each token's rank; the token under the cursor; the text's bits (F8)", on_predict("toggle_inspect")),
+            ("Cells view…", "draw one LSTM unit under the text, or find the units that follow quotes, brackets, lines (F9)", on_predict("choose_cell")),
             ("Train: start", "start training with the train screen's form (F5)", partial(action, "start_training_from_form")),
             ("Train: stop", "stop the running training; it saves a checkpoint (F6)", partial(action, "stop_training")),
             ("Help", "all the keys (F1)", partial(action, "help")),

@@ -10,6 +10,7 @@ import numpy as np
 from lstm_tui.engine.data.textfile import visible_token
 from lstm_tui.engine.inspect import Inspector
 from lstm_tui.engine.runs.model_file import load_model
+from lstm_tui.tui.screens.help import HELP
 from lstm_tui.tui.screens.predict import PredictScreen
 from lstm_tui.tui.widgets.inspect_editor import InspectEditor
 from lstm_tui.tui.widgets.inspect_panel import InspectPanel
@@ -69,6 +70,7 @@ async def test_inspect_colours_every_token_by_its_rank_bucket(trained_char_run: 
         assert not screen.query_one(InspectPanel).display
         await inspect_on(pilot, screen)
         assert screen.has_class("-inspect") and screen.query_one(InspectPanel).display
+        assert "| `F8` | inspect mode on/off" in HELP and "| `F9` | cells view" in HELP
         expected = reference(trained_char_run, TYPED).buckets
         assert expected[0] == -1 and len(set(expected[1:].tolist())) >= 3  # the context has no colour; buckets vary
         assert shown_buckets(editor).tolist() == drawn(expected, TYPED)
@@ -121,7 +123,10 @@ async def test_the_panel_shows_the_token_under_the_cursor_and_the_status_line_th
             for rank, (row, choice) in enumerate(zip(listed, score.top), start=1):
                 assert visible_token(choice.token) in row and percent(choice.prob) in row
                 assert row.endswith("◂") == (rank == score.rank)
-            assert rows[-1].startswith("top-1") or "top-1" in " ".join(rows[-2:])
+            buckets = inspector.buckets[inspector.buckets >= 0]
+            legend = " ".join(rows[-2:])
+            for label, count in zip(inspector.rank_buckets.labels, np.bincount(buckets, minlength=4)):
+                assert f"{label} {count / len(buckets):.0%}" in legend
         # the first token is the context
         editor.move_cursor((0, 0))
         await pilot.pause()
@@ -162,12 +167,16 @@ async def test_an_edit_far_back_is_rescored_in_slices_and_matches_a_fresh_analys
         assert f"{fresh.totals().bits:,.0f} bits {fresh.totals().bits_per_token:.2f} b/char" in screen.query_one(ModelStatus).text()
 
 
-async def test_word_models_colour_words_and_leave_spaces_plain(trained_word_run: Path, tmp_path: Path) -> None:
+async def test_another_model_is_inspected_when_it_loads_and_word_models_colour_words(trained_char_run: Path, trained_word_run: Path, tmp_path: Path) -> None:
     text = "KING HENRY:\nI will not go to the"
-    async with make_app(trained_word_run, tmp_path).run_test(size=SIZE) as pilot:
+    async with make_app(trained_char_run, tmp_path).run_test(size=SIZE) as pilot:
         screen = await ready(pilot)
         await type_text(pilot, text)
         await inspect_on(pilot, screen)
+        assert "beyond 10 " in " ".join(screen.query_one(InspectPanel).rows())
+        screen.load(trained_word_run)  # as F5 or the models screen do
+        await wait_for(pilot, lambda: screen.inspect.session is not None and screen.inspect.session.level == "word")
+        await settled(pilot, screen)
         editor, panel = screen.query_one(InspectEditor), screen.query_one(InspectPanel)
         inspector = reference(trained_word_run, text)
         shown = shown_buckets(editor)

@@ -38,7 +38,8 @@ NO_MODEL = "No model found.\n\nF3 trains one (a few minutes on a small text);\nF
 
 
 class PredictScreen(Screen):
-    """The editor, the top-k panel, the settings bar and the model's status line."""
+    """The editor, the top-k panel, the settings bar and the model's status line; inspect mode
+    (F8: rank colours, the token under the cursor, the text's bits) and the cells view (F9)."""
 
     BINDINGS = [
         Binding("f5", "choose_model", "Model"),

@@ -19,6 +19,7 @@ from lstm_tui.engine.data.textfile import neutralise
 from lstm_tui.engine.errors import UserError
 from lstm_tui.engine.inspect import CellProbe
 from lstm_tui.tui.dialogs.cells import CellsChoice, CellsDialog
+from lstm_tui.tui.textual_hooks import flush_repaints
 from lstm_tui.tui.widgets.cells_strip import CellsStrip
 from lstm_tui.tui.widgets.inspect_editor import InspectEditor
 from lstm_tui.tui.widgets.inspect_panel import InspectPanel
@@ -45,6 +46,7 @@ class InspectMode:
         """The model the screen predicts with: the one to inspect."""
         self._timer: Timer | None = None
         self._choose_when_loaded = False
+        self._shown: tuple | None = None  # what the panel and the strip show (skip a repaint of the same)
 
     @property
     def editor(self) -> InspectEditor:
@@ -54,6 +56,7 @@ class InspectMode:
     def toggle(self) -> bool:
         """Turn inspect mode on or off; returns whether it is on."""
         self.on = not self.on
+        self._shown = None
         self.screen.set_class(self.on, "-inspect")
         self.screen.set_class(self.on and self.probe is not None, "-cells")
         if not self.on:
@@ -85,11 +88,13 @@ class InspectMode:
             self._follow(KEY_SECONDS)
 
     def cursor_moved(self) -> None:
-        if self.on and self.session is not None:
+        """The cursor moved: show the token under it (after an edit, the text's change shows it)."""
+        if self.on and self.session is not None and self.session.edit_mark == self.editor.edit_count:
             self._show_cursor()
 
     # loading -----------------------------------------------------------------------------------
     def _load(self, folder: Path) -> None:
+        self._shown = None
         self.screen.query_one(InspectPanel).show_message(LOADING)
         self.screen.run_worker(self._load_session(folder), group="inspect-load", exclusive=True, exit_on_error=False)
 
@@ -142,8 +147,11 @@ class InspectMode:
     def _show_results(self) -> None:
         session = self.session
         assert session is not None
-        self.screen.query_one(ModelStatus).inspect_totals = session.totals()
+        status = self.screen.query_one(ModelStatus)
+        status.inspect_totals = session.totals()
         self._show_cursor()
+        # in the frame the key's suggestions go out in, not one frame later (textual_hooks.flush_repaints)
+        flush_repaints(self.editor, status, self.screen.query_one(InspectPanel), self.screen.query_one(CellsStrip))
         if session.pending:
             if self._timer is None:
                 self._timer = self.screen.set_interval(SLICE_INTERVAL, self._slice, name="inspect-slices")
@@ -160,6 +168,10 @@ class InspectMode:
         session, editor = self.session, self.editor
         assert session is not None
         offset = editor.offset_of(editor.cursor_location)
+        shown = (session, session.edit_mark, session.inspector.scored, offset, self.probe, self.probe_note)
+        if shown == self._shown:  # a key's text change and cursor move: one update
+            return
+        self._shown = shown
         panel = self.screen.query_one(InspectPanel)
         panel.show_token(session.token_at(offset), session.rank_buckets, session.bucket_shares(), session.pending)
         if self.probe is not None:

@@ -26,6 +26,7 @@ SLICE_SECONDS = 0.008
 """Model work per slice between keys: a key that arrives meanwhile waits at most this long."""
 SLICE_INTERVAL = 1 / 60
 """Seconds between slices while tokens are pending."""
+RUNS_KEPT = 4_000  # rows whose colour runs are remembered (a few screens of them)
 
 
 @dataclass(frozen=True)
@@ -45,12 +46,14 @@ class InspectSession:
         """The model the inspector reads (find cells builds its own predictor from it)."""
         self.folder: Path = saved.folder
         self.edit_mark: object = None
+        """The text box's edit count when the text was last followed (colours apply to that text only)."""
         self.found: CellSearch | None = None
         """The last find-cells result for this model (the cells dialog shows it again)."""
         self.found_sample = ""
         """What it was found on."""
-        """The text box's edit count when the text was last followed (colours apply to that text only)."""
-        self._buckets: np.ndarray | None = None
+        self._buckets = np.zeros(0, dtype=np.int8)  # each token's bucket (-1: no score), kept up to date
+        self._counts = np.zeros(inspector.rank_buckets.count, dtype=np.int64)  # tokens in each bucket
+        self._runs: dict[tuple[int, int], list[tuple[int, int, int]]] = {}  # bucket_runs of rows, until their colours change
 
     @classmethod
     def load(cls, folder: Path) -> "InspectSession":
@@ -85,9 +88,12 @@ class InspectSession:
         if text == self.inspector.text:
             return None
         first = self.inspector.set_text(text)
-        self._buckets = None
-        start = int(self.inspector.starts[first]) if first < len(self.inspector) else len(text)
-        return CharRange(min(start, len(text)), len(text))
+        dropped = self._buckets[first:]
+        self._counts -= np.bincount(dropped[dropped >= 0], minlength=len(self._counts))
+        self._buckets = np.concatenate([self._buckets[:first], np.full(len(self.inspector) - first, -1, dtype=np.int8)])
+        start = min(int(self.inspector.starts[first]) if first < len(self.inspector) else len(text), len(text))
+        self._forget_runs(start)
+        return CharRange(start, len(text))
 
     def advance(self, seconds: float) -> CharRange | None:
         """Score pending tokens for about `seconds`; the characters newly coloured (None: none)."""
@@ -95,20 +101,38 @@ class InspectSession:
         before = inspector.scored
         if not inspector.pending or not inspector.advance(seconds=seconds):
             return None
-        self._buckets = None
-        return CharRange(int(inspector.starts[before]), int(inspector.ends[inspector.scored - 1]))
+        ranks = inspector.ranks[before : inspector.scored]
+        new = self.rank_buckets.of(ranks)
+        new[ranks == 0] = -1  # the first token: the context, no score
+        self._buckets[before : inspector.scored] = new
+        self._counts += np.bincount(new[new >= 0], minlength=len(self._counts))
+        start = int(inspector.starts[before])
+        self._forget_runs(start)
+        return CharRange(start, int(inspector.ends[inspector.scored - 1]))
+
+    def _forget_runs(self, start: int) -> None:
+        """Drop the remembered runs of rows that reach character `start` or beyond (their colours changed)."""
+        if len(self._runs) > RUNS_KEPT:
+            self._runs.clear()
+        for key in [key for key in self._runs if key[1] > start]:
+            del self._runs[key]
 
     # results -------------------------------------------------------------------------------
     @property
     def buckets(self) -> np.ndarray:
-        """Each token's rank bucket (-1: no score), computed once per change."""
-        if self._buckets is None:
-            self._buckets = self.inspector.buckets
+        """Each token's rank bucket (int8; -1: no score), updated with each change (what changed only)."""
         return self._buckets
 
-    def bucket_runs(self, start: int, end: int) -> Iterator[tuple[int, int, int]]:
+    def bucket_runs(self, start: int, end: int) -> list[tuple[int, int, int]]:
         """(start, end, bucket) for the scored stretches of characters [start, end): neighbouring
-        tokens of one bucket merged, so a line of a character model is a few spans, not one a character."""
+        tokens of one bucket merged, so a line of a character model is a few spans, not one a
+        character. Remembered until they change: a key that scrolls the box repaints every row."""
+        runs = self._runs.get((start, end))
+        if runs is None:
+            runs = self._runs[(start, end)] = list(self._bucket_runs(start, end))
+        return runs
+
+    def _bucket_runs(self, start: int, end: int) -> Iterator[tuple[int, int, int]]:
         inspector = self.inspector
         starts, ends = inspector.starts, inspector.ends
         lo = int(np.searchsorted(ends, start, side="right"))
@@ -132,10 +156,8 @@ class InspectSession:
 
     def bucket_shares(self) -> list[float]:
         """The share of the scored tokens in each bucket (all 0 before any is scored)."""
-        buckets = self.buckets
-        counts = np.bincount(buckets[buckets >= 0], minlength=self.rank_buckets.count)
-        total = int(counts.sum())
-        return [float(c) / total if total else 0.0 for c in counts]
+        total = int(self._counts.sum())
+        return [float(c) / total if total else 0.0 for c in self._counts.tolist()]
 
     # cells -----------------------------------------------------------------------------------
     def probe(self, layer: object, kind: object, unit: object) -> CellProbe:

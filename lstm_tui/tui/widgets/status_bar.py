@@ -115,7 +115,7 @@ def totals_part(totals: Totals, label: Style, value: Style) -> StatusPart:
 
 class ModelStatus(Widget):
     """Model name, level, a training note, vocabulary, parameters, valid perplexity, device, the
-    share of unknown tokens in the text and the last latency."""
+    share of unknown tokens in the text, in inspect mode the text's bits, and the last latency."""
 
     DEFAULT_CSS = """
     ModelStatus { height: 1; }
