@@ -15,7 +15,7 @@ SUMMARY = "a language server: completions in any editor"
 DESCRIPTION = """\
 A Language Server (LSP over stdin/stdout) that offers the model's suggestions as completion items
 in plain text and Markdown documents (and the languages --languages names). Start it from your
-editor, not by hand; configuration for Neovim, Helix and VS Code is in the README."""
+editor, not by hand; configuration for Neovim, Helix and VS Code is in docs/editors.md."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     folder = resolve_model(args.model)
     if sys.stdin.isatty():
         print(f"{os.path.basename(sys.argv[0]) or 'lstm-tui'} lsp speaks the Language Server Protocol on stdin/stdout: start it from "
-              "your editor (see the README); Ctrl-D stops it", file=sys.stderr)
+              "your editor (see docs/editors.md); Ctrl-D stops it", file=sys.stderr)
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr, format="lstm-tui lsp: %(levelname)s: %(message)s")
     logging.getLogger("pygls").setLevel(max(logging.WARNING, logging.getLogger().level))  # pygls logs every message at info
     for handler in logging.getLogger().handlers:

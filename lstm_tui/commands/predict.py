@@ -20,7 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stdin", action="store_true",
                         help='with --json: read JSON lines ({"text": ...}, {"append": ...}, {"edit": {"start": N, "end": N, "text": ...}}) '
                              'and answer each with a JSON line of suggestions, keeping the model loaded and following the text '
-                             'incrementally (the format: README, "Predictions in scripts")')
+                             'incrementally (the format: docs/scripting.md)')
     parser.add_argument("text", nargs="?", default="")
 
 

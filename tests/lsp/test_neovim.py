@@ -1,5 +1,5 @@
 """A real editor: headless Neovim's built-in LSP client against `lstm-tui lsp` (skipped without nvim;
-.ci/run installs it), and the editor configurations in the README, each checked for syntax."""
+.ci/run installs it), and the editor configurations in docs/editors.md, each checked for syntax."""
 
 from __future__ import annotations
 
@@ -48,16 +48,19 @@ def test_neovim_gets_the_completions_predict_gives(char_model: Path, tmp_path: P
           + ", ".join(f"{item['label']} ({item['detail'].split(' ')[0]})" for item in items) + f" in {result['ms']:.1f} ms")
 
 
-def readme_blocks(language: str) -> list[str]:
-    """The ```language blocks of the README's editor section."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Completions in your editor", 1)[1].split("\n## ", 1)[0]
+EDITORS = ROOT / "docs" / "editors.md"
+
+
+def config_blocks(language: str) -> list[str]:
+    """The ```language blocks of docs/editors.md's configuration section."""
+    page = EDITORS.read_text(encoding="utf-8")
+    section = page.split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
     return re.findall(rf"```{language}\n(.*?)```", section, flags=re.S)
 
 
 @needs_nvim
-def test_the_readme_neovim_configuration_is_valid_lua(tmp_path: Path) -> None:
-    (block,) = readme_blocks("lua")
+def test_the_documented_neovim_configuration_is_valid_lua(tmp_path: Path) -> None:
+    (block,) = config_blocks("lua")
     snippet = tmp_path / "init.lua"
     snippet.write_text(block, encoding="utf-8")
     check = f"lua local f, err = loadfile('{snippet}'); if not f then io.stderr:write(err) vim.cmd('cquit 1') end"
@@ -66,16 +69,16 @@ def test_the_readme_neovim_configuration_is_valid_lua(tmp_path: Path) -> None:
     assert '"lstm-tui", "lsp"' in block and "vim.lsp.start(" in block
 
 
-def test_the_readme_helix_and_vscode_configurations_parse() -> None:
+def test_the_documented_helix_and_vscode_configurations_parse() -> None:
     try:
         import tomllib
     except ImportError:  # Python 3.10
         tomllib = pytest.importorskip("tomli")
-    (toml_block,) = readme_blocks("toml")
+    (toml_block,) = config_blocks("toml")
     helix = tomllib.loads(toml_block)
     assert helix["language-server"]["lstm-tui"] == {"command": "lstm-tui", "args": ["lsp"]}
     assert all("lstm-tui" in language["language-servers"] for language in helix["language"])
-    (json_block,) = readme_blocks("json")
+    (json_block,) = config_blocks("json")
     vscode = json.loads(json_block)
     assert vscode["glspc.server.command"] == "lstm-tui" and vscode["glspc.server.commandArguments"] == ["lsp"]
     assert set(vscode["glspc.server.languageId"]) == {"plaintext", "markdown"}
