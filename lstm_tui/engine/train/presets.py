@@ -34,7 +34,7 @@ PRESETS: dict[str, Preset] = {
     ),
     "small-char": Preset(
         "small-char",
-        "the shakespeare-char recipe at a few MB (2×256, embed 64, batch 64) for the built-in corpus, 12 min: the shipped default model; "
+        "the shakespeare-char recipe at a few MB (2×256, embed 64, batch 64) for the built-in corpus, 12 min (it made the previous default model); "
         "cache over the last 3,000 characters",
         dict(corpus="builtin:pydoc", level="char", units=256, embed=64, dropout=0.2, bptt=100, batch_size=64,
              optimizer="adam", lr=2e-3, grad_clip=5.0, time_budget=12.0, anneal=0.3, eval_every=200,
