@@ -98,28 +98,35 @@ def replay(model: Path, text: str, keys: int, gap: float, top_k: int) -> dict:
     follower = DocumentPredictor(predictor, top_k, words_only=True)  # as the server's
     document = TextDocument("file:///benchmark.txt", text[: len(text) - keys])
     follower.predict(document.text, len(document.text))
-    steps = 0
-    step = predictor._step
+    steps = rows = 0
+    step, step_rows = predictor._step, predictor.token_step.forward_rows
 
     def counted(*args):
         nonlocal steps
         steps += 1
         step(*args)
 
-    predictor._step = counted
-    cpu, counts = [], []
+    def counted_rows(token_ids, *args):  # several continuations stepped at once: one step
+        nonlocal steps, rows
+        steps += 1
+        rows += len(token_ids)
+        step_rows(token_ids, *args)
+
+    predictor._step, predictor.token_step.forward_rows = counted, counted_rows
+    cpu, counts, row_counts = [], [], []
     for char in text[len(text) - keys :]:
         time.sleep(gap)
-        steps, started = 0, time.thread_time()
+        steps, rows, started = 0, 0, time.thread_time()
         edit = document.replace(len(document.text), len(document.text), char)
         follower.edited(edit)
         follower.follow(document.text, len(document.text))
         completion_items(document, len(document.text), follower.predict(document.text, len(document.text)), saved.meta.level == "char")
         cpu.append(time.thread_time() - started)
         counts.append(steps)
+        row_counts.append(rows)
     ms = np.array(cpu) * 1e3
     return {"p50": float(np.percentile(ms, 50)), "p95": float(np.percentile(ms, 95)), "p99": float(np.percentile(ms, 99)),
-            "steps": float(np.mean(counts)), "steps_p95": float(np.percentile(counts, 95))}
+            "steps": float(np.mean(counts)), "steps_p95": float(np.percentile(counts, 95)), "rows": float(np.mean(row_counts))}
 
 
 def main() -> int:
