@@ -240,7 +240,8 @@ class Predictor(SuggestionRanker):
         return self.softmax(logits)
 
     def branch_rows(self, points: list[np.ndarray], token_ids: list[int]) -> tuple[list[np.ndarray], np.ndarray]:
-        """All rows in one batched step (`TokenStep.forward_rows`): k continuations cost about one step each character, not k."""
+        """All rows in one batched step (`TokenStep.forward_rows`): k continuations cost about one
+        step a character, not k."""
         prev = np.stack(points)
         out = np.empty_like(prev)
         self.token_step.forward_rows(np.asarray(token_ids, dtype=np.intp), prev, out)

@@ -14,6 +14,10 @@ that come in a burst (following a paste, the ghost text, eval, back-to-back keys
 rest through `serial_step`, the same kernel on one core. Numba's fallback layer (workqueue, when
 libgomp is missing) wakes its workers through the OS on every launch: then `split_parts` says 1.
 Measurements: benchmarks/RESULTS.md ("the step split over both cores").
+
+`split_rows` is the same step for several states at once, each with its own token (look-aheads
+such as a character model's k continuations): the weights are read once for all of them, which is
+what a step costs, and each row's sums are those of `split_step`, whatever rows share its batch.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ No Variables and no graph: each token costs one table lookup (or one matrix-vect
 layer 1's input and one product each for layer 1's recurrence and layer 2, into scratch buffers
 allocated once. A model whose step reads more than one core's cache is split over two cores by
 units (`split_step`), but only for steps that come in a burst (`SplitPacer`): waking a sleeping
-worker thread for a lone key costs more than the split saves.
+worker thread for a lone key costs more than the split saves. Several look-aheads go through at
+once (`forward_rows`): k rows cost about one step, not k.
 """
 
 from __future__ import annotations
