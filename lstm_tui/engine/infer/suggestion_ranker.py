@@ -153,7 +153,7 @@ class SuggestionRanker:
         known = known or {}
         missing = [s.token for s in firsts if s.token not in known]
         found = dict(zip(missing, greedy_words(self, [self.vocab.id(t) for t in missing], max_chars)))
-        return [Suggestion(s.token, s.prob, known.get(s.token) or found[s.token]) for s in firsts]
+        return [Suggestion(s.token, s.prob, known[s.token] if s.token in known else found[s.token]) for s in firsts]
 
     def completions(self, partial: str, k: int = 5, temperature: float = 1.0) -> list[Suggestion]:
         """In-vocabulary words starting with `partial`, probabilities renormalised over them.
