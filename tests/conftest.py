@@ -68,15 +68,31 @@ def small_config(corpus: Path | str, **overrides):
     return TrainConfig.from_values(values)
 
 
+def train(config, folder: Path) -> Path:
+    """Train a test model on one BLAS thread: the same model whichever tests ask for it first, and
+    fast on a busy machine (OpenBLAS's spinning worker threads make small trainings far slower)."""
+    from threadpoolctl import threadpool_limits
+
+    from lstm_tui.engine.train.trainer import Trainer
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        Trainer.new(config, folder).run()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def trained_char_run(shakespeare_100k: Path, tmp_path_factory) -> Path:
     """A small char model trained 300 steps on 100 kB of Tiny Shakespeare (shared by tests)."""
-    from lstm_tui.engine.train.trainer import Trainer
-
-    folder = tmp_path_factory.mktemp("runs") / "shakespeare-char"
     config = small_config(shakespeare_100k, max_steps=300, eval_every=100, lr=5e-3, units=96, split=(0.9, 0.1, 0.0))
-    Trainer.new(config, folder).run()
-    return folder
+    return train(config, tmp_path_factory.mktemp("runs") / "shakespeare-char")
+
+
+@pytest.fixture(scope="session")
+def trained_word_run(shakespeare_100k: Path, tmp_path_factory) -> Path:
+    """A tiny word model (space tokenizer) on the start of Tiny Shakespeare: a few seconds (the app's
+    and the language server's tests)."""
+    config = small_config(shakespeare_100k, level="word", tokenizer="space", units=32, bptt=16, batch_size=8, max_steps=30, eval_every=30)
+    return train(config, tmp_path_factory.mktemp("runs") / "shakespeare-word")
 
 
 @pytest.fixture(scope="session")

@@ -10,12 +10,13 @@ steps from there. The window is longer than the continuous cache (3,000 position
 thus learns from the document as it does in the app. A cursor that jumps elsewhere in a long
 document costs one window of steps, once.
 
-What a completion offers: a word model's next words, or completions of the word being typed; a
-character model's top-k next characters, each continued greedily to the end of its word (as the
-keystroke simulation of `lstm-tui eval` offers them: `word_bar.greedy_word`). Each replaces the
-partial word before the cursor with the whole word (the whitespace that ends it left out). The
-language server offers words only (`words_only`): not a space or a line break with the next word
-after it — at a word's end it offers the ways to go on with that word, after a space the next words.
+What a completion offers is ranked by the engine (`SuggestionRanker`): a word model's next words,
+or completions of the word being typed; a character model's top-k next characters, each continued
+greedily to the end of its word (`SuggestionRanker.continuations`, as the keystroke simulation of
+`lstm-tui eval` offers them). Each replaces the partial word before the cursor with the whole word
+(the whitespace that ends it left out). The language server offers words only (`words_only`): not
+a space or a line break with the next word after it — at a word's end it offers the ways to go on
+with that word, after a space the next words.
 """
 
 from __future__ import annotations
@@ -23,12 +24,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from lstm_tui.engine.data.tokenizers import make_tokenizer
 from lstm_tui.engine.infer.neural_cache import CacheSettings
 from lstm_tui.engine.infer.predictor import Predictor
-from lstm_tui.engine.infer.word_bar import greedy_word
+from lstm_tui.engine.infer.suggestion_ranker import Suggestion
+from lstm_tui.engine.infer.word_bar import word_tail
 from lstm_tui.engine.runs.model_file import SavedModel, load_model
 from lstm_tui.lsp.documents import Edit
 
@@ -38,24 +38,19 @@ WORD_TAIL = 64  # a character model's partial word: at most this many characters
 
 
 @dataclass(frozen=True)
-class Completion:
-    """One suggestion: the model's token and its probability, and the word it completes."""
-
-    token: str
-    """The suggested token (a character model: the next character)."""
-    prob: float
-    """Its probability (a character model: the next character's, not the whole word's)."""
-    text: str
-    """What replaces the partial word: that word completed (ending whitespace left out)."""
-
-
-@dataclass(frozen=True)
 class Prediction:
-    """The completions at a cursor, likeliest first, and the partial word each replaces."""
+    """The suggestions at a cursor, likeliest first, and the partial word each completes."""
 
     partial: str
     """The end of the text before the cursor that a completion replaces ("" at a word boundary)."""
-    completions: list[Completion]
+    items: list[Suggestion]
+    """The engine's suggestions: each `insert` goes after the partial word (a character model:
+    the next character continued to its word's end; `prob` is the next character's)."""
+
+    def words(self) -> list[str]:
+        """What replaces the partial word for each item: the word completed, without the
+        whitespace that ends it (an insert of whitespace alone stays as it is)."""
+        return [self.partial + (item.insert.rstrip() or item.insert) for item in self.items]
 
 
 class SharedModel:
@@ -92,9 +87,7 @@ class DocumentPredictor:
         self.predictor = predictor
         self.top_k = top_k
         self.temperature = temperature
-        render = predictor.tokenizer.render
-        self._blank = np.array([i for i, token in enumerate(predictor.vocab.tokens) if not render(token).strip()], dtype=np.intp) \
-            if words_only else None
+        self.words_only = words_only
         self.start = 0
         """Where the window the predictor reads starts in the document (a line start, mostly)."""
         self._next_words: dict[tuple[str, str], str] = {}
@@ -128,53 +121,26 @@ class DocumentPredictor:
         context = self.context(text, cursor)
         partial = predictor.set_text(context)
         if predictor.level == "char":
-            typed = _word_tail(context)
-            first = predictor.rank(self._ranked(predictor.probabilities(self.temperature)), self.top_k)
-            words = self._greedy_words(context, [s.token for s in first])
-            return Prediction(typed, [Completion(s.token, s.prob, _word(typed, word)) for s, word in zip(first, words)])
+            return Prediction(word_tail(context, WORD_TAIL), self._continuations(context))
         if partial:
             items = predictor.completions(partial, self.top_k, self.temperature)
         else:
-            items = predictor.rank(self._ranked(predictor.probabilities(self.temperature)), self.top_k)
+            items = predictor.rank(predictor.probabilities(self.temperature), self.top_k, self.words_only)
         if not context.endswith(partial):  # a word split differently from the text: insert after the cursor
             partial = ""
-        return Prediction(partial, [Completion(s.token, s.prob, _word(partial, s.insert)) for s in items])
+        return Prediction(partial, items)
 
-    def _ranked(self, probs: np.ndarray) -> np.ndarray:
-        """The distribution to rank: with `words_only`, the blank tokens' probabilities zeroed (the
-        others' kept as they are)."""
-        if self._blank is not None and len(self._blank):
-            probs[self._blank] = 0.0
-        return probs
-
-    def _greedy_words(self, context: str, firsts: list[str]) -> list[str]:
-        """Each first character continued greedily to its word's end (`greedy_word`).
+    def _continuations(self, context: str) -> list[Suggestion]:
+        """The engine's continuations of the top-k next characters.
 
         A greedy word is also the greedy word of its second character one key later, when the
         key typed is its first (typing along a suggestion): the rest of it is kept for that key
         instead of stepping the model through it again."""
-        known, self._next_words = self._next_words, {}
-        words = []
-        for char in firsts:
-            word = known.get((context, char))
-            if word is None:
-                word = greedy_word(self.predictor, self.predictor.vocab.id(char))
-            words.append(word)
+        known = {char: word for (before, char), word in self._next_words.items() if before == context}
+        items = self.predictor.continuations(self.top_k, self.temperature, self.words_only, known=known)
+        self._next_words = {}
+        for item in items:
+            word = item.insert
             if len(word) > 1 and word[-1].isspace() and word[1:-1].strip():  # ended at its word's end, not its length
                 self._next_words[(context + word[0], word[1])] = word[1:]
-        return words
-
-
-def _word_tail(text: str) -> str:
-    """The characters after the last whitespace of `text` (at most `WORD_TAIL`)."""
-    tail = text[-WORD_TAIL:]
-    for index in range(len(tail) - 1, -1, -1):
-        if tail[index].isspace():
-            return tail[index + 1 :]
-    return tail
-
-
-def _word(typed: str, insert: str) -> str:
-    """The completed word: what was typed, then the insert without the whitespace that ends it
-    (an insert of whitespace alone stays as it is)."""
-    return typed + (insert.rstrip() or insert)
+        return items

@@ -50,7 +50,8 @@ class JsonLinesSession:
             prediction = self.predictor.predict(self.document.text, cursor)
         except LineError as exc:
             return {**_echo(request), "error": str(exc)}
-        suggestions = [{"token": c.token, "prob": round(c.prob, 6), "completion": c.text} for c in prediction.completions]
+        suggestions = [{"token": item.token, "prob": round(item.prob, 6), "completion": word}
+                       for item, word in zip(prediction.items, prediction.words())]
         return {**_echo(request), "partial": prediction.partial, "suggestions": suggestions}
 
     def _apply(self, request: dict[str, Any], number: int) -> int:

@@ -225,19 +225,19 @@ def completion_items(document: TextDocument, cursor: int, prediction: Prediction
     start, end = document.position(cursor - len(partial)), document.position(cursor)
     edit_range = types.Range(types.Position(start.line, start.character), types.Position(end.line, end.character))
     items = []
-    for rank, completion in enumerate(prediction.completions):
-        if not completion.text[len(partial):].strip():
+    for rank, (item, word) in enumerate(zip(prediction.items, prediction.words())):
+        if not word[len(partial):].strip():
             continue
-        detail = f"{completion.prob:.1%}"
+        detail = f"{item.prob:.1%}"
         if char_level:
-            detail += f" · next character {visible_token(completion.token)}"
+            detail += f" · next character {visible_token(item.token)}"
         items.append(types.CompletionItem(
-            label=neutralise(completion.text).replace("\n", "↵").replace("\t", "⇥"),
+            label=neutralise(word).replace("\n", "↵").replace("\t", "⇥"),
             kind=types.CompletionItemKind.Text,
             detail=detail,
             sort_text=f"{rank:03d}",
-            filter_text=completion.text,
-            text_edit=types.TextEdit(range=edit_range, new_text=completion.text),
+            filter_text=word,
+            text_edit=types.TextEdit(range=edit_range, new_text=word),
         ))
     return items
 

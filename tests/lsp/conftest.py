@@ -1,4 +1,5 @@
-"""A real LSP client (pygls's `LanguageClient`) driving `lstm-tui lsp` over stdio, and the models it serves."""
+"""A real LSP client (pygls's `LanguageClient`) driving `lstm-tui lsp` over stdio, and the models it
+serves (the shipped default; the word model `trained_word_run` of tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from pygls.lsp.client import LanguageClient
 from lstm_tui.cli import main
 from lstm_tui.engine.infer.predictor import Predictor
 from lstm_tui.engine.infer.word_bar import greedy_word
-from tests.conftest import small_config
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "checkpoints" / "default"
@@ -26,17 +26,6 @@ def char_model() -> Path:
     if not (SHIPPED / "model.json").exists():
         pytest.skip("no shipped default model in checkpoints/default")
     return SHIPPED
-
-
-@pytest.fixture(scope="session")
-def word_model(shakespeare_100k: Path, tmp_path_factory) -> Path:
-    """A tiny word model (space tokenizer) on the start of Tiny Shakespeare: a few seconds."""
-    from lstm_tui.engine.train.trainer import Trainer
-
-    folder = tmp_path_factory.mktemp("runs") / "shakespeare-word"
-    config = small_config(shakespeare_100k, level="word", tokenizer="space", units=32, bptt=16, batch_size=8, max_steps=30, eval_every=30)
-    Trainer.new(config, folder).run()
-    return folder
 
 
 def predicted(capsys, model: Path, text: str, k: int = 5) -> list[dict]:

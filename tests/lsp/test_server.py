@@ -70,27 +70,27 @@ async def test_char_completions_follow_incremental_edits_and_match_predict(char_
     assert "Traceback" not in editor.stderr
 
 
-async def test_word_completions_in_word_and_next_word(word_model: Path, capsys) -> None:
-    editor = await start_editor(word_model, "--top-k", "4")
+async def test_word_completions_in_word_and_next_word(trained_word_run: Path, capsys) -> None:
+    editor = await start_editor(trained_word_run, "--top-k", "4")
     try:
         uri = "file:///play.md"
         editor.open(uri, "First Citizen:\nBefore we proceed any further, hear me ", language="markdown")
         for typed in ("", "s", "p", "e"):
             editor.type(uri, typed)
             before = editor.texts[uri]
-            expected = word_expectation(capsys, word_model, before, k=4)
+            expected = word_expectation(capsys, trained_word_run, before, k=4)
             assert expected, before
             check_items(editor, uri, await editor.complete(uri), before, expected)
         editor.edit(uri, 0, 0, "Ünïcödé 😀 words\n")
         before = editor.texts[uri]
-        expected = word_expectation(capsys, word_model, before, k=4)
+        expected = word_expectation(capsys, trained_word_run, before, k=4)
         check_items(editor, uri, await editor.complete(uri), before, expected)
     finally:
         assert await stop_editor(editor) == 0
 
 
-async def test_bad_requests_get_clear_errors_and_the_server_keeps_serving(word_model: Path) -> None:
-    editor = await start_editor(word_model)
+async def test_bad_requests_get_clear_errors_and_the_server_keeps_serving(trained_word_run: Path) -> None:
+    editor = await start_editor(trained_word_run)
     try:
         good, code = "file:///good.txt", "file:///main.py"
         editor.open(good, "Line one 😀 and th\nline two, the ")
@@ -129,10 +129,10 @@ async def test_bad_requests_get_clear_errors_and_the_server_keeps_serving(word_m
     assert "request refused: file:///never.txt is not open" in editor.stderr  # one line each on stderr
 
 
-async def test_a_1mb_document_reads_a_window_before_the_cursor(word_model: Path, capsys) -> None:
+async def test_a_1mb_document_reads_a_window_before_the_cursor(trained_word_run: Path, capsys) -> None:
     text = SHAKESPEARE_FIRST_100K.read_text(encoding="utf-8") * 10
     assert len(text.encode("utf-8")) >= 1_000_000
-    editor = await start_editor(word_model)
+    editor = await start_editor(trained_word_run)
     try:
         uri = "file:///big.txt"
         editor.open(uri, text)
@@ -140,7 +140,7 @@ async def test_a_1mb_document_reads_a_window_before_the_cursor(word_model: Path,
         async def check(cursor: int, start: int) -> None:
             result = await editor.complete(uri, cursor)
             before = editor.texts[uri][:cursor]
-            check_items(editor, uri, result, before, word_expectation(capsys, word_model, before, before[start:]))
+            check_items(editor, uri, result, before, word_expectation(capsys, trained_word_run, before, before[start:]))
 
         end = len(text)
         start = text.find("\n", end - WINDOW, end) + 1  # the window: from a line start at most WINDOW back
@@ -153,9 +153,9 @@ async def test_a_1mb_document_reads_a_window_before_the_cursor(word_model: Path,
         assert await stop_editor(editor) == 0
 
 
-async def test_a_model_folder_changing_on_disk_keeps_the_loaded_weights(word_model: Path, tmp_path: Path) -> None:
+async def test_a_model_folder_changing_on_disk_keeps_the_loaded_weights(trained_word_run: Path, tmp_path: Path) -> None:
     model = tmp_path / "run"
-    shutil.copytree(word_model, model)
+    shutil.copytree(trained_word_run, model)
     editor = await start_editor(model)
     try:
         uri = "file:///a.txt"
@@ -179,9 +179,9 @@ def _message(payload: dict) -> bytes:
     return b"Content-Length: %d\r\n\r\n" % len(body) + body
 
 
-def test_a_client_disconnecting_mid_request_stops_the_server_cleanly(word_model: Path) -> None:
+def test_a_client_disconnecting_mid_request_stops_the_server_cleanly(trained_word_run: Path) -> None:
     text = SHAKESPEARE_FIRST_100K.read_text(encoding="utf-8")
-    server = subprocess.Popen([sys.executable, "-m", "lstm_tui", "lsp", "--model", str(word_model)],
+    server = subprocess.Popen([sys.executable, "-m", "lstm_tui", "lsp", "--model", str(trained_word_run)],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     uri = "file:///big.txt"
     for payload in (

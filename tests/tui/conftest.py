@@ -1,4 +1,4 @@
-"""Fixtures for the app's tests: small corpora, a word-level model, a fixed checkpoints folder."""
+"""Fixtures for the app's tests: small corpora, a fixed checkpoints folder (the word model: tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -43,17 +43,6 @@ def one_blas_thread():
 def shakespeare_30k(tmp_path_factory) -> Path:
     """About 30 kB of Tiny Shakespeare: small enough to train on in seconds."""
     return shakespeare_head(tmp_path_factory, 30_000, "shakespeare30k.txt")
-
-
-@pytest.fixture(scope="session")
-def trained_word_run(shakespeare_100k: Path, tmp_path_factory) -> Path:
-    """A tiny word-level (space tokenizer) model on the start of Tiny Shakespeare."""
-    from lstm_tui.engine.train.trainer import Trainer
-
-    folder = tmp_path_factory.mktemp("runs") / "shakespeare-word"
-    config = small_config(shakespeare_100k, level="word", tokenizer="space", units=32, bptt=16, batch_size=8, max_steps=30, eval_every=30)
-    Trainer.new(config, folder).run()
-    return folder
 
 
 def _normalised_copy(source: Path, target: Path, name: str, valid_ppl: float) -> Path:

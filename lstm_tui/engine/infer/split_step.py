@@ -14,6 +14,10 @@ that come in a burst (following a paste, the ghost text, eval, back-to-back keys
 rest through `serial_step`, the same kernel on one core. Numba's fallback layer (workqueue, when
 libgomp is missing) wakes its workers through the OS on every launch: then `split_parts` says 1.
 Measurements: benchmarks/RESULTS.md ("the step split over both cores").
+
+`split_rows` is the same step for several states at once, each with its own token (look-aheads
+such as a character model's k continuations): the weights are read once for all of them, which is
+what a step costs, and each row's sums are those of `split_step`, whatever rows share its batch.
 """
 
 from __future__ import annotations
@@ -138,6 +142,70 @@ def split_step(x1, prev, w1, w2, b2, gates, partial, hh, out):
 
 serial_step = njit(**_OPTIONS)(split_step.py_func)
 """`split_step` on the calling thread alone (prange runs as range): the same sums in the same order."""
+
+
+@njit(**_OPTIONS)
+def matvec_rows(x, w, out):
+    """out[b] ← x[b]·w for each row b of x (n, K), w (K, N): `_matvec`'s sums in its order for
+    every row, eight rows of w read once for all of x's rows (a batch costs about one row's
+    reading of the weights)."""
+    count, n, rows = x.shape[0], out.shape[1], x.shape[1]
+    for b in range(count):
+        row_out = out[b]
+        for j in range(n):
+            row_out[j] = 0.0
+    k = 0
+    while k + 8 <= rows:
+        r0, r1, r2, r3, r4, r5, r6, r7 = w[k], w[k + 1], w[k + 2], w[k + 3], w[k + 4], w[k + 5], w[k + 6], w[k + 7]
+        for b in range(count):
+            x0, x1, x2, x3 = x[b, k], x[b, k + 1], x[b, k + 2], x[b, k + 3]
+            x4, x5, x6, x7 = x[b, k + 4], x[b, k + 5], x[b, k + 6], x[b, k + 7]
+            row_out = out[b]
+            for j in range(n):
+                row_out[j] += (x0 * r0[j] + x1 * r1[j]) + (x2 * r2[j] + x3 * r3[j]) + (x4 * r4[j] + x5 * r5[j]) + (x6 * r6[j] + x7 * r7[j])
+        k += 8
+    while k < rows:
+        row = w[k]
+        for b in range(count):
+            xk, row_out = x[b, k], out[b]
+            for j in range(n):
+                row_out[j] += xk * row[j]
+        k += 1
+
+
+@njit(parallel=True, **_OPTIONS)
+def split_rows(x1, prev, w1, w2, b2, h, gates, partial, hh, out):
+    """out[b] (4, H) ← the state after token b from state prev[b], for each of n rows at once:
+    `split_step` with a batch (the same sums for each row), reading the weights once for all.
+
+    x1 (n, P, 4H/P): each row's layer-1 input projection, by part; w1 (P, H, 4H/P), w2
+    (P, 2H/P, 4H) and b2 as `split_step` reads them (P = 1: w_h1t[None] and w2t[None]);
+    h (n, H), gates (P, n, 4H/P), partial (P, n, 4H) and hh (P, n, 2H/P) are scratch."""
+    count, units, parts = prev.shape[0], prev.shape[2], w1.shape[0]
+    size = units // parts
+    for b in range(count):
+        for j in range(units):
+            h[b, j] = prev[b, 0, j]
+    for p in prange(parts):
+        s = p * size
+        matvec_rows(h, w1[p], gates[p])
+        for b in range(count):
+            _part_cells(gates[p, b], x1[b, p], prev[b, 1, s : s + size], out[b, 1, s : s + size], out[b, 0, s : s + size])
+            for j in range(size):
+                hh[p, b, j] = out[b, 0, s + j]
+                hh[p, b, size + j] = prev[b, 2, s + j]
+        matvec_rows(hh[p], w2[p], partial[p])
+    for b in range(count):
+        total = partial[0, b]
+        for p in range(1, parts):
+            row = partial[p, b]
+            for j in range(total.shape[0]):
+                total[j] += row[j]
+        _part_cells(total, b2, prev[b, 3], out[b, 3], out[b, 2])
+
+
+serial_rows = njit(**_OPTIONS)(split_rows.py_func)
+"""`split_rows` on the calling thread alone."""
 
 
 class SplitPacer:

@@ -15,7 +15,7 @@ import numpy as np
 
 from lstm_tui.engine.data.tokenizers import EOS, Tokenizer, kana_tail
 from lstm_tui.engine.data.vocabulary import UNK, Vocabulary
-from lstm_tui.engine.infer.word_bar import WORDS, likeliest_words, shown_word
+from lstm_tui.engine.infer.word_bar import MAX_CHARS, WORDS, greedy_words, likeliest_words, shown_word
 from lstm_tui.engine.model.cpu_kernels import softmax_cross_entropy_rows, top_k_select
 
 KANA_SPAN = 3  # trailing kana tokens that may be the start of one word being typed
@@ -54,7 +54,8 @@ class SuggestionRanker:
 
     A subclass gives `logits()` for its current context, the model's own distribution a few
     tokens back (`model_probabilities_before`), and a look-ahead that leaves the context alone
-    (`branch_root`, `branch_step`, `branch_probabilities`: the word bar's search).
+    (`branch_root`, `branch_step`, `branch_probabilities`: the word bar's search; `branch_rows`
+    where it can step several look-aheads at once).
     """
 
     def __init__(self, vocab: Vocabulary, tokenizer: Tokenizer) -> None:
@@ -67,6 +68,8 @@ class SuggestionRanker:
         self._no_target = np.zeros(1, dtype=np.int32)  # the fused softmax's (unused) target
         self._no_bias = np.zeros(len(vocab), dtype=np.float32)  # logits() already holds the bias
         self._rendered = [tokenizer.render(t) for t in vocab.tokens]  # once, not per suggestion per key
+        self._banned_or_blank = self.banned | np.array([not t.strip() for t in self._rendered], dtype=bool)
+        """`banned` and the tokens that insert only whitespace (`rank`'s `words_only`)."""
         words = sorted((t, i) for i, t in enumerate(vocab.tokens) if t not in (UNK, EOS))
         self._sorted_words = [t for t, _ in words]
         self._sorted_ids = np.array([i for _, i in words], dtype=np.int64)
@@ -96,6 +99,12 @@ class SuggestionRanker:
         """The model's own next-token distribution at a look-ahead point."""
         raise NotImplementedError
 
+    def branch_rows(self, points: list, token_ids: list[int]) -> tuple[list, np.ndarray]:
+        """Each of `points` after its token (new points), and the model's own next-token
+        distribution at each (rows of a new array): here one look-ahead after the other."""
+        stepped = [self.branch_step(point, token_id) for point, token_id in zip(points, token_ids)]
+        return stepped, np.stack([self.branch_probabilities(point) for point in stepped])
+
     def probabilities(self, temperature: float = 1.0) -> np.ndarray:
         """The next-token distribution at `temperature` (a new array; the caller may change it)."""
         return self.softmax(self.logits(), temperature)
@@ -113,15 +122,38 @@ class SuggestionRanker:
         scaled /= scaled.sum()
         return scaled
 
+    def softmax_rows(self, logits: np.ndarray) -> np.ndarray:
+        """The distribution of each row of `logits` (n, V) at temperature 1 (a new array)."""
+        if logits.dtype != np.float32:
+            return np.stack([self.softmax(row) for row in logits])
+        probs = np.empty_like(logits)
+        softmax_cross_entropy_rows(logits, self._no_bias, np.zeros(len(logits), dtype=np.int32), probs)
+        return probs
+
     def top_k(self, k: int = 5, temperature: float = 1.0) -> list[Suggestion]:
         """The k most likely next tokens (`<unk>` excluded), most likely first."""
         return self.rank(self.probabilities(temperature), k)
 
-    def rank(self, probs: np.ndarray, k: int) -> list[Suggestion]:
-        """The k most likely tokens of the distribution `probs` (`<unk>` excluded)."""
+    def rank(self, probs: np.ndarray, k: int, words_only: bool = False) -> list[Suggestion]:
+        """The k most likely tokens of the distribution `probs` (`<unk>` excluded; `words_only`:
+        also every token that inserts only whitespace, as an editor's completion is a word)."""
         top = np.empty(max(1, min(k, len(probs))), dtype=np.int64)
-        count = top_k_select(probs, self.banned, len(top), top)
+        count = top_k_select(probs, self._banned_or_blank if words_only else self.banned, len(top), top)
         return [self._suggestion(int(i), float(probs[i]), "") for i in top[:count]]
+
+    def continuations(self, k: int = 5, temperature: float = 1.0, words_only: bool = False, max_chars: int = MAX_CHARS,
+                      known: dict[str, str] | None = None) -> list[Suggestion]:
+        """Character models: the k likeliest next characters (as `rank` ranks them), each
+        continued greedily to the end of its word (`word_bar.greedy_words`: all k together), as
+        `eval`'s keystroke simulation and the language server offer them. Each suggestion's
+        `insert` is its continuation, with the whitespace that ends it; its probability is the
+        next character's. `known`: continuations already known by their first character (say
+        from the key before), not stepped again."""
+        firsts = self.rank(self.probabilities(temperature), k, words_only)
+        known = known or {}
+        missing = [s.token for s in firsts if s.token not in known]
+        found = dict(zip(missing, greedy_words(self, [self.vocab.id(t) for t in missing], max_chars)))
+        return [Suggestion(s.token, s.prob, known[s.token] if s.token in known else found[s.token]) for s in firsts]
 
     def completions(self, partial: str, k: int = 5, temperature: float = 1.0) -> list[Suggestion]:
         """In-vocabulary words starting with `partial`, probabilities renormalised over them.

@@ -4,7 +4,8 @@ No Variables and no graph: each token costs one table lookup (or one matrix-vect
 layer 1's input and one product each for layer 1's recurrence and layer 2, into scratch buffers
 allocated once. A model whose step reads more than one core's cache is split over two cores by
 units (`split_step`), but only for steps that come in a burst (`SplitPacer`): waking a sleeping
-worker thread for a lone key costs more than the split saves.
+worker thread for a lone key costs more than the split saves. Several look-aheads go through at
+once (`forward_rows`): k rows cost about one step, not k.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import config as numba_config, set_num_threads
 
-from lstm_tui.engine.infer.split_step import SplitPacer, serial_step, split_parts, split_step
+from lstm_tui.engine.infer.split_step import SplitPacer, matvec_rows, serial_rows, serial_step, split_parts, split_rows, split_step
 from lstm_tui.engine.infer.step_weights import StepWeights, step_bytes
 from lstm_tui.engine.model.cpu_kernels import lstm_cell_forward
 from lstm_tui.engine.model.language_model import LanguageModel
@@ -69,6 +70,33 @@ class TokenStep:
         self._hh[units:] = prev[2]
         np.matmul(self._hh, w.w2t, out=g)
         lstm_cell_forward(w.b2[None], g[None], prev[3:4], out[3:4], self._tanh_c, out[2:3])
+
+    def forward_rows(self, token_ids: np.ndarray, prev: np.ndarray, out: np.ndarray) -> None:
+        """out[b] = (h1, c1, h2, c2) after token_ids[b] from state prev[b], for n rows (n, 4, H)
+        at once: several look-aheads cost about one step's reading of the weights (`split_rows`)."""
+        w, units, parts, count = self.weights, self.units, self.parts, len(token_ids)
+        if w.table1 is not None:
+            x = w.table1[token_ids]
+        else:
+            x = w.embed[token_ids] @ w.w_x1t
+            x += w.b1
+        x = x.reshape(count, parts, -1)
+        w1, w2 = (w.w_h1t, w.w2t) if parts > 1 else (w.w_h1t[None], w.w2t[None])
+        scratch = (np.empty((count, units), dtype=np.float32), np.empty((parts, count, 4 * units // parts), dtype=np.float32),
+                   np.empty((parts, count, 4 * units), dtype=np.float32), np.empty((parts, count, 2 * units // parts), dtype=np.float32))
+        split = parts > 1 and self.pacer.split_now()
+        if split and self._narrow_launches:
+            set_num_threads(parts)
+        (split_rows if split else serial_rows)(x, prev, w1, w2, w.b2, *scratch, out)
+        if parts > 1:
+            self.pacer.done(split)
+
+    def output_rows(self, h2: np.ndarray) -> np.ndarray:
+        """The next-token logits (n, V) after each row of layer 2's output h2 (n, H)."""
+        logits = np.empty((len(h2), len(self.weights.b_out)), dtype=np.float32)
+        matvec_rows(h2, self.weights.w_outt, logits)
+        logits += self.weights.b_out
+        return logits
 
     def _warm_up(self) -> None:
         """Compile or load the step's kernels now, not on the first key: a split step has two."""
