@@ -8,8 +8,11 @@ It is shown only when the cursor is at the end of a line, like a shell's autosug
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 from textual import events
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import Reactive, reactive
@@ -22,6 +25,8 @@ from lstm_tui.tui.textual_hooks import TextAreaHooks
 
 PICK_KEYS = tuple(f"alt+{n}" for n in range(1, 10))
 PASTE_GAP = 0.01  # seconds: keys this close together come from one paste the terminal typed out, not from fingers
+ROWS_KEPT = 1024
+"""Rendered rows the box keeps across edits (many screens of them)."""
 
 
 def ghost_display(text: str) -> str:
@@ -67,11 +72,19 @@ class GhostEditor(TextAreaHooks):
         self._blank_row: Strip | None = None
         self._styled_theme: object | None = None
         self._last_key_time = float("-inf")
+        self._kept_rows: LRUCache[tuple, Strip] = LRUCache(ROWS_KEPT)
+        self._kept_rows_context: tuple | None = None  # what every kept row was rendered under (None: keep none)
+        self._scrollbars_sized_for: tuple | None = None  # (virtual size, container size) of the last scrollbar update
 
     def notify_style_update(self) -> None:
         self._blank_row = None
         self._styled_theme = None
+        self._forget_kept_rows()
         super().notify_style_update()
+
+    def _forget_kept_rows(self) -> None:
+        self._kept_rows.clear()
+        self._kept_rows_context = None
 
     def render_lines(self, crop: Region) -> list[Strip]:
         """TextArea copies its CSS into its theme before every paint; do it once per style change.
@@ -82,11 +95,17 @@ class GhostEditor(TextAreaHooks):
         """
         theme = self.text_theme
         if theme is None or not hasattr(theme, "apply_css"):
+            self._forget_kept_rows()
             return super().render_lines(crop)
         if self._styled_theme is not theme:
             theme.apply_css(self)
             self.adjust_text_theme(theme)
             self._styled_theme = theme
+        # everything a row's look depends on besides its own text and styles (see `render_line`)
+        context = (theme, self.size, self.scrollable_content_region.width, self.scroll_offset.x, self.soft_wrap, self.indent_width)
+        if context != self._kept_rows_context:
+            self._kept_rows.clear()
+            self._kept_rows_context = context
         return self.render_lines_keeping_theme(crop)
 
     def adjust_text_theme(self, theme: TextAreaTheme) -> None:
@@ -99,9 +118,13 @@ class GhostEditor(TextAreaHooks):
         Textual re-arrange every widget on the screen, most of a keystroke's time. The box's own
         size is fixed by its CSS, so only its scrollbars depend on the extent: lay out when one
         appears or disappears, otherwise just update them.
+
+        TextArea scrolls the cursor into view when it moves, before an edit's new extent is
+        known: an Enter on the box's last row left the cursor below the box until the next key.
+        When the extent changes, the cursor is scrolled into view again here.
         """
         if self.soft_wrap:
-            size = Size(0, self.wrapped_document.height)
+            size = Size(0, self.wrapped_height)
         else:
             width, height = self.document.get_size(self.indent_width)
             size = Size(width + self.gutter_width + 1, height)
@@ -109,26 +132,76 @@ class GhostEditor(TextAreaHooks):
         self.set_reactive(TextArea.virtual_size, size)
         self.refresh_scrollbars()
         if not self.is_mounted or (self.show_horizontal_scrollbar, self.show_vertical_scrollbar) != shown:
+            self._scrollbars_sized_for = None
             self.refresh(layout=True)
-        else:
+        elif (size, self.container_size) != self._scrollbars_sized_for:
+            # most keys leave the extent as it was: resizing the scrollbars would repaint them
+            # (every row of the box's height) for nothing
+            previous = self._scrollbars_sized_for
             self.update_scrollbars(size)
+            self._scrollbars_sized_for = (size, self.container_size)
+            if previous is None or previous[0] != size:
+                self.scroll_cursor_visible()
 
     def render_line(self, y: int) -> Strip:
-        """Rows below the end of the text are blank: hand out one cached strip for them.
+        """Rows below the end of the text are blank: hand out one cached strip for them. Rows
+        of text are kept by what they show, across edits.
 
         Every edit repaints the whole box, and TextArea looks its style up again for each empty
-        row below the text; with a short text that was most of a keystroke's frame.
+        row below the text; with a short text that was most of a keystroke's frame. TextArea's
+        own cache of rendered rows is emptied by every edit (and keyed by the selection in
+        soft-wrap mode), so an Enter that scrolls a full box rendered every row again, each
+        with its colour spans in inspect mode; kept by content, only the new rows are rendered.
         """
         document = self.document
         empty = document.line_count == 1 and not document[0]
-        if (empty and self.placeholder) or y + self.scroll_offset.y < self.wrapped_document.height:
+        if empty and self.placeholder:
             return super().render_line(y)
+        row = y + self.scroll_offset.y
+        if row < self.wrapped_height:
+            key = self._row_key(row)
+            if key is None:
+                return super().render_line(y)
+            strip = self._kept_rows.get(key)
+            if strip is None:
+                strip = self._kept_rows[key] = super().render_line(y)
+            return strip
         width = self.size.width
         if self._blank_row is None or self._blank_row.cell_length != width:
             theme = self.text_theme  # as TextArea's own blank rows use
             style = theme.base_style if theme and theme.base_style is not None else self.rich_style
             self._blank_row = Strip.blank(width, style)
         return self._blank_row
+
+    def _row_key(self, row: int) -> tuple | None:
+        """What decides the look of wrapped row `row` (None: a row that must be rendered afresh).
+
+        Within one `_kept_rows_context`, a row that is not the cursor's and meets no selection,
+        bracket match, syntax highlight or line number shows only its line's text, where that
+        line wraps, which section of it the row holds, and `row_style_key`.
+        """
+        if self._kept_rows_context is None or self.show_line_numbers or self.language is not None:
+            return None
+        place = self.wrapped_row(row)
+        if place is None:
+            return None
+        line_index, section = place
+        selection = self.selection
+        if line_index == selection.end[0]:  # the cursor, its row's highlight, the ghost text
+            return None
+        if not selection.is_empty and min(selection)[0] <= line_index <= max(selection)[0]:
+            return None
+        bracket = self.matching_bracket_location
+        if bracket is not None and bracket[0] == line_index:
+            return None
+        # the wrap offsets too: a resize can paint rows before TextArea re-wraps to the new width
+        wraps = tuple(self.wrapped_document.get_offsets(line_index))
+        return self.document[line_index], wraps, section, self.row_style_key(line_index)
+
+    def row_style_key(self, line_index: int) -> Hashable:
+        """What, besides its text, decides the styles of a document line (a subclass's own
+        colours; kept rows are looked up by it). None: TextArea's styles alone."""
+        return None
 
     def on_key(self, event: events.Key) -> None:
         """alt+N carries the digit as its character: pick, and never insert the digit.
@@ -167,9 +240,8 @@ class GhostEditor(TextAreaHooks):
         """Mark the visual rows of one document line for repainting."""
         if not 0 <= line_index < self.document.line_count:
             return
-        wrapped = self.wrapped_document
-        top = wrapped.location_to_offset((line_index, 0)).y
-        self.refresh_lines(top, max(1, len(wrapped.get_offsets(line_index)) + 1))
+        rows = self.wrapped_line_rows(line_index)
+        self.refresh_lines(rows.start, len(rows))
 
     def watch_selection(self, previous: Selection, selection: Selection) -> None:
         if previous.is_empty and selection.is_empty:
@@ -222,12 +294,12 @@ class GhostEditor(TextAreaHooks):
             self.ghost = self.ghost[len(edit.text) :]
         else:
             self.ghost = ""
-        rows_before = self.wrapped_document.height
+        rows_before = self.wrapped_height
         top_row, bottom_row = edit.top[0], edit.bottom[0]
         result = super().edit(edit)
-        rows_after = self.wrapped_document.height
+        rows_after = self.wrapped_height
         if top_row != bottom_row or "\n" in edit.text or rows_after != rows_before:
-            first = self.wrapped_document.location_to_offset((min(top_row, self.document.line_count - 1), 0)).y
+            first = self.wrapped_line_rows(min(top_row, self.document.line_count - 1)).start
             self.refresh_lines(first, max(rows_before, rows_after) - first + 1)
         else:
             self._repaint_line(top_row)

@@ -1,0 +1,140 @@
+"""The text box's rendering shortcuts built on lstm_tui.tui.textual_hooks: rows kept by what they
+show across edits, and scrollbars resized only when the text's extent changes. Each is checked
+against what the box shows when rendered afresh, after the edits that move, re-wrap or restyle rows.
+"""
+
+from __future__ import annotations
+
+from rich.style import Style
+
+from lstm_tui.tui.widgets.ghost_editor import GhostEditor
+from tests.tui.test_textual_hooks import SIZE, WRAPPING_TEXT, EditorApp, type_text
+
+LINES = "".join(f"line {n}: some words to fill the row\n" for n in range(14)) + "the end"
+
+
+def rows(editor: GhostEditor) -> list[list[tuple[str, Style | None]]]:
+    """Every row of the box as (text, style) segments: what the next frame would show."""
+    return [[(segment.text, segment.style) for segment in editor.render_line(y)] for y in range(editor.content_region.height)]
+
+
+async def fresh_rows(pilot, editor: GhostEditor) -> list[list[tuple[str, Style | None]]]:
+    """The rows rendered with nothing kept (a style update forgets every rendered row)."""
+    editor.notify_style_update()
+    await pilot.pause()
+    return rows(editor)
+
+
+def visible_text(editor: GhostEditor) -> list[str]:
+    """The text each row of the box should show, from the document and its wrapping."""
+    wrapped = editor.wrapped_document
+    top = editor.scroll_offset.y
+    shown = []
+    for y in range(top, min(top + editor.content_region.height, wrapped.height)):
+        line = wrapped.offset_to_location((0, y))[0]
+        shown.append(wrapped.get_sections(line)[y - wrapped.location_to_offset((line, 0)).y])
+    return shown
+
+
+async def test_kept_rows_show_what_a_fresh_render_shows_after_edits_that_move_and_rewrap_rows() -> None:
+    editor = GhostEditor(LINES, id="editor")
+    async with EditorApp(editor).run_test(size=SIZE) as pilot:
+        editor.focus()
+        editor.move_cursor(editor.document.end)
+        await pilot.pause()
+        assert editor.show_vertical_scrollbar  # the text is taller than the box: it scrolls
+        width = editor.content_region.width
+        kept = editor.render_line(3)  # a row away from the cursor
+        await type_text(pilot, "\n")  # the box scrolls one row: every row moves up
+        assert editor.render_line(2) is kept  # rendered once, shown again one row higher
+        assert rows(editor) == await fresh_rows(pilot, editor)
+        edits = (
+            lambda: editor.insert(" and many more words" * 8, (editor.document.line_count - 3, 10)),  # a line above wraps: rows below move
+            lambda: editor.move_cursor((editor.document.line_count - 6, 4)),  # the cursor's row changes
+            lambda: editor.delete((editor.document.line_count - 5, 0), (editor.document.line_count - 3, 0)),
+            lambda: editor.select_line(editor.document.line_count - 4),  # a selection over a kept row
+            lambda: editor.move_cursor(editor.document.end),
+        )
+        for edit in edits:
+            edit()
+            await pilot.pause()
+            shown = rows(editor)
+            assert ["".join(text for text, _ in row).rstrip() for row in shown[:len(visible_text(editor))]] == [
+                text.rstrip() for text in visible_text(editor)]
+            assert shown == await fresh_rows(pilot, editor)
+        await pilot.resize_terminal(50, 20)  # a narrower box: every line wraps again
+        await pilot.pause()
+        assert editor.content_region.width < width
+        shown = rows(editor)
+        assert ["".join(text for text, _ in row).rstrip() for row in shown] == [text.rstrip() for text in visible_text(editor)]
+        assert shown == await fresh_rows(pilot, editor)
+        editor.theme = "monokai"  # another theme: every row's colours change
+        await pilot.pause()
+        themed = rows(editor)
+        assert themed == await fresh_rows(pilot, editor)
+
+
+async def test_rows_with_line_numbers_or_highlighting_are_not_kept() -> None:
+    """A row's line number (or a syntax highlight) is not part of its text: such rows are always
+    rendered afresh."""
+    editor = GhostEditor(LINES, id="editor", show_line_numbers=True)
+    async with EditorApp(editor).run_test(size=SIZE) as pilot:
+        editor.focus()
+        editor.move_cursor(editor.document.end)
+        await pilot.pause()
+        await type_text(pilot, "\n")
+        assert rows(editor) == await fresh_rows(pilot, editor)
+        numbers = ["".join(text for text, _ in row).split()[0] for row in rows(editor)]
+        first = editor.scroll_offset.y + 1
+        assert numbers == [str(n) for n in range(first, first + len(numbers))]
+
+
+async def test_scrollbars_repaint_only_when_the_extent_changes() -> None:
+    """A key that leaves the text's extent as it was does not resize (and repaint) the scrollbar;
+    an Enter, a deleted line or a resize does, and the scrollbar then matches the text."""
+    editor = GhostEditor(WRAPPING_TEXT + "\n" + LINES, id="editor")
+    async with EditorApp(editor).run_test(size=SIZE) as pilot:
+        editor.focus()
+        editor.move_cursor(editor.document.end)
+        await pilot.pause()
+        scrollbar = editor.vertical_scrollbar
+        repaints = []
+        original = scrollbar.refresh
+        scrollbar.refresh = lambda *args, **kwargs: repaints.append(1) or original(*args, **kwargs)
+
+        def matches() -> bool:
+            return (scrollbar.window_virtual_size == editor.virtual_size.height == editor.wrapped_document.height
+                    and scrollbar.window_size == editor.container_size.height - editor.scrollbar_size_horizontal)
+
+        await type_text(pilot, "abc")
+        assert repaints == [] and matches()
+        for change in (lambda: type_text(pilot, "\n"), lambda: pilot.press("backspace"), lambda: pilot.press("backspace"),
+                       lambda: pilot.resize_terminal(60, 20)):
+            repaints.clear()
+            await change()
+            await pilot.pause()
+            assert matches()
+        assert repaints  # the resize
+        repaints.clear()
+        await type_text(pilot, "\n")
+        assert repaints and matches()
+
+
+async def test_typing_on_the_last_row_keeps_the_cursor_in_view() -> None:
+    """TextArea scrolls to the cursor before an edit's new extent is known, so an Enter (or a
+    line that wraps) on the box's last row left the cursor below the box until the next key."""
+    editor = GhostEditor(LINES, id="editor")
+    async with EditorApp(editor).run_test(size=SIZE) as pilot:
+        editor.focus()
+        editor.move_cursor(editor.document.end)
+        await pilot.pause()
+
+        def cursor_in_view() -> bool:
+            row = editor.wrapped_document.location_to_offset(editor.cursor_location).y
+            top = editor.scroll_offset.y
+            return top <= row < top + editor.scrollable_content_region.height
+
+        for text in ("\n", "\n", "word " * 17):  # two new rows, then a line that wraps onto a third
+            before = editor.scroll_offset.y
+            await type_text(pilot, text)
+            assert cursor_in_view() and editor.scroll_offset.y == before + 1
