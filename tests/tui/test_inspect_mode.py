@@ -177,7 +177,7 @@ async def test_rows_an_enter_scrolls_keep_their_colours(trained_char_run: Path, 
         assert editor.render_line(4) is kept  # the row moved up with its colours, rendered once
         typed = text + "\nab"
         assert shown_buckets(editor).tolist() == drawn(reference(trained_char_run, typed).buckets, typed)
-        assert rows(editor) == await fresh_rows(pilot, editor)
+        assert rows(editor) == fresh_rows(editor)
 
 
 async def test_an_edit_far_back_is_rescored_in_slices_and_matches_a_fresh_analysis(trained_char_run: Path, tmp_path: Path) -> None:

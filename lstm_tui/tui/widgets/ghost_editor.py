@@ -101,8 +101,10 @@ class GhostEditor(TextAreaHooks):
             theme.apply_css(self)
             self.adjust_text_theme(theme)
             self._styled_theme = theme
-        # everything a row's look depends on besides its own text and styles (see `render_line`)
-        context = (theme, self.size, self.scrollable_content_region.width, self.scroll_offset.x, self.soft_wrap, self.indent_width)
+        # everything a row's look depends on besides its own text and styles (see `render_line`);
+        # the virtual width (the longest line) only without soft wrap: with it, it is always 0
+        context = (theme, self.size, self.scrollable_content_region.width, self.virtual_size.width, self.scroll_offset.x,
+                   self.soft_wrap, self.indent_width)
         if context != self._kept_rows_context:
             self._kept_rows.clear()
             self._kept_rows_context = context
