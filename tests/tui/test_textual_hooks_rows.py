@@ -167,3 +167,7 @@ async def test_typing_on_the_last_row_keeps_the_cursor_in_view() -> None:
             before = editor.scroll_offset.y
             await type_text(pilot, text)
             assert cursor_in_view() and editor.scroll_offset.y == before + 1
+        for change in (editor.undo, editor.redo):  # whole batches of edits, the cursor placed after them
+            change()
+            await pilot.pause()
+            assert cursor_in_view()

@@ -120,10 +120,6 @@ class GhostEditor(TextAreaHooks):
         Textual re-arrange every widget on the screen, most of a keystroke's time. The box's own
         size is fixed by its CSS, so only its scrollbars depend on the extent: lay out when one
         appears or disappears, otherwise just update them.
-
-        TextArea scrolls the cursor into view when it moves, before an edit's new extent is
-        known: an Enter on the box's last row left the cursor below the box until the next key.
-        When the extent changes, the cursor is scrolled into view again here.
         """
         if self.soft_wrap:
             size = Size(0, self.wrapped_height)
@@ -139,11 +135,8 @@ class GhostEditor(TextAreaHooks):
         elif (size, self.container_size) != self._scrollbars_sized_for:
             # most keys leave the extent as it was: resizing the scrollbars would repaint them
             # (every row of the box's height) for nothing
-            previous = self._scrollbars_sized_for
             self.update_scrollbars(size)
             self._scrollbars_sized_for = (size, self.container_size)
-            if previous is None or previous[0] != size:
-                self.scroll_cursor_visible()
 
     def render_line(self, y: int) -> Strip:
         """Rows below the end of the text are blank: hand out one cached strip for them. Rows
@@ -291,6 +284,10 @@ class GhostEditor(TextAreaHooks):
         Repaints the edited line; when lines were added, removed or re-wrapped into a different
         number of rows, every row from the edit down to the end of the longer of the old and new
         text (the rows above do not move, the rows below the text stay blank).
+
+        TextArea scrolls the cursor into view when the edit moves it, before the text's new
+        extent is known: an Enter on the box's last row left the cursor below the box until the
+        next key. When the number of rows changed, it is scrolled into view again here.
         """
         if edit.text and self.ghost.startswith(edit.text):
             self.ghost = self.ghost[len(edit.text) :]
@@ -303,6 +300,8 @@ class GhostEditor(TextAreaHooks):
         if top_row != bottom_row or "\n" in edit.text or rows_after != rows_before:
             first = self.wrapped_line_rows(min(top_row, self.document.line_count - 1)).start
             self.refresh_lines(first, max(rows_before, rows_after) - first + 1)
+            if rows_after != rows_before:
+                self.scroll_cursor_visible()
         else:
             self._repaint_line(top_row)
         return result
