@@ -108,6 +108,7 @@ class GhostEditor(TextAreaHooks):
         if context != self._kept_rows_context:
             self._kept_rows.clear()
             self._kept_rows_context = context
+            self._blank_row = None  # a new theme has a new background
         return self.render_lines_keeping_theme(crop)
 
     def adjust_text_theme(self, theme: TextAreaTheme) -> None:
