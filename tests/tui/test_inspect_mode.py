@@ -20,7 +20,7 @@ from lstm_tui.tui.widgets.suggestions import percent
 from tests.tui.conftest import wait_for
 from tests.tui.test_predict import SIZE, make_app, ready, type_text
 from tests.tui.test_predict_settings import type_into
-from tests.tui.test_textual_hooks_rows import fresh_rows, rows
+from tests.tui.test_textual_hooks_rows import enter_until_the_box_scrolls, fresh_rows, rows
 
 TYPED = "ROMEO:\nI will go, and zqx the night."
 
@@ -171,11 +171,12 @@ async def test_rows_an_enter_scrolls_keep_their_colours(trained_char_run: Path, 
         editor.move_cursor(editor.document.end)
         await settled(pilot, screen)
         assert editor.show_vertical_scrollbar and editor.scroll_offset.y > 0
-        kept = editor.render_line(5)
-        await type_text(pilot, "\nab")
+        kept, moved = await enter_until_the_box_scrolls(pilot, editor)
+        await type_text(pilot, "ab")
         await settled(pilot, screen)
-        assert editor.render_line(4) is kept  # the row moved up with its colours, rendered once
-        typed = text + "\nab"
+        assert editor.render_line(moved) is kept  # the row moved up with its colours, rendered once
+        typed = editor.text
+        assert typed.startswith(text) and typed.endswith("\nab")
         assert shown_buckets(editor).tolist() == drawn(reference(trained_char_run, typed).buckets, typed)
         assert rows(editor) == fresh_rows(editor)
 

@@ -152,16 +152,23 @@ async def test_text_area_calls_refresh_size_on_edits_loads_and_resizes() -> None
 
 
 async def test_ghost_editor_tracks_the_same_extent_as_text_area() -> None:
+    """The same extent as TextArea's own `_refresh_size`, plus half a box once a soft-wrapped
+    text is taller than the box (GhostEditor.overscrolled); the same scrollbars."""
     text = "ROMEO:\n" + "a long line that wraps around the box " * 4 + "\n\nJULIET:\nNay"
     for soft_wrap in (True, False):
-        sizes = []
-        for editor in (TextArea(text, id="editor", soft_wrap=soft_wrap), GhostEditor(text, id="editor", soft_wrap=soft_wrap)):
-            async with EditorApp(editor).run_test(size=SIZE) as pilot:
-                await pilot.pause()
-                editor.insert("more\n" * 12)
-                await pilot.pause()
-                sizes.append((editor.virtual_size, editor.show_vertical_scrollbar, editor.show_horizontal_scrollbar))
-        assert sizes[0] == sizes[1], (soft_wrap, sizes)
+        for more in ("", "more\n" * 12):
+            sizes, box = [], 0
+            for editor in (TextArea(text, id="editor", soft_wrap=soft_wrap), GhostEditor(text, id="editor", soft_wrap=soft_wrap)):
+                async with EditorApp(editor).run_test(size=SIZE) as pilot:
+                    await pilot.pause()
+                    editor.insert(more)
+                    await pilot.pause()
+                    sizes.append((editor.virtual_size, editor.show_vertical_scrollbar, editor.show_horizontal_scrollbar))
+                    box = editor.scrollable_content_region.height
+            (plain, *scrollbars), (ghost, *ghost_scrollbars) = sizes
+            extra = box // 2 if soft_wrap and plain.height > box else 0
+            assert bool(extra) == bool(more and soft_wrap)
+            assert ghost == Size(plain.width, plain.height + extra) and ghost_scrollbars == scrollbars, (soft_wrap, sizes)
 
 
 async def test_typing_new_lines_lays_out_the_screen_only_when_a_scrollbar_comes() -> None:

@@ -1,6 +1,7 @@
 """The text box's rendering shortcuts built on lstm_tui.tui.textual_hooks: rows kept by what they
-show across edits, and scrollbars resized only when the text's extent changes. Each is checked
-against what the box shows when rendered afresh, after the edits that move, re-wrap or restyle rows.
+show across edits, scrollbars resized only when the text's extent changes, and a cursor that
+leaves the box at the bottom brought to its middle. Rows are checked against what TextArea
+renders afresh, after the edits that move, re-wrap or restyle them.
 """
 
 from __future__ import annotations
@@ -43,6 +44,23 @@ def visible_text(editor: GhostEditor) -> list[str]:
     return shown
 
 
+def cursor_row_in_box(editor: GhostEditor) -> int:
+    """The box row the cursor is on (negative above the box, the box's height or more below it)."""
+    return editor.wrapped_document.location_to_offset(editor.cursor_location).y - editor.scroll_offset.y
+
+
+async def enter_until_the_box_scrolls(pilot, editor: GhostEditor):
+    """Type numbered lines at the cursor until the box scrolls; the row above the cursor rendered
+    before that last Enter, and the box row that shows the same line after it."""
+    for number in range(3 * editor.content_region.height):
+        top, above = editor.scroll_offset.y, cursor_row_in_box(editor) - 1
+        kept = editor.render_line(above)
+        await type_text(pilot, f"{number}\n")
+        if editor.scroll_offset.y != top:
+            return kept, above - (editor.scroll_offset.y - top)
+    raise AssertionError("the box never scrolled")
+
+
 async def test_kept_rows_show_what_a_fresh_render_shows_after_edits_that_move_and_rewrap_rows() -> None:
     editor = GhostEditor(LINES, id="editor")
     async with EditorApp(editor).run_test(size=SIZE) as pilot:
@@ -51,9 +69,8 @@ async def test_kept_rows_show_what_a_fresh_render_shows_after_edits_that_move_an
         await pilot.pause()
         assert editor.show_vertical_scrollbar  # the text is taller than the box: it scrolls
         width = editor.content_region.width
-        kept = editor.render_line(3)  # a row away from the cursor
-        await type_text(pilot, "\n")  # the box scrolls one row: every row moves up
-        assert editor.render_line(2) is kept  # rendered once, shown again one row higher
+        kept, moved = await enter_until_the_box_scrolls(pilot, editor)
+        assert editor.render_line(moved) is kept  # rendered once, shown again higher up
         assert rows(editor) == fresh_rows(editor)
         edits = (
             lambda: editor.insert(" and many more words" * 8, (editor.document.line_count - 3, 10)),  # a line above wraps: rows below move
@@ -73,7 +90,9 @@ async def test_kept_rows_show_what_a_fresh_render_shows_after_edits_that_move_an
         await pilot.pause()
         assert editor.content_region.width < width
         shown = rows(editor)
-        assert ["".join(text for text, _ in row).rstrip() for row in shown] == [text.rstrip() for text in visible_text(editor)]
+        texts = ["".join(text for text, _ in row).rstrip() for row in shown]
+        expected = [text.rstrip() for text in visible_text(editor)]
+        assert texts == expected + [""] * (len(texts) - len(expected))  # blank below the end of the text
         assert shown == fresh_rows(editor)
         editor.blur()  # the box's styles change with no edit
         await pilot.pause()
@@ -113,7 +132,7 @@ async def test_rows_with_line_numbers_or_highlighting_are_not_kept() -> None:
         editor.insert("a new first line\n", (0, 0))  # every line's number changes, not its text
         await pilot.pause()
         assert rows(editor) == fresh_rows(editor)
-        numbers = ["".join(text for text, _ in row).split()[0] for row in rows(editor)]
+        numbers = ["".join(text for text, _ in row).split()[0] for row in rows(editor)[: editor.document.line_count - editor.scroll_offset.y]]
         first = editor.scroll_offset.y + 1
         assert numbers == [str(n) for n in range(first, first + len(numbers))]
 
@@ -132,7 +151,7 @@ async def test_scrollbars_repaint_only_when_the_extent_changes() -> None:
         scrollbar.refresh = lambda *args, **kwargs: repaints.append(1) or original(*args, **kwargs)
 
         def matches() -> bool:
-            return (scrollbar.window_virtual_size == editor.virtual_size.height == editor.wrapped_document.height
+            return (scrollbar.window_virtual_size == editor.virtual_size.height == editor.overscrolled(editor.wrapped_document.height)
                     and scrollbar.window_size == editor.container_size.height - editor.scrollbar_size_horizontal)
 
         await type_text(pilot, "abc")
@@ -149,25 +168,26 @@ async def test_scrollbars_repaint_only_when_the_extent_changes() -> None:
         assert repaints and matches()
 
 
-async def test_typing_on_the_last_row_keeps_the_cursor_in_view() -> None:
-    """TextArea scrolls to the cursor before an edit's new extent is known, so an Enter (or a
-    line that wraps) on the box's last row left the cursor below the box until the next key."""
+async def test_typing_off_the_bottom_brings_the_cursor_to_the_middle_of_the_box() -> None:
+    """An Enter (or a line that wraps) on the box's last row scrolls the cursor to the middle of
+    the box, at once (TextArea scrolls before an edit's new extent is known, which left the
+    cursor below the box until the next key), and the next Enters fill the blank half below
+    without scrolling: half a box of keys that repaint a few rows, not the whole box."""
     editor = GhostEditor(LINES, id="editor")
     async with EditorApp(editor).run_test(size=SIZE) as pilot:
         editor.focus()
         editor.move_cursor(editor.document.end)
         await pilot.pause()
-
-        def cursor_in_view() -> bool:
-            row = editor.wrapped_document.location_to_offset(editor.cursor_location).y
+        height = editor.scrollable_content_region.height
+        for wrapping in (False, True):
+            while cursor_row_in_box(editor) < height - 1:  # to the box's last row, the box still
+                top = editor.scroll_offset.y
+                await type_text(pilot, "\n")
+                assert editor.scroll_offset.y == top
             top = editor.scroll_offset.y
-            return top <= row < top + editor.scrollable_content_region.height
-
-        for text in ("\n", "\n", "word " * 17):  # two new rows, then a line that wraps onto a third
-            before = editor.scroll_offset.y
-            await type_text(pilot, text)
-            assert cursor_in_view() and editor.scroll_offset.y == before + 1
-        for change in (editor.undo, editor.redo):  # whole batches of edits, the cursor placed after them
+            await type_text(pilot, "word " * 17 if wrapping else "\n")  # a line that wraps onto the next row, or a new one
+            assert editor.scroll_offset.y > top and abs(cursor_row_in_box(editor) - height // 2) <= 1
+        for change in (editor.undo, editor.redo, lambda: editor.move_cursor((0, 0)), lambda: editor.move_cursor(editor.document.end)):
             change()
             await pilot.pause()
-            assert cursor_in_view()
+            assert 0 <= cursor_row_in_box(editor) < height

@@ -13,7 +13,7 @@ from collections.abc import Hashable
 from textual import events
 from textual.binding import Binding
 from textual.cache import LRUCache
-from textual.geometry import Region, Size
+from textual.geometry import Offset, Region, Size
 from textual.message import Message
 from textual.reactive import Reactive, reactive
 from textual.strip import Strip
@@ -123,7 +123,7 @@ class GhostEditor(TextAreaHooks):
         appears or disappears, otherwise just update them.
         """
         if self.soft_wrap:
-            size = Size(0, self.wrapped_height)
+            size = Size(0, self.overscrolled(self.wrapped_height))
         else:
             width, height = self.document.get_size(self.indent_width)
             size = Size(width + self.gutter_width + 1, height)
@@ -138,6 +138,26 @@ class GhostEditor(TextAreaHooks):
             # (every row of the box's height) for nothing
             self.update_scrollbars(size)
             self._scrollbars_sized_for = (size, self.container_size)
+
+    def overscrolled(self, rows: int) -> int:
+        """The height to scroll over for a soft-wrapped text of `rows` rows: once it is taller
+        than the box, half a box more, so the box can bring the cursor to its middle at the end
+        of the text too (see `scroll_cursor_visible`)."""
+        height = self.scrollable_content_region.height
+        return rows + height // 2 if rows > height > 0 else rows
+
+    def scroll_cursor_visible(self, center: bool = False, animate: bool = False) -> Offset:
+        """Scroll the cursor into view; a cursor below the box comes to its middle (with soft wrap).
+
+        Scrolling the box by a row repaints every row of it, the costliest frame there is
+        (benchmarks/tui_latency.py: the slow keys were the Enters at the bottom of a full box).
+        Brought to the middle, the cursor has half a box of blank rows to type into, each Enter
+        repainting only its own rows, before the box scrolls again, as Emacs recenters.
+        """
+        if not center and self.soft_wrap and self.has_usable_cursor:
+            row = self.wrapped_document.location_to_offset(self.cursor_location).y
+            center = row >= self.scroll_offset.y + self.scrollable_content_region.height
+        return super().scroll_cursor_visible(center=center, animate=animate)
 
     def render_line(self, y: int) -> Strip:
         """Rows below the end of the text are blank: hand out one cached strip for them. Rows
