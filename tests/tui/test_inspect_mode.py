@@ -19,6 +19,8 @@ from lstm_tui.tui.widgets.status_bar import ModelStatus
 from lstm_tui.tui.widgets.suggestions import percent
 from tests.tui.conftest import wait_for
 from tests.tui.test_predict import SIZE, make_app, ready, type_text
+from tests.tui.test_predict_settings import type_into
+from tests.tui.test_textual_hooks_rows import enter_until_the_box_scrolls, fresh_rows, rows
 
 TYPED = "ROMEO:\nI will go, and zqx the night."
 
@@ -131,6 +133,52 @@ async def test_the_panel_shows_the_token_under_the_cursor_and_the_status_line_th
         editor.move_cursor((0, 0))
         await pilot.pause()
         assert panel.token.index == 0 and "context" in panel.rows()[1]
+
+
+async def test_the_panel_lists_as_many_of_the_models_choices_as_the_top_k_setting(trained_char_run: Path, tmp_path: Path) -> None:
+    async with make_app(trained_char_run, tmp_path).run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        await type_text(pilot, TYPED)
+        await inspect_on(pilot, screen)
+        editor, panel = screen.query_one(InspectEditor), screen.query_one(InspectPanel)
+        offset = TYPED.index("zqx") + 1
+        editor.move_cursor(editor.location_of(offset))
+        await pilot.pause()
+        everything = Inspector.from_saved(load_model(trained_char_run), top_k=20)
+        everything.update(TYPED)
+        score = everything.token(offset)
+        assert len(score.top) == 20
+        for k in (8, 2, 20, 5):
+            await type_into(pilot, "setting-k", str(k))
+            await wait_for(pilot, lambda: panel.token is not None and len(panel.token.top) == k)
+            assert panel.token.top == score.top[:k]
+            rows = panel.rows()
+            assert rows[2] == f"the model's top-{k} here"
+            listed = rows[3 : 3 + k]
+            assert all(visible_token(choice.token) in row and percent(choice.prob) in row for choice, row in zip(score.top, listed))
+            assert not rows[3 + k].startswith(f"{k + 1:>2} ")
+
+
+async def test_rows_an_enter_scrolls_keep_their_colours(trained_char_run: Path, tmp_path: Path) -> None:
+    """Rows are kept by their text and colours across edits: after an Enter scrolls a full box,
+    every row shows what rendering it afresh shows, coloured as a fresh analysis says."""
+    text = (Path(__file__).parents[1] / "fixtures" / "tinyshakespeare_first_100k.txt").read_text(encoding="utf-8")[:2000]
+    async with make_app(trained_char_run, tmp_path).run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        await inspect_on(pilot, screen)
+        editor = screen.query_one(InspectEditor)
+        editor.load_text(text)
+        editor.move_cursor(editor.document.end)
+        await settled(pilot, screen)
+        assert editor.show_vertical_scrollbar and editor.scroll_offset.y > 0
+        kept, moved = await enter_until_the_box_scrolls(pilot, editor)
+        await type_text(pilot, "ab")
+        await settled(pilot, screen)
+        assert editor.render_line(moved) is kept  # the row moved up with its colours, rendered once
+        typed = editor.text
+        assert typed.startswith(text) and typed.endswith("\nab")
+        assert shown_buckets(editor).tolist() == drawn(reference(trained_char_run, typed).buckets, typed)
+        assert rows(editor) == fresh_rows(editor)
 
 
 async def test_an_edit_far_back_is_rescored_in_slices_and_matches_a_fresh_analysis(trained_char_run: Path, tmp_path: Path) -> None:

@@ -152,16 +152,23 @@ async def test_text_area_calls_refresh_size_on_edits_loads_and_resizes() -> None
 
 
 async def test_ghost_editor_tracks_the_same_extent_as_text_area() -> None:
+    """The same extent as TextArea's own `_refresh_size`, plus half a box once a soft-wrapped
+    text is taller than the box (GhostEditor.overscrolled); the same scrollbars."""
     text = "ROMEO:\n" + "a long line that wraps around the box " * 4 + "\n\nJULIET:\nNay"
     for soft_wrap in (True, False):
-        sizes = []
-        for editor in (TextArea(text, id="editor", soft_wrap=soft_wrap), GhostEditor(text, id="editor", soft_wrap=soft_wrap)):
-            async with EditorApp(editor).run_test(size=SIZE) as pilot:
-                await pilot.pause()
-                editor.insert("more\n" * 12)
-                await pilot.pause()
-                sizes.append((editor.virtual_size, editor.show_vertical_scrollbar, editor.show_horizontal_scrollbar))
-        assert sizes[0] == sizes[1], (soft_wrap, sizes)
+        for more in ("", "more\n" * 12):
+            sizes, box = [], 0
+            for editor in (TextArea(text, id="editor", soft_wrap=soft_wrap), GhostEditor(text, id="editor", soft_wrap=soft_wrap)):
+                async with EditorApp(editor).run_test(size=SIZE) as pilot:
+                    await pilot.pause()
+                    editor.insert(more)
+                    await pilot.pause()
+                    sizes.append((editor.virtual_size, editor.show_vertical_scrollbar, editor.show_horizontal_scrollbar))
+                    box = editor.scrollable_content_region.height
+            (plain, *scrollbars), (ghost, *ghost_scrollbars) = sizes
+            extra = box // 2 if soft_wrap and plain.height > box else 0
+            assert bool(extra) == bool(more and soft_wrap)
+            assert ghost == Size(plain.width, plain.height + extra) and ghost_scrollbars == scrollbars, (soft_wrap, sizes)
 
 
 async def test_typing_new_lines_lays_out_the_screen_only_when_a_scrollbar_comes() -> None:
@@ -223,6 +230,86 @@ def test_text_area_hooks_call_the_scrollbar_hooks() -> None:
     TextAreaHooks.refresh_scrollbars(Recording())  # type: ignore[arg-type]
     TextAreaHooks.update_scrollbars(Recording(), Size(0, 7))  # type: ignore[arg-type]
     assert calls == ["refresh", Size(0, 7)]
+
+
+# the text box: WrappedDocument._offset_to_line_info, WrappedDocument._line_index_to_offsets ----
+WRAPPING_TEXT = "ROMEO:\n" + "a long line that wraps around the box " * 4 + "\n\n\tJULIET:\nNay"
+
+
+class PublicOnly:
+    """A WrappedDocument with its `_` names hidden: what the hooks fall back on."""
+
+    def __init__(self, wrapped) -> None:
+        self.inner = wrapped
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+
+def wrapped_answers(editor: TextAreaHooks) -> tuple[int, list, list]:
+    """The hooks' height, row of each wrapped row and rows of each line."""
+    height = editor.wrapped_height
+    return height, [editor.wrapped_row(y) for y in range(-1, height + 1)], [editor.wrapped_line_rows(line) for line in range(editor.document.line_count)]
+
+
+def public_answers(editor: TextAreaHooks) -> tuple[int, list, list]:
+    """The same from WrappedDocument's public methods."""
+    wrapped = editor.wrapped_document
+    rows, lines = [None], []
+    for line in range(editor.document.line_count):
+        top, count = wrapped.location_to_offset((line, 0)).y, len(wrapped.get_offsets(line)) + 1
+        lines.append(range(top, top + count))
+        rows += [(line, section) for section in range(count)]
+    return wrapped.height, rows + [None], lines
+
+
+async def test_wrapped_row_hooks_agree_with_the_wrapped_documents_public_answers() -> None:
+    """`wrapped_height`, `wrapped_row` and `wrapped_line_rows` read WrappedDocument's row tables;
+    they must say what its public methods say after edits that change the wrapping, a re-wrap on
+    resize, and without soft wrap. Without the tables they fall back on the public methods."""
+    editor = TextAreaHooks(WRAPPING_TEXT, id="editor", soft_wrap=True)
+    async with EditorApp(editor).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(editor.wrapped_document._offset_to_line_info, list)
+        assert isinstance(editor.wrapped_document._line_index_to_offsets, list)
+        changes = (
+            lambda: None,
+            lambda: editor.insert("word " * 30, (1, 3)),  # one line wraps into more rows, the rows below move
+            lambda: editor.insert("\n\n", (0, 2)),
+            lambda: editor.delete((1, 0), (3, 0)),
+            lambda: editor.load_text(WRAPPING_TEXT * 3),
+        )
+        for change in changes:
+            change()
+            await pilot.pause()
+            assert wrapped_answers(editor) == public_answers(editor)
+        assert public_answers(editor)[0] > editor.document.line_count  # it does wrap
+        await pilot.resize_terminal(50, 20)
+        await pilot.pause()
+        assert wrapped_answers(editor) == public_answers(editor)
+        real = editor.wrapped_document
+        editor.wrapped_document = PublicOnly(real)
+        try:
+            hidden = wrapped_answers(editor)
+        finally:
+            editor.wrapped_document = real
+        height, rows, lines = public_answers(editor)
+        assert hidden == (height, [None] * len(rows), lines)  # no row table: no rows (the box renders them Textual's way)
+        editor.soft_wrap = False
+        await pilot.pause()
+        assert wrapped_answers(editor) == public_answers(editor)
+
+
+def test_text_area_asks_the_wrapped_height_only_where_the_text_box_overrides() -> None:
+    """TextArea reads `wrapped_document.height` (O(lines)) in `_refresh_size`, which the text box
+    replaces with `track_text_extent`, and in `_render_line`, which it calls only for rows it has
+    not kept: a new call site would make every keystroke slower again."""
+    source = inspect.getsource(TextArea)
+    assert source.count("wrapped_document.height") == 2
+    assert "wrapped_document.height" in inspect.getsource(TextArea._refresh_size)
+    assert "wrapped_document.height" in inspect.getsource(TextArea._render_line)
 
 
 # the text box: TextArea._theme, TextArea.render_lines -----------------------------------------

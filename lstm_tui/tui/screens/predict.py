@@ -286,6 +286,7 @@ class PredictScreen(Screen):
     # settings ---------------------------------------------------------------------------------
     def on_predict_settings_changed(self, event: PredictSettings.Changed) -> None:
         self.refresh_prediction()
+        self.inspect.settings_changed()
 
     def on_predict_settings_done(self, event: PredictSettings.Done) -> None:
         self.query_one(GhostEditor).focus()

@@ -8,9 +8,12 @@ It is shown only when the cursor is at the end of a line, like a shell's autosug
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Region, Size
+from textual.cache import LRUCache
+from textual.geometry import Offset, Region, Size
 from textual.message import Message
 from textual.reactive import Reactive, reactive
 from textual.strip import Strip
@@ -22,6 +25,8 @@ from lstm_tui.tui.textual_hooks import TextAreaHooks
 
 PICK_KEYS = tuple(f"alt+{n}" for n in range(1, 10))
 PASTE_GAP = 0.01  # seconds: keys this close together come from one paste the terminal typed out, not from fingers
+ROWS_KEPT = 1024
+"""Rendered rows the box keeps across edits (many screens of them)."""
 
 
 def ghost_display(text: str) -> str:
@@ -67,11 +72,19 @@ class GhostEditor(TextAreaHooks):
         self._blank_row: Strip | None = None
         self._styled_theme: object | None = None
         self._last_key_time = float("-inf")
+        self._kept_rows: LRUCache[tuple, Strip] = LRUCache(ROWS_KEPT)
+        self._kept_rows_context: tuple | None = None  # what every kept row was rendered under (None: keep none)
+        self._scrollbars_sized_for: tuple | None = None  # (virtual size, container size) of the last scrollbar update
 
     def notify_style_update(self) -> None:
         self._blank_row = None
         self._styled_theme = None
+        self._forget_kept_rows()
         super().notify_style_update()
+
+    def _forget_kept_rows(self) -> None:
+        self._kept_rows.clear()
+        self._kept_rows_context = None
 
     def render_lines(self, crop: Region) -> list[Strip]:
         """TextArea copies its CSS into its theme before every paint; do it once per style change.
@@ -82,11 +95,20 @@ class GhostEditor(TextAreaHooks):
         """
         theme = self.text_theme
         if theme is None or not hasattr(theme, "apply_css"):
+            self._forget_kept_rows()
             return super().render_lines(crop)
         if self._styled_theme is not theme:
             theme.apply_css(self)
             self.adjust_text_theme(theme)
             self._styled_theme = theme
+        # everything a row's look depends on besides its own text and styles (see `render_line`);
+        # the virtual width (the longest line) only without soft wrap: with it, it is always 0
+        context = (theme, self.size, self.scrollable_content_region.width, self.virtual_size.width, self.scroll_offset.x,
+                   self.soft_wrap, self.indent_width)
+        if context != self._kept_rows_context:
+            self._kept_rows.clear()
+            self._kept_rows_context = context
+            self._blank_row = None  # a new theme has a new background
         return self.render_lines_keeping_theme(crop)
 
     def adjust_text_theme(self, theme: TextAreaTheme) -> None:
@@ -101,7 +123,7 @@ class GhostEditor(TextAreaHooks):
         appears or disappears, otherwise just update them.
         """
         if self.soft_wrap:
-            size = Size(0, self.wrapped_document.height)
+            size = Size(0, self.overscrolled(self.wrapped_height))
         else:
             width, height = self.document.get_size(self.indent_width)
             size = Size(width + self.gutter_width + 1, height)
@@ -109,26 +131,93 @@ class GhostEditor(TextAreaHooks):
         self.set_reactive(TextArea.virtual_size, size)
         self.refresh_scrollbars()
         if not self.is_mounted or (self.show_horizontal_scrollbar, self.show_vertical_scrollbar) != shown:
+            self._scrollbars_sized_for = None
             self.refresh(layout=True)
-        else:
+        elif (size, self.container_size) != self._scrollbars_sized_for:
+            # most keys leave the extent as it was: resizing the scrollbars would repaint them
+            # (every row of the box's height) for nothing
             self.update_scrollbars(size)
+            self._scrollbars_sized_for = (size, self.container_size)
+
+    def overscrolled(self, rows: int) -> int:
+        """The height to scroll over for a soft-wrapped text of `rows` rows: once it is taller
+        than the box, half a box more, so the box can bring the cursor to its middle at the end
+        of the text too (see `scroll_cursor_visible`)."""
+        height = self.scrollable_content_region.height
+        return rows + height // 2 if rows > height > 0 else rows
+
+    def scroll_cursor_visible(self, center: bool = False, animate: bool = False) -> Offset:
+        """Scroll the cursor into view; a cursor below the box comes to its middle (with soft wrap).
+
+        Scrolling the box by a row repaints every row of it, the costliest frame there is
+        (benchmarks/tui_latency.py: the slow keys were the Enters at the bottom of a full box).
+        Brought to the middle, the cursor has half a box of blank rows to type into, each Enter
+        repainting only its own rows, before the box scrolls again, as Emacs recenters.
+        """
+        if not center and self.soft_wrap and self.has_usable_cursor:
+            row = self.wrapped_document.location_to_offset(self.cursor_location).y
+            center = row >= self.scroll_offset.y + self.scrollable_content_region.height
+        return super().scroll_cursor_visible(center=center, animate=animate)
 
     def render_line(self, y: int) -> Strip:
-        """Rows below the end of the text are blank: hand out one cached strip for them.
+        """Rows below the end of the text are blank: hand out one cached strip for them. Rows
+        of text are kept by what they show, across edits.
 
         Every edit repaints the whole box, and TextArea looks its style up again for each empty
-        row below the text; with a short text that was most of a keystroke's frame.
+        row below the text; with a short text that was most of a keystroke's frame. TextArea's
+        own cache of rendered rows is emptied by every edit (and keyed by the selection in
+        soft-wrap mode), so an Enter that scrolls a full box rendered every row again, each
+        with its colour spans in inspect mode; kept by content, only the new rows are rendered.
         """
         document = self.document
         empty = document.line_count == 1 and not document[0]
-        if (empty and self.placeholder) or y + self.scroll_offset.y < self.wrapped_document.height:
+        if empty and self.placeholder:
             return super().render_line(y)
+        row = y + self.scroll_offset.y
+        if row < self.wrapped_height:
+            key = self._row_key(row)
+            if key is None:
+                return super().render_line(y)
+            strip = self._kept_rows.get(key)
+            if strip is None:
+                strip = self._kept_rows[key] = super().render_line(y)
+            return strip
         width = self.size.width
         if self._blank_row is None or self._blank_row.cell_length != width:
             theme = self.text_theme  # as TextArea's own blank rows use
             style = theme.base_style if theme and theme.base_style is not None else self.rich_style
             self._blank_row = Strip.blank(width, style)
         return self._blank_row
+
+    def _row_key(self, row: int) -> tuple | None:
+        """What decides the look of wrapped row `row` (None: a row that must be rendered afresh).
+
+        Within one `_kept_rows_context`, a row that is not the cursor's and meets no selection,
+        bracket match, syntax highlight or line number shows only its line's text, where that
+        line wraps, which section of it the row holds, and `row_style_key`.
+        """
+        if self._kept_rows_context is None or self.show_line_numbers or self.language is not None:
+            return None
+        place = self.wrapped_row(row)
+        if place is None:
+            return None
+        line_index, section = place
+        selection = self.selection
+        if line_index == selection.end[0]:  # the cursor, its row's highlight, the ghost text
+            return None
+        if not selection.is_empty and min(selection)[0] <= line_index <= max(selection)[0]:
+            return None
+        bracket = self.matching_bracket_location
+        if bracket is not None and bracket[0] == line_index:
+            return None
+        # the wrap offsets too: a resize can paint rows before TextArea re-wraps to the new width
+        wraps = tuple(self.wrapped_document.get_offsets(line_index))
+        return self.document[line_index], wraps, section, self.row_style_key(line_index)
+
+    def row_style_key(self, line_index: int) -> Hashable:
+        """What, besides its text, decides the styles of a document line (a subclass's own
+        colours; kept rows are looked up by it). None: TextArea's styles alone."""
+        return None
 
     def on_key(self, event: events.Key) -> None:
         """alt+N carries the digit as its character: pick, and never insert the digit.
@@ -167,9 +256,8 @@ class GhostEditor(TextAreaHooks):
         """Mark the visual rows of one document line for repainting."""
         if not 0 <= line_index < self.document.line_count:
             return
-        wrapped = self.wrapped_document
-        top = wrapped.location_to_offset((line_index, 0)).y
-        self.refresh_lines(top, max(1, len(wrapped.get_offsets(line_index)) + 1))
+        rows = self.wrapped_line_rows(line_index)
+        self.refresh_lines(rows.start, len(rows))
 
     def watch_selection(self, previous: Selection, selection: Selection) -> None:
         if previous.is_empty and selection.is_empty:
@@ -217,18 +305,24 @@ class GhostEditor(TextAreaHooks):
         Repaints the edited line; when lines were added, removed or re-wrapped into a different
         number of rows, every row from the edit down to the end of the longer of the old and new
         text (the rows above do not move, the rows below the text stay blank).
+
+        TextArea scrolls the cursor into view when the edit moves it, before the text's new
+        extent is known: an Enter on the box's last row left the cursor below the box until the
+        next key. When the number of rows changed, it is scrolled into view again here.
         """
         if edit.text and self.ghost.startswith(edit.text):
             self.ghost = self.ghost[len(edit.text) :]
         else:
             self.ghost = ""
-        rows_before = self.wrapped_document.height
+        rows_before = self.wrapped_height
         top_row, bottom_row = edit.top[0], edit.bottom[0]
         result = super().edit(edit)
-        rows_after = self.wrapped_document.height
+        rows_after = self.wrapped_height
         if top_row != bottom_row or "\n" in edit.text or rows_after != rows_before:
-            first = self.wrapped_document.location_to_offset((min(top_row, self.document.line_count - 1), 0)).y
+            first = self.wrapped_line_rows(min(top_row, self.document.line_count - 1)).start
             self.refresh_lines(first, max(rows_before, rows_after) - first + 1)
+            if rows_after != rows_before:
+                self.scroll_cursor_visible()
         else:
             self._repaint_line(top_row)
         return result

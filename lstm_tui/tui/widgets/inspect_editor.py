@@ -100,12 +100,11 @@ class InspectEditor(GhostEditor):
         self.refresh()
 
     def repaint_chars(self, start: int, end: int) -> None:
-        """Repaint the rows holding characters [start, end] (their colours changed)."""
-        wrapped = self.wrapped_document
-        first = wrapped.location_to_offset(self.location_of(start)).y
-        last = wrapped.location_to_offset(self.location_of(end)).y
+        """Repaint the rows of the lines holding characters [start, end] (their colours changed)."""
+        first = self.wrapped_line_rows(self.location_of(start)[0]).start
+        last = self.wrapped_line_rows(self.location_of(end)[0]).stop
         self.forget_rendered_lines()
-        self.refresh_lines(first, last - first + 1)
+        self.refresh_lines(first, last - first)
 
     def notify_style_update(self) -> None:
         self._bucket_styles = None
@@ -124,6 +123,15 @@ class InspectEditor(GhostEditor):
         if self._bucket_styles is None:
             self._bucket_styles = [self.get_component_rich_style(name, partial=True) for name in BUCKET_CLASSES]
         return self._bucket_styles
+
+    def row_style_key(self, line_index: int) -> tuple | None:
+        """Where the line starts and its colour runs (None: shown plain): the box keeps rendered
+        rows by these, so the rows an Enter scrolls are not coloured again."""
+        colouring = self.colouring
+        if colouring is None or colouring.edit_mark != self.edit_count:
+            return None
+        start = int(self.line_starts()[line_index])
+        return start, tuple(colouring.bucket_runs(start, start + len(self.document[line_index])))
 
     def get_line(self, line_index: int) -> Text:
         """TextArea's row text, with each scored token in its bucket's style."""

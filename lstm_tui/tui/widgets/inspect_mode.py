@@ -24,6 +24,7 @@ from lstm_tui.tui.widgets.cells_strip import CellsStrip
 from lstm_tui.tui.widgets.inspect_editor import InspectEditor
 from lstm_tui.tui.widgets.inspect_panel import InspectPanel
 from lstm_tui.tui.widgets.inspect_session import KEY_SECONDS, SLICE_INTERVAL, SLICE_SECONDS, CharRange, InspectSession
+from lstm_tui.tui.widgets.predict_settings import PredictSettings
 from lstm_tui.tui.widgets.status_bar import ModelStatus
 
 LOADING = "loading the model for inspecting…"
@@ -91,6 +92,10 @@ class InspectMode:
         """The cursor moved: show the token under it (after an edit, the text's change shows it)."""
         if self.on and self.session is not None and self.session.edit_mark == self.editor.edit_count:
             self._show_cursor()
+
+    def settings_changed(self) -> None:
+        """The predict screen's top-k changed: the panel lists that many of the model's choices."""
+        self.cursor_moved()
 
     # loading -----------------------------------------------------------------------------------
     def _load(self, folder: Path) -> None:
@@ -168,12 +173,13 @@ class InspectMode:
         session, editor = self.session, self.editor
         assert session is not None
         offset = editor.offset_of(editor.cursor_location)
-        shown = (session, session.edit_mark, session.inspector.scored, offset, self.probe, self.probe_note)
+        top_k = self.screen.query_one(PredictSettings).k  # as many of the model's choices as the suggestions list
+        shown = (session, session.edit_mark, session.inspector.scored, offset, top_k, self.probe, self.probe_note)
         if shown == self._shown:  # a key's text change and cursor move: one update
             return
         self._shown = shown
         panel = self.screen.query_one(InspectPanel)
-        panel.show_token(session.token_at(offset), session.rank_buckets, session.bucket_shares(), session.pending)
+        panel.show_token(session.token_at(offset), session.rank_buckets, session.bucket_shares(), session.pending, top_k)
         if self.probe is not None:
             self.screen.query_one(CellsStrip).show(self.probe, session.text, session.cells(self.probe), offset, self.probe_note)
 

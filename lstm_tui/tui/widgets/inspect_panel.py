@@ -8,6 +8,8 @@ goes through `visible_token`.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
@@ -77,8 +79,12 @@ class InspectPanel(Widget):
         self.token = None
         self._set([[(message, "italic")], *([legend(buckets, None)] if buckets else [])])
 
-    def show_token(self, score: TokenScore | None, buckets: RankBuckets, shares: list[float] | None, pending: int) -> None:
-        """The token under the cursor (None: no text yet), then the legend."""
+    def show_token(self, score: TokenScore | None, buckets: RankBuckets, shares: list[float] | None, pending: int,
+                   top_k: int) -> None:
+        """The token under the cursor (None: no text yet) with the model's first `top_k` choices
+        there, then the legend."""
+        if score is not None and len(score.top) > top_k:
+            score = replace(score, top=score.top[:top_k])
         self.token = score
         rows = token_rows(score, buckets, pending) if score is not None else [[("type: every token is coloured by its rank", "italic")]]
         self._set([*rows, legend(buckets, shares)])

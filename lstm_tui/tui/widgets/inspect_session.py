@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lstm_tui.engine.infer.sampling import TOP_K_RANGE
 from lstm_tui.engine.inspect import CellProbe, Inspector, RankBuckets, TokenScore, Totals
 from lstm_tui.engine.inspect.find_cells import CellSearch
 from lstm_tui.engine.runs.model_file import SavedModel
@@ -27,6 +28,10 @@ SLICE_SECONDS = 0.008
 SLICE_INTERVAL = 1 / 60
 """Seconds between slices while tokens are pending."""
 RUNS_KEPT = 4_000  # rows whose colour runs are remembered (a few screens of them)
+TOP_K_KEPT = TOP_K_RANGE[1]
+"""The model's choices kept at each position: the most the predict screen's top-k can ask to see,
+so changing that setting shows more or fewer at once, with no rescoring (8 bytes a choice a
+token: 160 a token, against 40 for the top 5)."""
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,7 @@ class InspectSession:
         """What it was found on."""
         self._buckets = np.zeros(0, dtype=np.int8)  # each token's bucket (-1: no score), kept up to date
         self._counts = np.zeros(inspector.rank_buckets.count, dtype=np.int64)  # tokens in each bucket
-        self._runs: dict[tuple[int, int], list[tuple[int, int, int]]] = {}  # bucket_runs of rows, until their colours change
+        self._runs: dict[tuple[int, int], tuple[tuple[int, int, int], ...]] = {}  # bucket_runs of rows, until their colours change
 
     @classmethod
     def load(cls, folder: Path) -> "InspectSession":
@@ -61,7 +66,7 @@ class InspectSession:
         from lstm_tui.engine.runs.model_file import load_model
 
         saved = load_model(folder)
-        return cls(Inspector.from_saved(saved), saved)
+        return cls(Inspector.from_saved(saved, top_k=TOP_K_KEPT), saved)
 
     # following the text ---------------------------------------------------------------------
     @property
@@ -123,13 +128,13 @@ class InspectSession:
         """Each token's rank bucket (int8; -1: no score), updated with each change (what changed only)."""
         return self._buckets
 
-    def bucket_runs(self, start: int, end: int) -> list[tuple[int, int, int]]:
+    def bucket_runs(self, start: int, end: int) -> tuple[tuple[int, int, int], ...]:
         """(start, end, bucket) for the scored stretches of characters [start, end): neighbouring
         tokens of one bucket merged, so a line of a character model is a few spans, not one a
         character. Remembered until they change: a key that scrolls the box repaints every row."""
         runs = self._runs.get((start, end))
         if runs is None:
-            runs = self._runs[(start, end)] = list(self._bucket_runs(start, end))
+            runs = self._runs[(start, end)] = tuple(self._bucket_runs(start, end))
         return runs
 
     def _bucket_runs(self, start: int, end: int) -> Iterator[tuple[int, int, int]]:
