@@ -252,3 +252,19 @@ async def test_escape_sequences_in_the_text_never_reach_the_panel(trained_char_r
         editor.move_cursor(editor.location_of(2))
         await pilot.pause()
         assert panel.rows()[0].startswith("␛")
+
+
+async def test_a_large_top_k_at_80x24_keeps_the_text_box_on_screen(trained_char_run: Path, tmp_path: Path) -> None:
+    """The narrow inspect layout gives the panels a fixed row band: top-k 20 cuts their lists
+    instead of pushing the text box off the screen."""
+    async with make_app(trained_char_run, tmp_path).run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        await type_text(pilot, TYPED)
+        await inspect_on(pilot, screen)
+        editor, panel = screen.query_one(InspectEditor), screen.query_one(InspectPanel)
+        before = editor.region.height
+        await type_into(pilot, "setting-k", "20")
+        await wait_for(pilot, lambda: panel.token is not None and len(panel.token.top) == 20)
+        await pilot.pause()
+        assert editor.region.height == before >= 5
+        assert screen.query_one("#suggestions-box").region.height == screen.query_one("#inspect-box").region.height == 12
