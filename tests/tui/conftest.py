@@ -25,6 +25,13 @@ async def wait_for(pilot, condition: Callable[[], bool], timeout: float = 30.0, 
         await pilot.pause(step)
 
 
+async def type_text(pilot, text: str) -> None:
+    """Type `text` key by key, as a user would (a line break is Enter)."""
+    for char in text:
+        await pilot.press("enter" if char == "\n" else "space" if char == " " else char)
+    await pilot.pause()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def one_blas_thread():
     """BLAS on one thread, as the app runs it (`run_app`), for the app tests and the models they train.

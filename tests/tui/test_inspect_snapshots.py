@@ -10,10 +10,9 @@ import pytest
 
 from lstm_tui.engine.inspect import CellProbe
 from lstm_tui.tui.app import LstmTuiApp
-from lstm_tui.tui.screens.predict import PredictScreen
 from lstm_tui.tui.widgets.status_bar import ModelStatus
-from tests.tui.conftest import wait_for
-from tests.tui.test_snapshots import fixed_world, still  # noqa: F401 (a fixture)
+from tests.tui.conftest import type_text, wait_for
+from tests.tui.test_snapshots import fixed_world, predict_screen  # noqa: F401 (a fixture)
 
 TEXT = 'ROMEO:\n"What say you, sir?" (he said)'
 
@@ -23,14 +22,10 @@ def test_predict_screen_in_inspect_mode(size: tuple[int, int], snap_compare, fix
     app = LstmTuiApp(model=fixed_checkpoints / "shakespeare-char", checkpoints=fixed_checkpoints, browse_root=tmp_path)
 
     async def run_before(pilot) -> None:
-        screen = pilot.app.screen
-        assert isinstance(screen, PredictScreen)
-        await wait_for(pilot, lambda: screen.prediction is not None)
-        still(pilot.app)
+        screen = await predict_screen(pilot)
         await pilot.press("f8")
         await wait_for(pilot, lambda: screen.inspect.session is not None)
-        for char in TEXT:
-            await pilot.press("enter" if char == "\n" else "space" if char == " " else char)
+        await type_text(pilot, TEXT)
         await wait_for(pilot, lambda: screen.inspect.session.pending == 0)
         if size[0] >= 110:
             screen.inspect.show_cell(CellProbe(1, "c", 0))

@@ -16,7 +16,7 @@ from lstm_tui.tui.screens.predict import PredictScreen
 from lstm_tui.tui.widgets.ghost_editor import GhostEditor
 from lstm_tui.tui.widgets.status_bar import ModelStatus
 from lstm_tui.tui.widgets.suggestions import SuggestionsPanel, percent
-from tests.tui.conftest import wait_for
+from tests.tui.conftest import type_text, wait_for
 
 SIZE = (120, 40)
 
@@ -31,12 +31,6 @@ async def ready(pilot) -> PredictScreen:
     assert isinstance(screen, PredictScreen)
     await wait_for(pilot, lambda: screen.live is not None and screen.prediction is not None)
     return screen
-
-
-async def type_text(pilot, text: str) -> None:
-    for char in text:
-        await pilot.press("enter" if char == "\n" else "space" if char == " " else char)
-    await pilot.pause()
 
 
 def shown(screen: PredictScreen):

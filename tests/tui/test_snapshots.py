@@ -19,7 +19,7 @@ from lstm_tui.tui.screens.models import ModelsScreen
 from lstm_tui.tui.screens.predict import PredictScreen
 from lstm_tui.tui.screens.train import TrainScreen
 from lstm_tui.tui.widgets.status_bar import ModelStatus
-from tests.tui.conftest import wait_for
+from tests.tui.conftest import type_text, wait_for
 
 # Every screen is laid out for 80×24 first; 120×36 shows the wide layout (issue 31).
 SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
@@ -42,18 +42,22 @@ def still(app) -> None:
         widget.cursor_blink = False
 
 
+async def predict_screen(pilot) -> PredictScreen:
+    """The predict screen once its first prediction is shown, cursors still."""
+    screen = pilot.app.screen
+    assert isinstance(screen, PredictScreen)
+    await wait_for(pilot, lambda: screen.prediction is not None)
+    still(pilot.app)
+    return screen
+
+
 @SIZES
 def test_predict_screen(size: tuple[int, int], snap_compare, fixed_checkpoints: Path, fixed_world, tmp_path: Path) -> None:
     app = LstmTuiApp(model=fixed_checkpoints / "shakespeare-char", checkpoints=fixed_checkpoints, browse_root=tmp_path)
 
     async def run_before(pilot) -> None:
-        screen = pilot.app.screen
-        assert isinstance(screen, PredictScreen)
-        await wait_for(pilot, lambda: screen.prediction is not None)
-        still(pilot.app)
-        for char in "ROMEO:\nWhat say":
-            await pilot.press("enter" if char == "\n" else "space" if char == " " else char)
-        await pilot.pause()
+        screen = await predict_screen(pilot)
+        await type_text(pilot, "ROMEO:\nWhat say")
         screen.query_one(ModelStatus).latency_ms = 0.42
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)

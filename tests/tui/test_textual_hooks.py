@@ -25,6 +25,7 @@ from textual.widgets.text_area import TextAreaTheme
 import lstm_tui.tui
 from lstm_tui.tui.textual_hooks import ALT_DIGIT_SEQUENCES, TextAreaHooks, enable_alt_digits, flush_repaints
 from lstm_tui.tui.widgets.ghost_editor import GhostEditor
+from tests.tui.conftest import type_text
 
 SIZE = (80, 24)
 TUI_ROOT = Path(lstm_tui.tui.__file__).parent
@@ -42,12 +43,6 @@ class EditorApp(App):
 
     def compose(self) -> ComposeResult:
         yield self.editor
-
-
-async def type_text(pilot, text: str) -> None:
-    for char in text:
-        await pilot.press("enter" if char == "\n" else "space" if char == " " else char)
-    await pilot.pause()
 
 
 def parameters(function) -> list[str]:
