@@ -15,3 +15,9 @@ class UserError(Exception):
         super().__init__(message)
         self.field = field
         """The training option (a `TrainConfig` field name) the error is about, if any."""
+
+
+def brief(exc: BaseException, limit: int = 80) -> str:
+    """A library exception's message on one line and cut to `limit` characters, to quote inside a
+    `UserError` (NumPy's and json's messages can span lines)."""
+    return " ".join(str(exc).split())[:limit]

@@ -194,6 +194,25 @@ def test_a_header_claiming_more_than_the_file_holds_is_refused_before_allocating
     assert read_run(shipped_copy).state == DAMAGED
 
 
+def test_numpy_multi_line_refusal_becomes_one_line(shipped_copy: Path) -> None:
+    """NumPy refuses a header over 10,000 bytes with a message of several lines: the user still sees
+    one line (the fuzzer found this one)."""
+    import io
+    import struct
+    import zipfile
+
+    header = b"{" + b" " * 20_000 + b"}\n"
+    member = b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(SHIPPED / "model.npz") as source, zipfile.ZipFile(buffer, "w") as target:
+        for info in source.infolist():
+            target.writestr(info.filename, member if info.filename == "lstm1/W_h.npy" else source.read(info))
+    (shipped_copy / "model.npz").write_bytes(buffer.getvalue())
+    with pytest.raises(UserError) as raised:
+        Predictor.load(shipped_copy)
+    assert "is large and may not be safe" in one_line_error(raised.value)
+
+
 # trainer.npz --------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory) -> Path:

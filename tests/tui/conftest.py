@@ -16,12 +16,15 @@ FIXED_TIME = 1_700_000_000.0  # 2023-11-14 22:13:20 UTC
 FIXED_ISO = "2023-11-14T22:13:20+00:00"
 
 
-async def wait_for(pilot, condition: Callable[[], bool], timeout: float = 30.0, step: float = 0.05) -> None:
-    """Pause the pilot until `condition()` holds (fails the test after `timeout` seconds)."""
+async def wait_for(pilot, condition: Callable[[], bool], timeout: float = 30.0, step: float = 0.05,
+                   state: Callable[[], object] | None = None) -> None:
+    """Pause the pilot until `condition()` holds (fails the test after `timeout` seconds, with
+    `state()` in the message: what the app was doing)."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {condition}")
+            seen = f"; state: {state()}" if state is not None else ""
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {condition}{seen}")
         await pilot.pause(step)
 
 

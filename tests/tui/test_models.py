@@ -146,12 +146,21 @@ async def test_a_finished_run_continues_with_new_limits(trained_char_run: Path, 
         await pilot.pause()
         assert isinstance(app.screen, LimitsDialog) and app.training is None
         assert "already made 300 steps" in str(dialog.query_one("#limits-error").render())
+        notices: list[str] = []
+        notify = app.notify
+        app.notify = lambda message, *args, **kwargs: (notices.append(str(message)), notify(message, *args, **kwargs))[1]
+
+        def state() -> str:
+            process = app.training
+            child = "none" if process is None else f"pid {process.pid}, exit {process.returncode}, stderr {process.stderr_path.read_text(errors='replace')[-300:]!r}"
+            return f"screen {type(app.screen).__name__}, focus {app.focused!r}, notices {notices}, child {child}"
+
         steps.value = "310"
         await pilot.press("enter")
-        # the child process starts Chainer (and on a fresh clone compiles kernels): slow on a busy machine
-        await wait_for(pilot, lambda: app.training is not None and app.training.resumed, timeout=120)
+        await wait_for(pilot, lambda: app.training is not None and app.training.resumed, timeout=30, state=state)
         assert isinstance(app.screen, TrainScreen)
-        await wait_for(pilot, lambda: app.training is None, timeout=120)
+        # the child process starts Chainer (and on a fresh clone compiles kernels): slow on a busy machine
+        await wait_for(pilot, lambda: app.training is None, timeout=240, state=state)
     meta = json.loads((run / MODEL_JSON).read_text(encoding="utf-8"))
     assert (meta["step"], meta["train"]["max_steps"], run_state(run)) == (310, 310, "finished")
 

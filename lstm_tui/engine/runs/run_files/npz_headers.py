@@ -18,6 +18,8 @@ from typing import BinaryIO
 
 import numpy as np
 
+from lstm_tui.engine.errors import brief
+
 MAX_MEMBERS = 10_000  # arrays in one file: a model and its optimizer state hold a few dozen
 MAX_DEFLATE_RATIO = 1032  # deflate cannot expand data by more than this
 
@@ -61,7 +63,7 @@ def _read(handle: BinaryIO, on_disk: int) -> dict[str, ArrayHeader]:
     except NpzProblem:
         raise
     except Exception as exc:  # noqa: BLE001 - zipfile (OSError on a bad offset too), zlib, struct, NumPy's header parser
-        raise NpzProblem(f"{type(exc).__name__}: {str(exc)[:80]}") from None
+        raise NpzProblem(f"{type(exc).__name__}: {brief(exc)}") from None
 
 
 def _name(member: zipfile.ZipInfo) -> str:

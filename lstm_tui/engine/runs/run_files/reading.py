@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lstm_tui.engine.errors import UserError
+from lstm_tui.engine.errors import UserError, brief
 from lstm_tui.engine.model.language_model import ModelConfig
 from lstm_tui.engine.runs.run_files.npz_headers import ArrayHeader, NpzProblem, read_headers
 
@@ -48,7 +48,7 @@ def read_json(path: Path, max_bytes: int = MAX_JSON_BYTES) -> object:
     try:
         return json.loads(data.decode("utf-8"))
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise DamagedFile(path, f"is not valid JSON ({str(exc)[:80]})", "the run folder is damaged") from None
+        raise DamagedFile(path, f"is not valid JSON ({brief(exc)})", "the run folder is damaged") from None
 
 
 def npz_headers(path: Path) -> dict[str, ArrayHeader]:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lstm_tui.engine.errors import brief
 from lstm_tui.engine.runs.run_files.checks import checked, from_json, items, json_object, maybe, number, one_of, record, text, whole
 from lstm_tui.engine.runs.run_files.reading import DamagedFile
 
@@ -64,4 +65,4 @@ def parse_trainer_state(encoded: np.ndarray | None, path: Path) -> TrainerState:
     try:
         return from_json(TrainerState, json.loads(str(encoded)))
     except (ValueError, RecursionError) as exc:
-        raise unreadable(str(exc)[:200]) from None
+        raise unreadable(brief(exc, 200)) from None
