@@ -17,6 +17,10 @@ greedily to the end of its word (`SuggestionRanker.continuations`, as the keystr
 (the whitespace that ends it left out). The language server offers words only (`words_only`): not
 a space or a line break with the next word after it — at a word's end it offers the ways to go on
 with that word, after a space the next words.
+
+The server computes the completions when an edit arrives (`prepare`, the cursor taken to be at the
+edit's end): editors ask for completions a few milliseconds after sending the edit, and the
+request then finds them ready instead of waiting for the model.
 """
 
 from __future__ import annotations
@@ -92,6 +96,8 @@ class DocumentPredictor:
         """Where the window the predictor reads starts in the document (a line start, mostly)."""
         self._next_words: dict[tuple[str, str], str] = {}
         """Greedy words already known for the next key: (context, first character) → word."""
+        self._ready: tuple[tuple[str, int, float], Prediction] | None = None
+        """The prediction `prepare` computed, and the context and settings it is for."""
 
     def edited(self, edit: Edit) -> None:
         """Keep the window's start on the same text after `edit` (applied to the document)."""
@@ -110,15 +116,24 @@ class DocumentPredictor:
             self.start = newline + 1 if newline >= 0 else start
         return text[self.start : cursor].replace("\r\n", "\n")
 
-    def follow(self, text: str, cursor: int) -> str:
-        """Feed the model the text before `cursor` (only what changed since the last call);
-        returns the partial word being typed (word models)."""
-        return self.predictor.set_text(self.context(text, cursor))
+    def prepare(self, text: str, cursor: int) -> None:
+        """Follow the text and compute the completions at `cursor` now, for the completion request
+        that usually follows an edit: the request is then answered without a model step."""
+        self.predict(text, cursor)
 
     def predict(self, text: str, cursor: int) -> Prediction:
-        """The completions at `cursor` (see the module docstring)."""
-        predictor = self.predictor
+        """The completions at `cursor` (see the module docstring); the ones `prepare` computed when
+        the text before the cursor and the settings are still the same."""
         context = self.context(text, cursor)
+        key = (context, self.top_k, self.temperature)
+        if self._ready is not None and self._ready[0] == key:
+            return self._ready[1]
+        prediction = self._predict(context)
+        self._ready = (key, prediction)
+        return prediction
+
+    def _predict(self, context: str) -> Prediction:
+        predictor = self.predictor
         partial = predictor.set_text(context)
         if predictor.level == "char":
             return Prediction(word_tail(context, WORD_TAIL), self._continuations(context))

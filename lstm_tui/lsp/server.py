@@ -178,7 +178,7 @@ class CompletionServer(LanguageServer):
             cursor = edit.start + edit.inserted
         document.version = params.text_document.version
         if cursor is not None:
-            self.predictor(uri).follow(document.text, cursor)  # the cursor is at the edit's end
+            self.predictor(uri).prepare(document.text, cursor)  # the cursor is at the edit's end
 
     def close(self, uri: str) -> None:
         self.documents.pop(uri, None)
