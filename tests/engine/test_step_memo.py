@@ -84,6 +84,25 @@ def test_suggestions_with_the_memo_equal_fresh_ones(default, text: str) -> None:
     assert typing.memo.hits["steps"] > 0
 
 
+def test_the_word_bar_stepped_in_batches_equals_one_step_at_a_time(default, text: str) -> None:
+    """`branch_ahead` steps the next queued prefixes together (a step split over cores); the
+    suggestions are exactly those of a predictor that steps one look-ahead at a time."""
+    batched, single = Predictor.from_saved(default), Predictor.from_saved(default)
+    single.branch_ahead = lambda points, token_ids: None  # type: ignore[method-assign]
+    rows = [0]
+    forward_rows = batched.token_step.forward_rows
+
+    def counting(token_ids, prev, out) -> None:
+        rows[0] += len(token_ids)
+        forward_rows(token_ids, prev, out)
+
+    batched.token_step.forward_rows = counting  # type: ignore[method-assign]
+    start = 300
+    for end in range(start, start + 25):
+        assert batched.suggest(text[:end]) == single.suggest(text[:end])
+    assert (rows[0] > 0) == (batched.parts > 1)  # one core's step sums through BLAS: no batches there
+
+
 def test_backspace_and_edits_still_follow_like_fresh_typing(default, text: str) -> None:
     """A memo hit is taken only for the same state and token: after a backspace, an edit and a
     different key the distributions are still a fresh predictor's."""

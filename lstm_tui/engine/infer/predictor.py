@@ -286,6 +286,24 @@ class Predictor(SuggestionRanker):
         self._shared_step(int(token_id), point, state)
         return state
 
+    def branch_ahead(self, points: list[np.ndarray], token_ids: list[int]) -> None:
+        """Step the look-aheads not in the memo yet together, into the memo (`branch_step` then
+        copies them): k rows cost about one step's reading of the weights. Only for a step split
+        over cores, whose batched kernel (`split_rows`) sums each row as the single step does, so
+        a copied state is the one `branch_step` would compute; one core's single step goes
+        through BLAS, which sums in another order."""
+        if self.parts == 1:
+            return
+        missing = [(point, int(t)) for point, t in zip(points, token_ids) if not self.memo.holds_step(int(t), point)]
+        if len(missing) < 2:
+            return
+        prev = np.stack([point for point, _ in missing])
+        out = np.empty_like(prev)
+        ids = np.array([t for _, t in missing], dtype=np.intp)
+        self.token_step.forward_rows(ids, prev, out)
+        for (point, token_id), state in zip(missing, out):
+            self.memo.keep_step(token_id, point, state)
+
     def branch_probabilities(self, point: np.ndarray) -> np.ndarray:
         logits = point[2] @ self.weights.w_outt
         logits += self.weights.b_out

@@ -46,6 +46,11 @@ class StepMemo:
         """out ← the state after `token_id` from `prev` if it is kept; returns whether it was."""
         return self._take(self._steps, (prev.tobytes(), token_id), out, "steps")
 
+    def holds_step(self, token_id: int, prev: np.ndarray) -> bool:
+        """True when the state after `token_id` from `prev` is kept (a hit is not counted)."""
+        with self._lock:
+            return (prev.tobytes(), token_id) in self._steps
+
     def keep_step(self, token_id: int, prev: np.ndarray, out: np.ndarray) -> None:
         """Keep `out`, the state after `token_id` from `prev` (a copy)."""
         self._keep(self._steps, (prev.tobytes(), token_id), out, self._limits[0])
