@@ -246,6 +246,8 @@ def main() -> None:
                         help="characters of Tiny Shakespeare in the box before typing at its end (10000: the 10 kB case)")
     parser.add_argument("--cpu", action="store_true",
                         help="report the app thread's CPU time from key to frame (compares code fairly on a busy machine)")
+    parser.add_argument("--worst", type=int, default=0, metavar="N",
+                        help="list each phase's N slowest keys: the character typed, key → frame ms and model ms")
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="profile the app thread from each key to its frame (cProfile, thread CPU time) in each idle "
                              "phase and print its N costliest functions (the profiler slows the app: its timings are not figures)")
@@ -271,6 +273,10 @@ def main() -> None:
         for off, on in pairs:
             ratio = np.percentile(on[1], 95) / np.percentile(off[1], 95)
             print(f"inspect on / off, key → frame p95 ({off[0].removesuffix(', inspect off')}): {ratio:.2f}×")
+    typed = (TEXT * (args.keys // len(TEXT) + 1))[: args.keys]
+    for phase, total, _, model_ms in results if args.worst else ():
+        slowest = np.argsort(total)[::-1][: args.worst]
+        print(f"\nslowest keys, {phase}: " + ", ".join(f"{typed[i]!r} {total[i]:.1f} ({model_ms[i]:.1f})" for i in slowest))
     for phase, profile in (profiles or {}).items():
         print(f"\n## profile: {phase}")
         pstats.Stats(profile).sort_stats("cumulative").print_stats(args.profile)
