@@ -26,8 +26,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import os
 import platform
+import pstats
 import sys
 import tempfile
 import time
@@ -38,9 +40,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lstm_tui.tui.entry import configure_app_process  # noqa: E402
+from lstm_tui.tui import entry  # noqa: E402
 
-configure_app_process()  # as run_app does; first: it sets the app's frame rate before Textual is imported
+entry.configure_app_process()  # as run_app does; first: it sets the app's frame rate before Textual is imported
 
 from textual import events  # noqa: E402
 
@@ -55,6 +57,8 @@ from lstm_tui.tui.widgets.inspect_editor import InspectEditor  # noqa: E402
 from lstm_tui.tui.widgets.inspect_panel import InspectPanel  # noqa: E402
 from lstm_tui.tui.widgets.status_bar import ModelStatus  # noqa: E402
 from lstm_tui.tui.widgets.suggestions import SuggestionsPanel  # noqa: E402
+
+entry.freeze_start_up_objects()  # as run_app does once the app is imported
 
 TEXT = (
     "First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n\n"
@@ -73,7 +77,7 @@ async def wait_until(pilot, condition, timeout: float = 60.0) -> None:
 
 
 async def measure(pilot, text: str, keys: int, interval: float = 0.0, prefill: str = "",
-                  cpu: bool = False) -> tuple[list[float], list[float], list[float]]:
+                  cpu: bool = False, profile: cProfile.Profile | None = None) -> tuple[list[float], list[float], list[float]]:
     """Type `keys` characters of `text` after `prefill`; per key: to the panel rendered, to the
     key handled (`cpu`: the app thread's CPU ms to the panel rendered), model ms.
 
@@ -142,6 +146,8 @@ async def measure(pilot, text: str, keys: int, interval: float = 0.0, prefill: s
         start, cpu_start = time.perf_counter(), time.thread_time()
         next_key = start + interval
         frame.clear()
+        if profile is not None:
+            profile.enable()
         app.post_message(events.Key(KEYS.get(char, char), char))
         deadline = start + 10.0
         shown = 0.0
@@ -155,6 +161,8 @@ async def measure(pilot, text: str, keys: int, interval: float = 0.0, prefill: s
             if time.perf_counter() > deadline:
                 raise TimeoutError(f"no update after typing {typed[-20:]!r}")
             await asyncio.sleep(0)
+        if profile is not None:
+            profile.disable()
         total.append((max(rendered["at"], rendered["inspected_at"] if inspecting else 0.0) - start) * 1000.0)
         if cpu:
             handled.append((max(rendered["cpu_at"], rendered["inspected_cpu_at"] if inspecting else 0.0) - cpu_start) * 1000.0)
@@ -187,7 +195,8 @@ async def set_inspect(pilot, on: bool) -> None:
 
 async def run(model: Path, keys: int, corpus: Path, idle_only: bool = False, intervals: tuple[float, ...] = (0.0,),
               inspect: bool = False, prefill: str = "", size: tuple[int, int] = (120, 40),
-              cpu: bool = False) -> list[tuple[str, list[float], list[float], list[float]]]:
+              cpu: bool = False, profiles: dict[str, cProfile.Profile] | None = None) -> list[tuple[str, list[float], list[float], list[float]]]:
+    """The phases' timings; `profiles`: filled with a profile of each idle phase, by its name."""
     results = []
     with tempfile.TemporaryDirectory(prefix="lstm-tui-bench-") as scratch:
         app = LstmTuiApp(model=model, checkpoints=Path(scratch) / "checkpoints", browse_root=Path(scratch))
@@ -200,7 +209,11 @@ async def run(model: Path, keys: int, corpus: Path, idle_only: bool = False, int
                 for on in ((False, True) if inspect else (False,)):
                     await set_inspect(pilot, on)
                     mode = ", inspect on" if on else (", inspect off" if inspect else "")
-                    results.append((f"idle, {pace(interval)}{text_note}{mode}", *await measure(pilot, TEXT, keys, interval, prefill, cpu)))
+                    phase = f"idle, {pace(interval)}{text_note}{mode}"
+                    profile = None
+                    if profiles is not None:
+                        profile = profiles[phase] = cProfile.Profile(time.thread_time)
+                    results.append((phase, *await measure(pilot, TEXT, keys, interval, prefill, cpu, profile)))
             await set_inspect(pilot, False)
             if idle_only:
                 return results
@@ -233,14 +246,20 @@ def main() -> None:
                         help="characters of Tiny Shakespeare in the box before typing at its end (10000: the 10 kB case)")
     parser.add_argument("--cpu", action="store_true",
                         help="report the app thread's CPU time from key to frame (compares code fairly on a busy machine)")
+    parser.add_argument("--worst", type=int, default=0, metavar="N",
+                        help="list each phase's N slowest keys: the character typed, key → frame ms and model ms")
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="profile the app thread from each key to its frame (cProfile, thread CPU time) in each idle "
+                             "phase and print its N costliest functions (the profiler slows the app: its timings are not figures)")
     args = parser.parse_args()
     model = args.model or model_to_open(None, checkpoints_dir())
     if model is None:
         sys.exit("no model: pass --model DIR (e.g. one made with lstm-tui --headless-train --max-steps 200 --out DIR)")
     prefill = PREFILL_SOURCE.read_text(encoding="utf-8")[: args.prefill]
     columns, rows = (int(n) for n in args.size.lower().split("x"))
+    profiles: dict[str, cProfile.Profile] | None = {} if args.profile else None
     results = asyncio.run(run(model.resolve(), args.keys, args.corpus.resolve(), args.idle_only, tuple(args.intervals), args.inspect, prefill,
-                              (columns, rows), args.cpu))
+                              (columns, rows), args.cpu, profiles))
     print(f"model: {model.name}; {args.keys} keys per phase; {columns}×{rows}; machine: {platform.machine()}, {os.cpu_count()} cores; "
           f"python {platform.python_version()}")
     second = "key → frame, app thread CPU" if args.cpu else "key → suggestions updated"
@@ -254,6 +273,13 @@ def main() -> None:
         for off, on in pairs:
             ratio = np.percentile(on[1], 95) / np.percentile(off[1], 95)
             print(f"inspect on / off, key → frame p95 ({off[0].removesuffix(', inspect off')}): {ratio:.2f}×")
+    typed = (TEXT * (args.keys // len(TEXT) + 1))[: args.keys]
+    for phase, total, _, model_ms in results if args.worst else ():
+        slowest = np.argsort(total)[::-1][: args.worst]
+        print(f"\nslowest keys, {phase}: " + ", ".join(f"{typed[i]!r} {total[i]:.1f} ({model_ms[i]:.1f})" for i in slowest))
+    for phase, profile in (profiles or {}).items():
+        print(f"\n## profile: {phase}")
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(args.profile)
 
 
 if __name__ == "__main__":

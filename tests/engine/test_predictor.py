@@ -325,7 +325,9 @@ def test_a_key_at_the_end_of_a_long_text_costs_one_step(run: str, request) -> No
         original(*args)
 
     predictor._step = counting  # type: ignore[method-assign]
+    hits = predictor.memo.hits["steps"]
     predictor.set_text(text + "the ")
+    steps += predictor.memo.hits["steps"] - hits  # a repeating text may meet a state it stepped already (`StepMemo`)
     if predictor.level == "char":
         assert steps == 4
     else:

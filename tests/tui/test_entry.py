@@ -34,3 +34,23 @@ def test_the_users_frame_rate_wins() -> None:
     env = {**os.environ, "TEXTUAL_FPS": "30"}
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=env)
     assert result.returncode == 0 and result.stdout.strip() == "30", result.stderr
+
+
+def test_the_app_start_freezes_what_start_up_made() -> None:
+    """The objects alive once the app is imported are out of the collector's walks (a full pass
+    over them would stall a keystroke); the app's own later objects are not."""
+    script = textwrap.dedent(
+        """
+        import gc
+        import lstm_tui.tui.entry as entry
+        entry.configure_app_process()
+        from lstm_tui.tui.app import LstmTuiApp
+        LstmTuiApp.run = lambda self: 0  # the start, without the terminal
+        assert gc.get_freeze_count() == 0
+        assert entry.run_app() == 0
+        print(gc.get_freeze_count())
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout) > 50_000  # Textual's, NumPy's and Chainer's modules, classes and functions

@@ -4,7 +4,8 @@
 copied once), `StateStack` (the state after every token, so backspace costs nothing and an edit
 recomputes only from the edit point), `TextFollower` (which tokens of a new text are already in
 the context), `SuggestionRanker` (top-k, word completions and the word bar), the continuous
-cache (`neural_cache`) over the recent states, and `generation` (ghost text and sampling).
+cache (`neural_cache`) over the recent states, `generation` (ghost text and sampling), and
+`StepMemo` (recent steps and distributions, shared with a `twin`, so no step is done twice).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from lstm_tui.engine.data.vocabulary import UNK, Vocabulary
 from lstm_tui.engine.infer.generation import ghost_text, sampled_continuation
 from lstm_tui.engine.infer.neural_cache import CacheSettings, mix_cache
 from lstm_tui.engine.infer.state_stack import StateStack
+from lstm_tui.engine.infer.step_memo import StepMemo
 from lstm_tui.engine.infer.step_weights import step_bytes
 from lstm_tui.engine.infer.suggestion_ranker import KANA_SPAN, SuggestionRanker, Suggestions
 from lstm_tui.engine.infer.text_follower import TextFollower
@@ -31,21 +33,27 @@ class Predictor(SuggestionRanker):
     """Feeds tokens through the model one at a time and suggests the next ones."""
 
     def __init__(self, model: LanguageModel, vocab: Vocabulary, tokenizer: Tokenizer, meta: ModelMeta | None = None,
-                 cache: CacheSettings | None = None, parts: int | None = None, token_step: TokenStep | None = None) -> None:
+                 cache: CacheSettings | None = None, parts: int | None = None, token_step: TokenStep | None = None,
+                 memo: StepMemo | None = None) -> None:
         """`meta`: the run's model.json, when the model came from a run folder; `parts`: cores to
         split each step over (None: `split_parts` decides from the model's size); `token_step`:
         another predictor's step over the same model, shared instead of copying the weights again
-        (predictors used from one thread at a time: the step's scratch buffers are shared too)."""
+        (predictors used from one thread at a time: the step's scratch buffers are shared too);
+        `memo`: another predictor's memo of steps over the same weights (None: a memo of its own)."""
         super().__init__(vocab, tokenizer)
         self.meta = meta
         self.cache = cache if cache is not None else (meta.cache if meta is not None else CacheSettings())
         self.cache.validate()
         self.config = model.config
+        self.model = model
+        """The model the weights came from (its Chainer parameters; the step reads `weights`)."""
         self.token_step = token_step if token_step is not None else TokenStep(model, parts)
         """The model's step at batch 1: its weights, scratch and thread policy."""
         self.weights = self.token_step.weights
         """The weights as the step reads them (the output projection for the cache's grid search)."""
         self._step = self.token_step.forward  # bound once: the hot path's call
+        self.memo = memo if memo is not None else StepMemo()
+        """Recent steps and distributions of these weights (`step_memo`), shared with this predictor's twins."""
         self.units = units = model.config.units
         self.parameters = model.parameter_count()
         self._zero = np.zeros((4, units), dtype=np.float32)
@@ -89,6 +97,15 @@ class Predictor(SuggestionRanker):
     def load(cls, folder: Path | str, cache: CacheSettings | None = None) -> "Predictor":
         return cls.from_saved(load_model(folder), cache)
 
+    def twin(self) -> "Predictor":
+        """A predictor with a context of its own over the same weights (shared, read only) and the
+        same memo of steps: what one of them stepped, the other copies (the inspector follows the
+        whole text while the suggestions follow the text before the cursor, and at the end of the
+        text they step the same tokens). The step's scratch buffers are its own, so the two may
+        run in different threads."""
+        step = TokenStep(self.model, self.parts, weights=self.weights)
+        return Predictor(self.model, self.vocab, self.tokenizer, self.meta, self.cache, token_step=step, memo=self.memo)
+
     # state --------------------------------------------------------------------------------
     def _state(self) -> np.ndarray:
         if self._stack.length == 0:
@@ -105,9 +122,16 @@ class Predictor(SuggestionRanker):
         which the caller undoes."""
         prev = self._state()
         row = self._stack.push()
-        self._step(int(token_id), prev, row)
+        self._shared_step(int(token_id), prev, row)
         self._ids.append(int(token_id))
         self._unknown += int(token_id) == self._unk
+
+    def _shared_step(self, token_id: int, prev: np.ndarray, out: np.ndarray) -> None:
+        """`out` ← the state after `token_id` from `prev`: from the memo where this step (or a
+        twin's) was done already, else computed and kept there."""
+        if not self.memo.step(token_id, prev, out):
+            self._step(token_id, prev, out)
+            self.memo.keep_step(token_id, prev, out)
 
     def pop(self, count: int = 1) -> None:
         """Forget the last `count` tokens (backspace)."""
@@ -209,10 +233,38 @@ class Predictor(SuggestionRanker):
         return self._logits
 
     def probabilities(self, temperature: float = 1.0) -> np.ndarray:
-        """The model's next-token distribution, mixed with the continuous cache when it is on."""
-        probs = self.model_probabilities(temperature)
+        """The model's next-token distribution, mixed with the continuous cache when it is on (a
+        new array). At temperature 1 with the cache, kept in the memo: the cache reads thousands
+        of states, and a twin (the inspector) asks for the same distribution a key later."""
+        if temperature != 1.0 or not self._mixes_cache():
+            probs = self.model_probabilities(temperature)
+            self.mix_in_cache(probs)
+            return probs
+        key = self._distribution_key()
+        probs = np.empty(len(self.vocab), dtype=np.float32)
+        if self.memo.distribution(key, probs):
+            return probs
+        probs = self.model_probabilities()
         self.mix_in_cache(probs)
+        self.memo.keep_distribution(key, probs)
         return probs
+
+    def _mixes_cache(self) -> bool:
+        return self.cache.active and self._stack.length > 1
+
+    def _cache_window(self) -> tuple[list[np.ndarray], int]:
+        """Layer 2's outputs the cache reads now (row blocks) and the first position they cover."""
+        length = self._stack.length
+        # Position i (state after token i) is followed by token i + 1; the newest is length − 2.
+        return self._stack.h2_blocks(max(0, length - 1 - self.cache.size), length - 1)
+
+    def _distribution_key(self) -> tuple:
+        """What the distribution with the cache is computed from: the state at the window's first
+        position and the tokens after it (which give every later state, the current one included)."""
+        _, first = self._cache_window()
+        start = self._stack.get(first)
+        assert start is not None  # the window's states are held in full
+        return self.cache, start.tobytes(), tuple(self._ids[first + 1 :])
 
     def model_probabilities(self, temperature: float = 1.0) -> np.ndarray:
         """The model's own next-token distribution, before the cache (a new array)."""
@@ -231,8 +283,26 @@ class Predictor(SuggestionRanker):
 
     def branch_step(self, point: np.ndarray, token_id: int) -> np.ndarray:
         state = np.empty((4, self.units), dtype=np.float32)
-        self._step(int(token_id), point, state)
+        self._shared_step(int(token_id), point, state)
         return state
+
+    def branch_ahead(self, points: list[np.ndarray], token_ids: list[int]) -> None:
+        """Step the look-aheads not in the memo yet together, into the memo (`branch_step` then
+        copies them): k rows cost about one step's reading of the weights. Only for a step split
+        over cores, whose batched kernel (`split_rows`) sums each row as the single step does, so
+        a copied state is the one `branch_step` would compute; one core's single step goes
+        through BLAS, which sums in another order."""
+        if self.parts == 1:
+            return
+        missing = [(point, int(t)) for point, t in zip(points, token_ids) if not self.memo.holds_step(int(t), point)]
+        if len(missing) < 2:
+            return
+        prev = np.stack([point for point, _ in missing])
+        out = np.empty_like(prev)
+        ids = np.array([t for _, t in missing], dtype=np.intp)
+        self.token_step.forward_rows(ids, prev, out)
+        for (point, token_id), state in zip(missing, out):
+            self.memo.keep_step(token_id, point, state)
 
     def branch_probabilities(self, point: np.ndarray) -> np.ndarray:
         logits = point[2] @ self.weights.w_outt
@@ -251,9 +321,8 @@ class Predictor(SuggestionRanker):
         """probs (the model's distribution now) ← its mixture with the cache, in place; nothing
         when the cache is off or holds no position yet."""
         length = self._stack.length
-        if self.cache.active and length > 1:
-            # Position i (state after token i) is followed by token i + 1; the newest is length − 2.
-            blocks, first = self._stack.h2_blocks(max(0, length - 1 - self.cache.size), length - 1)
+        if self._mixes_cache():
+            blocks, first = self._cache_window()
             next_ids = np.asarray(self._ids[first + 1 : length], dtype=np.intp)
             mix_cache(probs, self._state()[2], blocks, next_ids, self.cache)
 

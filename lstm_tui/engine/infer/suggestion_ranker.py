@@ -99,6 +99,10 @@ class SuggestionRanker:
         """The model's own next-token distribution at a look-ahead point."""
         raise NotImplementedError
 
+    def branch_ahead(self, points: list, token_ids: list[int]) -> None:
+        """A hint: `branch_step` will soon be asked for these (point, token) pairs, so a ranker
+        that steps several at once for about the price of one may do so now (here: nothing)."""
+
     def branch_rows(self, points: list, token_ids: list[int]) -> tuple[list, np.ndarray]:
         """Each of `points` after its token (new points), and the model's own next-token
         distribution at each (rows of a new array): here one look-ahead after the other."""

@@ -22,14 +22,18 @@ from lstm_tui.engine.model.language_model import LanguageModel
 class TokenStep:
     """The weights in step layout, the step's scratch buffers and its thread policy."""
 
-    def __init__(self, model: LanguageModel, parts: int | None = None) -> None:
-        """`parts`: cores to split each step over (None: `split_parts` decides from the model's size)."""
+    def __init__(self, model: LanguageModel, parts: int | None = None, weights: StepWeights | None = None) -> None:
+        """`parts`: cores to split each step over (None: `split_parts` decides from the model's size);
+        `weights`: another step's weights of this model in this many parts, shared (read only)
+        instead of copied again."""
         units = model.config.units
         if parts is None:
             parts = split_parts(step_bytes(model.config), units)
         elif parts < 1 or units % parts:
             raise ValueError(f"cannot split {units} units into {parts} parts")
-        self.weights = StepWeights(model, parts)
+        if weights is not None and weights.parts != parts:
+            raise ValueError(f"weights in {weights.parts} parts, not {parts}")
+        self.weights = weights if weights is not None else StepWeights(model, parts)
         """The model's weights as the step reads them."""
         self.units = units
         self.parts = parts

@@ -8,6 +8,9 @@ the context's state without touching it: each look-ahead step goes from a state 
 (spaces or a line break before it belong to the completion), or after CJK punctuation (Japanese
 has no spaces). The search is bounded in model steps so
 a keystroke stays within a frame; what the budget leaves unfinished is offered as far as it got.
+Each step also names the next few queued prefixes (`branch_ahead`), so a ranker that steps
+several at once for about the price of one (the predictor) does them together; the search and
+its result stay those of one step at a time.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
 WORDS = 3  # completions in the bar
 BRANCHES = 3  # next characters tried after each prefix
 STEP_BUDGET = 30  # model steps per search at most (a keystroke's share of a frame)
+AHEAD = 3  # queued prefixes stepped along with the one taken, for the ranker to batch (`branch_ahead`)
 MAX_CHARS = 24  # the longest completion
 MAX_RUN = 3  # a letter repeated more often in a row is a loop, not a word (rules and indents repeat)
 
@@ -74,6 +78,11 @@ def likeliest_words(ranker: SuggestionRanker, first: np.ndarray, count: int = WO
         if ends_word(text) or len(text) >= max_chars or steps >= budget:
             done.append((text, math.exp(-cost)))
             continue
+        # The next likeliest prefixes the search may step soon: a batch costs about one step.
+        ahead = [entry for entry in heapq.nsmallest(min(AHEAD, budget - steps - 1), heap)
+                 if not (ends_word(entry[2]) or len(entry[2]) >= max_chars)]
+        if ahead:
+            ranker.branch_ahead([state, *(entry[4] for entry in ahead)], [token_id, *(entry[3] for entry in ahead)])
         state = ranker.branch_step(state, token_id)
         steps += 1
         probs = ranker.branch_probabilities(state)

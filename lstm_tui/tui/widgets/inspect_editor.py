@@ -75,7 +75,7 @@ class InspectEditor(GhostEditor):
         """Where each document line starts in `text` (computed once per version of the text)."""
         if self._line_starts is None or self._line_starts[0] != self.edit_count:
             document = self.document
-            lengths = np.fromiter((len(line) for line in document.lines), dtype=np.int64, count=document.line_count)
+            lengths = np.fromiter(map(len, document.lines), dtype=np.int64, count=document.line_count)
             starts = np.zeros(len(lengths), dtype=np.int64)
             np.cumsum(lengths[:-1] + len(document.newline), out=starts[1:])
             self._line_starts = (self.edit_count, starts)

@@ -2,9 +2,10 @@
 
 The screen owns one `InspectMode` and tells it what happened (a key changed the text, the cursor
 moved, another model loaded, F8, F9); it keeps the inspector (`InspectSession`, loaded in a
-worker with a predictor of its own) following the box's text, and sets what the text box, the
-inspect panel, the status line and the cells strip show. The model work after a key is bounded
-(`KEY_SECONDS`); the rest runs in slices on a timer, so typing stays within a frame.
+worker with a twin of the suggestions' predictor, which shares its steps) following the box's
+text, and sets what the text box, the inspect panel, the status line and the cells strip show.
+The model work after a key is bounded (`KEY_SECONDS`); the rest runs in slices on a timer, so
+typing stays within a frame.
 """
 
 from __future__ import annotations
@@ -104,8 +105,10 @@ class InspectMode:
         self.screen.run_worker(self._load_session(folder), group="inspect-load", exclusive=True, exit_on_error=False)
 
     async def _load_session(self, folder: Path) -> None:
+        live = getattr(self.screen, "live", None)  # the screen's LiveModel: its predictor gets a twin
+        partner = live.predictor if live is not None and live.folder == folder else None
         try:
-            session = await asyncio.to_thread(InspectSession.load, folder)
+            session = await asyncio.to_thread(InspectSession.load, folder, partner)
         except Exception as exc:  # a damaged or vanished folder: say so, keep the app
             message = str(exc) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
             self.screen.query_one(InspectPanel).show_message(f"could not load the model for inspecting: {neutralise(message)}")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lstm_tui.engine.infer.predictor import Predictor
 from lstm_tui.engine.infer.sampling import TOP_K_RANGE
 from lstm_tui.engine.inspect import CellProbe, Inspector, RankBuckets, TokenScore, Totals
 from lstm_tui.engine.inspect.find_cells import CellSearch
@@ -61,12 +62,16 @@ class InspectSession:
         self._runs: dict[tuple[int, int], tuple[tuple[int, int, int], ...]] = {}  # bucket_runs of rows, until their colours change
 
     @classmethod
-    def load(cls, folder: Path) -> "InspectSession":
-        """Read the run folder and build an inspector with a predictor of its own (slow: a worker's job)."""
+    def load(cls, folder: Path, partner: Predictor | None = None) -> "InspectSession":
+        """Read the run folder and build an inspector (slow: a worker's job). `partner`: the
+        suggestions' predictor of this model: the inspector's is its twin (the same weights and
+        memo of steps, so a key at the end of the text costs one step for both, not two);
+        otherwise a predictor of its own."""
         from lstm_tui.engine.runs.model_file import load_model
 
         saved = load_model(folder)
-        return cls(Inspector.from_saved(saved, top_k=TOP_K_KEPT), saved)
+        predictor = partner.twin() if partner is not None else Predictor.from_saved(saved)
+        return cls(Inspector(predictor, top_k=TOP_K_KEPT), saved)
 
     # following the text ---------------------------------------------------------------------
     @property
