@@ -166,10 +166,36 @@ async def test_training_from_the_screen_finishes_and_predict_follows_it(
         assert not isinstance(app.screen, ErrorDialog)
         # loading the new weights runs in a worker: on two busy cores it can take a while
         await wait_for(pilot, lambda: predict.live is not None and predict.live.folder == folder and predict.live.step == 30,
-                       timeout=TRAINING_TIMEOUT)
+                       timeout=TRAINING_TIMEOUT, state=lambda: (predict.live and (predict.live.folder, predict.live.step),
+                                                                app.latest_checkpoint, [(w.group, w.state.name) for w in app.workers]))
         await wait_for(pilot, lambda: predict.prediction is not None and predict._shown_key[0] == id(predict.live),
                        timeout=TRAINING_TIMEOUT)
         assert predict.prediction.suggestions == Predictor.load(folder).suggest("", 5)
+
+
+async def test_turning_follow_on_loads_a_checkpoint_that_came_while_it_was_off(trained_char_run: Path, tmp_path: Path) -> None:
+    """A checkpoint written before ctrl+o (a quick training, a busy app) loads when follow is
+    turned on, instead of waiting for a next one that may never come."""
+    import shutil
+
+    from lstm_tui.tui.app import Checkpoint
+
+    other = tmp_path / "checkpoints" / "other"
+    shutil.copytree(trained_char_run, other)
+    app = make_app(trained_char_run, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, PredictScreen) and app.screen.live is not None)
+        predict = app.screen
+        app.latest_checkpoint = Checkpoint(other, 300)  # follow is off: noted, not loaded
+        await pilot.pause(0.3)
+        assert predict.live.folder == trained_char_run.resolve()
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: predict.live.folder == other.resolve())
+        loads = len([w for w in app.workers if w.group == "load"])
+        await pilot.press("ctrl+o")  # off, and on again: the model in use is that checkpoint, no new load
+        await pilot.press("ctrl+o")
+        await pilot.pause(0.3)
+        assert len([w for w in app.workers if w.group == "load"]) == loads and predict.live.folder == other.resolve()
 
 
 async def test_stop_saves_a_checkpoint_that_ctrl_l_loads(trained_char_run: Path, tmp_path: Path, shakespeare_30k: Path) -> None:

@@ -151,6 +151,16 @@ class PredictScreen(Screen):
         if checkpoint is not None and self.query_one(PredictSettings).follow:
             self.load(checkpoint.folder, announce=False, chosen=False)
 
+    def _catch_up(self) -> None:
+        """Follow was just turned on: load the newest checkpoint seen, unless it is the model in use
+        (a checkpoint written while follow was off would otherwise wait for the next one)."""
+        checkpoint, live = self.app.latest_checkpoint, self.live
+        if checkpoint is None:
+            return
+        if live is not None and live.folder == Path(checkpoint.folder).resolve() and live.step == checkpoint.step:
+            return
+        self._on_latest_checkpoint(checkpoint)
+
     # following the text -----------------------------------------------------------------------
     def text_before_cursor(self) -> str:
         """The editor's text from the start up to the cursor."""
@@ -300,6 +310,8 @@ class PredictScreen(Screen):
         on = self.query_one(PredictSettings).toggle_follow()
         message = "new checkpoints load automatically" if on else "follow training is off"
         self.notify(message, title="Follow training", timeout=3, markup=False)
+        if on:
+            self._catch_up()
 
     def action_load_latest(self) -> None:
         """Load the newest checkpoint seen (of a training followed here), else reload the model."""
