@@ -21,7 +21,7 @@ from lstm_tui.tui.screens.train import TrainScreen
 from lstm_tui.tui.widgets.corpus_picker import CorpusPicker, TextFileTree
 from lstm_tui.tui.widgets.run_monitor import RunMonitor
 from lstm_tui.tui.widgets.train_form import TrainForm
-from tests.tui.conftest import wait_for
+from tests.tui.conftest import record_trainings, wait_for
 
 SIZE = (120, 40)
 TRAINING_TIMEOUT = 120.0
@@ -149,9 +149,10 @@ async def test_training_from_the_screen_finishes_and_predict_follows_it(
 ) -> None:
     async with make_app(trained_char_run, tmp_path).run_test(size=SIZE) as pilot:
         app = pilot.app
+        started = record_trainings(app)
         screen = await start_small_training(pilot, shakespeare_30k, max_steps=30, out="tiny")
-        await wait_for(pilot, lambda: app.training is not None)
-        folder = app.training.folder
+        await wait_for(pilot, lambda: bool(started))
+        folder = started[0].folder
         assert folder == tmp_path / "checkpoints" / "tiny"
         # type on the predict screen, following the training: its checkpoints load by themselves
         await pilot.press("f2")
@@ -224,7 +225,8 @@ async def test_stop_saves_a_checkpoint_that_ctrl_l_loads(trained_char_run: Path,
         await wait_for(pilot, lambda: isinstance(app.screen, ModelsScreen) and bool(app.screen.runs))
         app.screen.query_one(RunTable).focus()
         await pilot.press("r")
-        await wait_for(pilot, lambda: app.training is not None and app.training.resumed)
+        await wait_for(pilot, lambda: len(started) == 2)
+        assert started[1].resumed and started[1].folder == folder
         assert isinstance(app.screen, TrainScreen)
         stopped_at = meta["step"]
         await wait_for(pilot, lambda: monitor.last_progress is not None and (monitor.last_progress.step or 0) > stopped_at, timeout=TRAINING_TIMEOUT)
