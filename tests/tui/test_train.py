@@ -202,10 +202,11 @@ async def test_turning_follow_on_loads_a_checkpoint_that_came_while_it_was_off(t
 async def test_stop_saves_a_checkpoint_that_ctrl_l_loads(trained_char_run: Path, tmp_path: Path, shakespeare_30k: Path) -> None:
     async with make_app(trained_char_run, tmp_path).run_test(size=SIZE) as pilot:
         app = pilot.app
+        started = record_trainings(app)
         screen = await start_small_training(pilot, shakespeare_30k, max_steps=100000, out="long")
         monitor = screen.query_one(RunMonitor)
         await wait_for(pilot, lambda: monitor.last_progress is not None, timeout=TRAINING_TIMEOUT)
-        folder = app.training.folder
+        folder = started[0].folder
         await pilot.press("f6")
         await wait_for(pilot, lambda: app.training is None, timeout=TRAINING_TIMEOUT)
         await wait_for(pilot, lambda: monitor.state == "interrupted")
