@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -115,3 +116,28 @@ def japanese_run(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("ja-run") / "run"
     Trainer.new(config, folder).run()
     return folder
+
+
+@pytest.fixture(autouse=True)
+def no_trainer_outlives_its_test(monkeypatch):
+    """Trainer children run in their own session so that they survive the app; a test that fails
+    while one trains would leave it running (and slowing every later test). Stop those at teardown."""
+    from lstm_tui.engine.runs.training_process import TrainingProcess
+
+    started: list[TrainingProcess] = []
+    start = TrainingProcess.start.__func__
+
+    def recorded(cls, *args, **kwargs):
+        process = start(cls, *args, **kwargs)
+        started.append(process)
+        return process
+
+    monkeypatch.setattr(TrainingProcess, "start", classmethod(recorded))
+    yield
+    for process in started:
+        if process.running:
+            process.popen.terminate()
+            try:
+                process.popen.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.popen.kill()
