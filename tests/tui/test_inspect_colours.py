@@ -68,3 +68,27 @@ async def test_bucket_and_strip_colours_are_readable_and_distinct_on_every_theme
                 for colour in colours:
                     ratio = contrast(Color.from_rich_color(colour), Color.from_rich_color(shade))
                     assert ratio >= floor, (theme, colour, shade, round(ratio, 2))
+
+
+async def test_the_panel_redraws_its_legend_in_a_new_theme() -> None:
+    """The panel keeps its rows as strips between frames; a theme change must not keep the old colours."""
+    from lstm_tui.engine.inspect.buckets import CHAR_BUCKETS
+
+    app = ColoursApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        panel = app.query_one(InspectPanel)
+        panel.show_token(None, CHAR_BUCKETS, None, 0, 5)
+        await pilot.pause()
+
+        def drawn_top1_colour():
+            legend = panel.render_line(1)  # row 0: the hint; row 1: the legend, "top-1" first
+            first = next(segment for segment in legend if segment.text == "top-1")
+            return first.style.color
+
+        seen = {}
+        for theme in MAIN_THEMES:
+            app.theme = theme
+            await pilot.pause()
+            seen[theme] = drawn_top1_colour()
+            assert seen[theme] == panel.get_component_rich_style("inspect--b0").color, theme
+        assert seen["textual-dark"] != seen["textual-light"]

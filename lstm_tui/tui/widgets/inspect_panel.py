@@ -59,7 +59,11 @@ def token_rows(score: TokenScore, buckets: RankBuckets, pending: int) -> list[li
 
 
 class InspectPanel(Widget):
-    """The token under the cursor and the legend (set from above with `show_token` / `show_message`)."""
+    """The token under the cursor and the legend (set from above with `show_token` / `show_message`).
+
+    Line API, like the suggestions panel: the rows become strips once per change and a frame
+    (several may come per key) only hands them out.
+    """
 
     DEFAULT_CSS = """
     InspectPanel { height: auto; }
@@ -71,6 +75,7 @@ class InspectPanel(Widget):
         self._content: list[list[Piece]] = []
         self._wrapped: tuple[int, list[list[Piece]]] | None = None
         self._styles: dict[str | None, Style] | None = None
+        self._strips: tuple[int, list[Strip], Strip] | None = None  # (width, rows as strips, the blank below)
         self.token: TokenScore | None = None
         """The token on display (None: a message is shown)."""
 
@@ -91,7 +96,7 @@ class InspectPanel(Widget):
 
     def _set(self, content: list[list[Piece]]) -> None:
         rows_before = len(self._current())
-        self._content, self._wrapped = content, None
+        self._content, self._wrapped, self._strips = content, None, None
         self.refresh(layout=len(self._current()) != rows_before)
 
     def _current(self, width: int | None = None) -> list[list[Piece]]:
@@ -128,17 +133,24 @@ class InspectPanel(Widget):
         return ["".join(text for text, _ in row) for row in self._current()]
 
     def notify_style_update(self) -> None:
-        self._styles = None
+        self._styles = self._strips = None
         super().notify_style_update()
 
     def render_line(self, y: int) -> Strip:
-        if self._styles is None:
+        width = self.size.width
+        if self._strips is None or self._strips[0] != width:
+            self._strips = (width, *self._build_strips(width))
+        _, rows, blank = self._strips
+        return rows[y] if y < len(rows) else blank
+
+    def _build_strips(self, width: int) -> tuple[list[Strip], Strip]:
+        """The rows as strips of exactly `width` cells, and the blank strip below them."""
+        if self._styles is None:  # costly (each walks the ancestors): once per style change
             base = self.rich_style
             self._styles = {None: base, "italic": base + Style(italic=True)}
             for name in self.COMPONENT_CLASSES:
                 self._styles[name] = base + self.get_component_rich_style(name)
-        styles, width = self._styles, self.size.width
-        rows = self._current()
-        if y >= len(rows):
-            return Strip.blank(width, styles[None])
-        return Strip([Segment(text, styles[style]) for text, style in rows[y]]).crop_extend(0, width, styles[None])
+        styles = self._styles
+        rows = [Strip([Segment(text, styles[style]) for text, style in row]).crop_extend(0, width, styles[None])
+                for row in self._current(width)]
+        return rows, Strip.blank(width, styles[None])
