@@ -119,9 +119,11 @@ def japanese_run(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def no_trainer_outlives_its_test(monkeypatch):
-    """Trainer children run in their own session so that they survive the app; a test that fails
-    while one trains would leave it running (and slowing every later test). Stop those at teardown."""
+def trainings(monkeypatch):
+    """The trainer children a test starts or resumes, in order, recorded as they start (a short
+    training can start and finish between two polls of the app's `training`). They run in their
+    own session so that they survive the app: the ones still running at teardown are stopped, so
+    that a failed test does not leave one slowing every later test."""
     from lstm_tui.engine.runs.training_process import TrainingProcess
 
     started: list[TrainingProcess] = []
@@ -133,7 +135,7 @@ def no_trainer_outlives_its_test(monkeypatch):
         return process
 
     monkeypatch.setattr(TrainingProcess, "start", classmethod(recorded))
-    yield
+    yield started
     for process in started:
         if process.running:
             process.popen.terminate()

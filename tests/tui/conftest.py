@@ -28,22 +28,6 @@ async def wait_for(pilot, condition: Callable[[], bool], timeout: float = 30.0, 
         await pilot.pause(step)
 
 
-def record_trainings(app) -> list:
-    """The trainer processes `app` starts or resumes from now on, in order. A short training can
-    start and finish between two polls of `app.training` on a slow machine; this list keeps them."""
-    started: list = []
-    for name in ("start", "resume"):
-        method = getattr(app.runs, name)
-
-        def recorded(*args, _method=method, **kwargs):
-            process = _method(*args, **kwargs)
-            started.append(process)
-            return process
-
-        setattr(app.runs, name, recorded)
-    return started
-
-
 async def type_text(pilot, text: str) -> None:
     """Type `text` key by key, as a user would (a line break is Enter)."""
     for char in text:

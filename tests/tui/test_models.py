@@ -13,7 +13,7 @@ from lstm_tui.tui.dialogs.confirm import ConfirmDialog
 from lstm_tui.tui.screens.models import ModelsScreen, RunTable
 from lstm_tui.tui.screens.predict import PredictScreen
 from lstm_tui.tui.widgets.run_monitor import RunMonitor
-from tests.tui.conftest import record_trainings, wait_for
+from tests.tui.conftest import wait_for
 
 SIZE = (120, 40)
 
@@ -117,7 +117,7 @@ async def test_opening_another_folder_adds_its_runs(trained_char_run: Path, tmp_
         assert {info.folder for info in screen.runs} == {home, elsewhere}
 
 
-async def test_a_finished_run_continues_with_new_limits(trained_char_run: Path, tmp_path: Path) -> None:
+async def test_a_finished_run_continues_with_new_limits(trained_char_run: Path, tmp_path: Path, trainings: list) -> None:
     """r on a finished run asks for new limits (a limit it already reached is refused in the
     dialog), then trains on in a child process up to them."""
     import json
@@ -155,11 +155,10 @@ async def test_a_finished_run_continues_with_new_limits(trained_char_run: Path, 
             child = "none" if process is None else f"pid {process.pid}, exit {process.returncode}, stderr {process.stderr_path.read_text(errors='replace')[-300:]!r}"
             return f"screen {type(app.screen).__name__}, focus {app.focused!r}, notices {notices}, child {child}"
 
-        started = record_trainings(app)
         steps.value = "310"
         await pilot.press("enter")
-        await wait_for(pilot, lambda: bool(started), timeout=30, state=state)
-        assert started[0].resumed and started[0].folder.resolve() == run.resolve()
+        await wait_for(pilot, lambda: bool(trainings), timeout=30, state=state)
+        assert trainings[0].resumed and trainings[0].folder.resolve() == run.resolve()
         assert isinstance(app.screen, TrainScreen)
         # the child process starts Chainer (and on a fresh clone compiles kernels): slow on a busy machine
         await wait_for(pilot, lambda: app.training is None, timeout=240, state=state)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 from textual.widgets import Input, Static
@@ -21,7 +22,7 @@ from lstm_tui.tui.screens.train import TrainScreen
 from lstm_tui.tui.widgets.corpus_picker import CorpusPicker, TextFileTree
 from lstm_tui.tui.widgets.run_monitor import RunMonitor
 from lstm_tui.tui.widgets.train_form import TrainForm
-from tests.tui.conftest import record_trainings, wait_for
+from tests.tui.conftest import wait_for
 
 SIZE = (120, 40)
 TRAINING_TIMEOUT = 120.0
@@ -145,14 +146,13 @@ async def test_defaults_come_from_train_config(trained_char_run: Path, tmp_path:
 
 
 async def test_training_from_the_screen_finishes_and_predict_follows_it(
-    trained_char_run: Path, tmp_path: Path, shakespeare_30k: Path
+    trained_char_run: Path, tmp_path: Path, shakespeare_30k: Path, trainings: list
 ) -> None:
     async with make_app(trained_char_run, tmp_path).run_test(size=SIZE) as pilot:
         app = pilot.app
-        started = record_trainings(app)
         screen = await start_small_training(pilot, shakespeare_30k, max_steps=30, out="tiny")
-        await wait_for(pilot, lambda: bool(started))
-        folder = started[0].folder
+        await wait_for(pilot, lambda: bool(trainings))
+        folder = trainings[0].folder
         assert folder == tmp_path / "checkpoints" / "tiny"
         # type on the predict screen, following the training: its checkpoints load by themselves
         await pilot.press("f2")
@@ -177,8 +177,6 @@ async def test_training_from_the_screen_finishes_and_predict_follows_it(
 async def test_turning_follow_on_loads_a_checkpoint_that_came_while_it_was_off(trained_char_run: Path, tmp_path: Path) -> None:
     """A checkpoint written before ctrl+o (a quick training, a busy app) loads when follow is
     turned on, instead of waiting for a next one that may never come."""
-    import shutil
-
     from lstm_tui.tui.app import Checkpoint
 
     other = tmp_path / "checkpoints" / "other"
@@ -199,14 +197,13 @@ async def test_turning_follow_on_loads_a_checkpoint_that_came_while_it_was_off(t
         assert len([w for w in app.workers if w.group == "load"]) == loads and predict.live.folder == other.resolve()
 
 
-async def test_stop_saves_a_checkpoint_that_ctrl_l_loads(trained_char_run: Path, tmp_path: Path, shakespeare_30k: Path) -> None:
+async def test_stop_saves_a_checkpoint_that_ctrl_l_loads(trained_char_run: Path, tmp_path: Path, shakespeare_30k: Path, trainings: list) -> None:
     async with make_app(trained_char_run, tmp_path).run_test(size=SIZE) as pilot:
         app = pilot.app
-        started = record_trainings(app)
         screen = await start_small_training(pilot, shakespeare_30k, max_steps=100000, out="long")
         monitor = screen.query_one(RunMonitor)
         await wait_for(pilot, lambda: monitor.last_progress is not None, timeout=TRAINING_TIMEOUT)
-        folder = started[0].folder
+        folder = trainings[0].folder
         await pilot.press("f6")
         await wait_for(pilot, lambda: app.training is None, timeout=TRAINING_TIMEOUT)
         await wait_for(pilot, lambda: monitor.state == "interrupted")
@@ -226,8 +223,8 @@ async def test_stop_saves_a_checkpoint_that_ctrl_l_loads(trained_char_run: Path,
         await wait_for(pilot, lambda: isinstance(app.screen, ModelsScreen) and bool(app.screen.runs))
         app.screen.query_one(RunTable).focus()
         await pilot.press("r")
-        await wait_for(pilot, lambda: len(started) == 2)
-        assert started[1].resumed and started[1].folder == folder
+        await wait_for(pilot, lambda: len(trainings) == 2)
+        assert trainings[1].resumed and trainings[1].folder == folder
         assert isinstance(app.screen, TrainScreen)
         stopped_at = meta["step"]
         await wait_for(pilot, lambda: monitor.last_progress is not None and (monitor.last_progress.step or 0) > stopped_at, timeout=TRAINING_TIMEOUT)

@@ -16,7 +16,7 @@ from lstm_tui.engine.train.config import TrainConfig
 from lstm_tui.engine.train.presets import PRESETS
 from lstm_tui.tui.widgets.corpus_picker import CorpusPicker
 from lstm_tui.tui.widgets.train_form import PRESET, TrainForm
-from tests.tui.conftest import record_trainings, wait_for
+from tests.tui.conftest import wait_for
 from tests.tui.test_train import SIZE, TRAINING_TIMEOUT, choose_corpus, fill, make_app, open_train_screen
 
 
@@ -87,7 +87,7 @@ async def test_start_from_shows_the_parent_and_flags_what_conflicts(trained_char
         assert "--units 512: shakespeare-char has 96 units" in message
 
 
-async def test_a_fine_tune_starts_from_the_form(trained_char_run: Path, tmp_path: Path, shakespeare_30k: Path) -> None:
+async def test_a_fine_tune_starts_from_the_form(trained_char_run: Path, tmp_path: Path, shakespeare_30k: Path, trainings: list) -> None:
     async with make_app(trained_char_run, tmp_path).run_test(size=SIZE) as pilot:
         app = pilot.app
         screen = await open_train_screen(pilot)
@@ -95,10 +95,9 @@ async def test_a_fine_tune_starts_from_the_form(trained_char_run: Path, tmp_path
         fill(screen, init_from=str(trained_char_run))
         await wait_for(pilot, lambda: row(screen, "units").value == "96")
         fill(screen, bptt="16", batch_size="8", max_steps="4", out="tuned")
-        started = record_trainings(app)
         await pilot.press("f5")
-        await wait_for(pilot, lambda: bool(started))
-        folder = started[0].folder
+        await wait_for(pilot, lambda: bool(trainings))
+        folder = trainings[0].folder
         await wait_for(pilot, lambda: app.training is None, timeout=TRAINING_TIMEOUT)
         meta = json.loads((folder / MODEL_JSON).read_text(encoding="utf-8"))
         assert meta["state"] == "finished" and meta["model"]["units"] == 96

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 from rich.cells import cell_len
-from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Size
 from textual.strip import Strip
@@ -20,11 +19,10 @@ from textual.widget import Widget
 from lstm_tui.engine.data.textfile import visible_token
 from lstm_tui.engine.inspect import RankBuckets, TokenScore
 from lstm_tui.tui.widgets.inspect_editor import BUCKET_CLASSES
+from lstm_tui.tui.widgets.piece_rows import Piece, piece_strips, piece_styles
 from lstm_tui.tui.widgets.suggestions import clip, percent
 
 TOKEN_CELLS = 12
-Piece = tuple[str, str | None]
-"""Text and its style: a component class, "italic", or None (the panel's own)."""
 
 
 def legend(buckets: RankBuckets, shares: list[float] | None) -> list[Piece]:
@@ -139,18 +137,8 @@ class InspectPanel(Widget):
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         if self._strips is None or self._strips[0] != width:
-            self._strips = (width, *self._build_strips(width))
+            if self._styles is None:
+                self._styles = piece_styles(self)
+            self._strips = (width, *piece_strips(self._current(width), self._styles, width))
         _, rows, blank = self._strips
         return rows[y] if y < len(rows) else blank
-
-    def _build_strips(self, width: int) -> tuple[list[Strip], Strip]:
-        """The rows as strips of exactly `width` cells, and the blank strip below them."""
-        if self._styles is None:  # costly (each walks the ancestors): once per style change
-            base = self.rich_style
-            self._styles = {None: base, "italic": base + Style(italic=True)}
-            for name in self.COMPONENT_CLASSES:
-                self._styles[name] = base + self.get_component_rich_style(name)
-        styles = self._styles
-        rows = [Strip([Segment(text, styles[style]) for text, style in row]).crop_extend(0, width, styles[None])
-                for row in self._current(width)]
-        return rows, Strip.blank(width, styles[None])

@@ -6,7 +6,6 @@ from __future__ import annotations
 import textwrap
 
 from rich.cells import cell_len
-from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Size
 from textual.reactive import reactive
@@ -15,6 +14,7 @@ from textual.widget import Widget
 
 from lstm_tui.engine.infer.suggestion_ranker import Suggestions
 from lstm_tui.engine.data.textfile import visible_token
+from lstm_tui.tui.widgets.piece_rows import Piece, piece_strips, piece_styles
 
 BAR_CELLS = 12
 TOKEN_CELLS = 14
@@ -88,8 +88,8 @@ class SuggestionsPanel(Widget):
         self._strips_width = 0
         self._blank = Strip.blank(0)
         self._styles: dict[str | None, Style] | None = None  # looked up once per style change
-        self._rows_content: list[list[tuple[str, str | None]]] | None = None  # the rows shown; the height follows them
-        self._wrapped: tuple[int, list[list[tuple[str, str | None]]]] | None = None  # (width, rows wrapped to it)
+        self._rows_content: list[list[Piece]] | None = None  # the rows shown; the height follows them
+        self._wrapped: tuple[int, list[list[Piece]]] | None = None  # (width, rows wrapped to it)
 
     def watch_suggestions(self) -> None:
         self._changed()
@@ -108,14 +108,14 @@ class SuggestionsPanel(Widget):
         if previous is None or len(previous) != len(self._current()):
             self.refresh(layout=True)
 
-    def _current(self, width: int | None = None) -> list[list[tuple[str, str | None]]]:
+    def _current(self, width: int | None = None) -> list[list[Piece]]:
         """The rows on display at `width` (default: the widget's): the content built once per
         change; a sentence (a row of one piece) wraps rather than being cut."""
         if self._rows_content is None:
             self._rows_content = self._content()
         width = width or self.size.width
         if self._wrapped is None or self._wrapped[0] != width:
-            rows: list[list[tuple[str, str | None]]] = []
+            rows: list[list[Piece]] = []
             for row in self._rows_content:
                 if len(row) == 1 and width > 0 and cell_len(row[0][0]) > width:
                     text, style = row[0]
@@ -130,13 +130,13 @@ class SuggestionsPanel(Widget):
         self._styles = None
         super().notify_style_update()
 
-    def _content(self) -> list[list[tuple[str, str | None]]]:
+    def _content(self) -> list[list[Piece]]:
         """The rows as (text, style) pieces; a style is a component class or "italic"."""
         if self.message:
             return [[(line, None)] for line in self.message.split("\n")]
         if self.suggestions is None:
             return [[("type to see what the model expects next", "italic")]]
-        rows: list[list[tuple[str, str | None]]] = []
+        rows: list[list[Piece]] = []
         if self.hint:
             rows.append([(self.hint, "suggestions--partial")])
         suggestions = self.suggestions
@@ -163,25 +163,11 @@ class SuggestionsPanel(Widget):
         """The panel's lines as plain text (what the user reads; used by tests)."""
         return ["".join(text for text, _ in row) for row in self._current()]
 
-    def _build_strips(self, width: int) -> tuple[list[Strip], Strip]:
-        """The rows as strips of exactly `width` cells, and the blank strip below them."""
-        styles = self._styles
-        if styles is None:  # costly (each walks the ancestors): once per style change, not per key
-            base = self.rich_style
-            styles = {None: base, "italic": base + Style(italic=True)}
-            for name in self.COMPONENT_CLASSES:
-                styles[name] = base + self.get_component_rich_style(name)
-            self._styles = styles
-        base = styles[None]
-        rows = [
-            Strip([Segment(text, styles[style]) for text, style in row]).crop_extend(0, width, base)
-            for row in self._current()
-        ]
-        return rows, Strip.blank(width, base)
-
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         if self._strips is None or self._strips_width != width:
-            self._strips, self._blank = self._build_strips(width)
+            if self._styles is None:
+                self._styles = piece_styles(self)
+            self._strips, self._blank = piece_strips(self._current(width), self._styles, width)
             self._strips_width = width
         return self._strips[y] if y < len(self._strips) else self._blank
