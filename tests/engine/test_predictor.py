@@ -125,6 +125,20 @@ def test_long_text_thins_old_states_and_stays_exact(trained_char_run: Path) -> N
     np.testing.assert_allclose(long_predictor.logits(), fresh.logits(), rtol=1e-5, atol=1e-5)
 
 
+def test_an_edit_just_after_a_thinned_chunk_start_recomputes_the_rest(trained_char_run: Path) -> None:
+    """A thinned chunk keeps only its first state: an edit one token after it keeps that state and
+    must step the rest into a chunk that holds them all again."""
+    long_predictor = Predictor.load(trained_char_run)
+    text = ("Now is the winter of our discontent\n" * 200)[: CHUNK * (FULL_WINDOW + 3)]
+    long_predictor.set_text(text)
+    assert long_predictor._stack.chunks[1].shape[0] == 1
+    edited = text[: CHUNK + 1] + "X" + text[CHUNK + 2 : CHUNK + 40]
+    long_predictor.set_text(edited)
+    fresh = Predictor.load(trained_char_run)
+    fresh.set_text(edited)
+    np.testing.assert_allclose(long_predictor.logits(), fresh.logits(), rtol=1e-5, atol=1e-5)
+
+
 def test_ghost_and_generate_leave_the_context_unchanged(trained_char_run: Path) -> None:
     predictor = Predictor.load(trained_char_run)
     suggestions = predictor.suggest("To be, or not")

@@ -68,10 +68,11 @@ class StateStack:
         del self.chunks[keep:]
         if self.length == 0:
             return 0
-        index, row = divmod(self.length - 1, CHUNK)
+        index = (self.length - 1) // CHUNK
         chunk = self.chunks[index]
-        if row < chunk.shape[0]:
+        if chunk.shape[0] == CHUNK:
             return self.length
+        # Thinned: it holds only its first state, and the states after it go into this chunk again.
         full = np.empty((CHUNK, 4, self.units), dtype=np.float32)
         full[0] = chunk[0]
         self.chunks[index] = full
