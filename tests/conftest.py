@@ -5,8 +5,12 @@ from __future__ import annotations
 import shutil
 import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from lstm_tui.engine.infer.predictor import Predictor
 
 # Small corpora kept in the repository (tests/fixtures/README.md), so a plain clone tests the
 # engine and the app.
@@ -143,3 +147,21 @@ def trainings(monkeypatch):
                 process.popen.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 process.popen.kill()
+
+
+def count_steps(predictor: Predictor) -> list[int]:
+    """A counter of the model steps `predictor` computes (its own TokenStep: single and batched)."""
+    counted = [0]
+    step, forward, forward_rows = predictor.token_step, predictor._step, predictor.token_step.forward_rows
+
+    def counting(*args):
+        counted[0] += 1
+        return forward(*args)
+
+    def counting_rows(token_ids, *args):
+        counted[0] += len(token_ids)
+        return forward_rows(token_ids, *args)
+
+    predictor._step, step.forward_rows = counting, counting_rows
+    return counted
+

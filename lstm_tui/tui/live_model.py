@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,6 +55,9 @@ class LiveModel:
         self.japanese = vocabulary_is_japanese(predictor.vocab.tokens)
         """True for a model of Japanese text (most letters in its vocabulary are kana and kanji)."""
         self._lock = threading.Lock()
+        self._warmer = predictor.twin() if predictor.level == "char" else None
+        """A twin that steps the word bar's likely next searches between keys (`warm`)."""
+        self._warming = threading.Lock()  # the twin's scratch buffers: one warm at a time (a cancelled one may still be ending)
 
     @classmethod
     def load(cls, folder: Path) -> "LiveModel":
@@ -86,6 +90,21 @@ class LiveModel:
             elapsed = (time.perf_counter() - start) * 1000.0
             unknown = self.predictor.unknown_share, self.predictor.unknown_tokens
         return Prediction(text, suggestions, ghost, elapsed, k, temperature, *unknown)
+
+    def warm(self, text: str, stop: Callable[[], bool]) -> None:
+        """Between keys (from a thread): step the word bar's searches for the likeliest next
+        characters after `text` into the memo, so the key that follows finds them
+        (`Predictor.warm_word_bars`). Nothing when the predictor no longer follows `text` or the
+        model has no word bar; `stop` ends it between two steps. The lock is held only to read
+        where to start: a key never waits for the searches."""
+        if self._warmer is None:
+            return
+        with self._lock:
+            if self.predictor.followed != text:
+                return
+            root, token_ids = self.predictor.likeliest_next()
+        with self._warming:
+            self._warmer.warm_word_bars(root, token_ids, stop)
 
     def generate(self, text: str, tokens: int, temperature: float, k: int) -> str:
         """`tokens` tokens sampled after `text` at `temperature` among the `k` likeliest

@@ -13,6 +13,7 @@ from lstm_tui.engine.data.vocabulary import UNK, Vocabulary
 from lstm_tui.engine.infer.predictor import Predictor
 from lstm_tui.engine.infer.suggestion_ranker import SuggestionRanker
 from lstm_tui.engine.infer.word_bar import ends_word, likeliest_words, shown_word
+from tests.conftest import count_steps
 
 
 class MarkovRanker(SuggestionRanker):
@@ -98,3 +99,39 @@ def test_the_word_bar_of_a_trained_model(trained_char_run: Path) -> None:
         assert ghost == words[0].insert
         assert not any(a.isspace() and not b.isspace() for a, b in zip(ghost.lstrip(), ghost.lstrip()[1:])), ghost
 
+
+
+def test_searches_warmed_between_keys_leave_the_next_key_no_step_and_the_same_bar(trained_char_run: Path) -> None:
+    """`warm_word_bars` on a twin, for the likeliest next characters: typing one of them then
+    finds its step and its word bar's every step in the memo, and the bar is a fresh predictor's."""
+    typed = "ROMEO:\nI will "
+    unwarmed = Predictor.load(trained_char_run)
+    unwarmed.suggest(typed)
+    unwarmed_steps = count_steps(unwarmed)
+    predictor = Predictor.load(trained_char_run)
+    predictor.suggest(typed)
+    root, token_ids = predictor.likeliest_next(3)
+    assert len(token_ids) == 3
+    predictor.twin().warm_word_bars(root, token_ids, stop=lambda: False)
+    steps = count_steps(predictor)
+    unwarmed.suggest(typed + predictor.vocab.tokens[token_ids[-1]])
+    assert unwarmed_steps[0] > 0  # without the warm searches the key steps the model
+    for token_id in token_ids:
+        following = typed + predictor.vocab.tokens[token_id]
+        warmed = predictor.suggest(following)
+        assert steps[0] == 0, f"{following!r} still stepped the model"
+        assert warmed.words and warmed == Predictor.load(trained_char_run).suggest(following)
+        predictor.suggest(typed)  # back, as a backspace would
+
+
+def test_a_stop_ends_the_warm_searches_before_their_first_step(trained_char_run: Path) -> None:
+    predictor = Predictor.load(trained_char_run)
+    predictor.suggest("ROMEO:\nI will ")
+    root, token_ids = predictor.likeliest_next(3)
+    warmer = Predictor.load(trained_char_run)  # a memo of its own: the suggestions above stepped some already
+    steps = count_steps(warmer)
+    warmer.warm_word_bars(root, token_ids, stop=lambda: True)
+    assert steps[0] == 0
+    asked: list[int] = []
+    warmer.warm_word_bars(root, token_ids, stop=lambda: len(asked) > 2 or bool(asked.append(1)))  # True at the 4th question
+    assert 0 < steps[0] <= 1 + 2 * (1 + 3)  # the first token's step, then two of its search's (each with look-aheads)

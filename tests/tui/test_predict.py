@@ -16,6 +16,7 @@ from lstm_tui.tui.screens.predict import PredictScreen
 from lstm_tui.tui.widgets.ghost_editor import GhostEditor
 from lstm_tui.tui.widgets.status_bar import ModelStatus
 from lstm_tui.tui.widgets.suggestions import SuggestionsPanel, percent
+from tests.conftest import count_steps
 from tests.tui.conftest import type_text, wait_for
 
 SIZE = (120, 40)
@@ -58,6 +59,34 @@ async def test_typing_updates_the_suggestions(trained_char_run: Path, tmp_path: 
         assert all(ch.isprintable() for row in rows for ch in row)
         latency = screen.query_one(ModelStatus).latency_ms
         assert latency is not None and latency >= 0
+
+
+async def test_between_keys_the_likeliest_next_keys_get_their_word_bar_stepped(trained_char_run: Path, tmp_path: Path) -> None:
+    """After a key's frame a worker runs the word bar's searches for the likeliest next
+    characters: typing the likeliest then steps nothing, and shows what a fresh model shows."""
+    typed = "ROMEO:\nI will "
+    async with make_app(trained_char_run, tmp_path).run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        live = screen.live
+        assert live is not None
+        warmed: list[str] = []
+        warm = live.warm
+
+        def recorded_warm(text, stop) -> None:
+            warm(text, stop)
+            warmed.append(text)
+
+        live.warm = recorded_warm  # type: ignore[method-assign]
+        await type_text(pilot, typed)
+        await wait_for(pilot, lambda: typed in warmed)
+        predictor = live.predictor
+        _, token_ids = predictor.likeliest_next()
+        steps = count_steps(predictor)
+        typed += predictor.vocab.tokens[token_ids[0]]
+        await type_text(pilot, typed[-1])
+        await wait_for(pilot, lambda: screen.prediction is not None and screen.prediction.text == typed)
+        assert steps[0] == 0
+        assert shown(screen) == Predictor.load(trained_char_run).suggest(typed, 5)
 
 
 async def test_whitespace_tokens_are_shown_as_glyphs(trained_char_run: Path, tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ cache (`neural_cache`) over the recent states, `generation` (ghost text and samp
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,7 @@ from lstm_tui.engine.infer.step_weights import step_bytes
 from lstm_tui.engine.infer.suggestion_ranker import KANA_SPAN, SuggestionRanker, Suggestions
 from lstm_tui.engine.infer.text_follower import TextFollower
 from lstm_tui.engine.infer.token_step import TokenStep
+from lstm_tui.engine.infer.word_bar import WARM_NEXT, likeliest_words
 from lstm_tui.engine.model.language_model import LanguageModel
 from lstm_tui.engine.runs.model_file import SavedModel, load_model
 from lstm_tui.engine.runs.run_files.model_json import ModelMeta
@@ -316,6 +318,25 @@ class Predictor(SuggestionRanker):
         out = np.empty_like(prev)
         self.token_step.forward_rows(np.asarray(token_ids, dtype=np.intp), prev, out)
         return list(out), self.softmax_rows(self.token_step.output_rows(out[:, 2]))
+
+    def likeliest_next(self, count: int = WARM_NEXT) -> tuple[np.ndarray, list[int]]:
+        """A copy of the context's state and its `count` likeliest next tokens (`<unk>` never):
+        where `warm_word_bars` starts."""
+        return self._state().copy(), [self.vocab.id(s.token) for s in self.rank(self.probabilities(), count)]
+
+    def warm_word_bars(self, root: np.ndarray, token_ids: Sequence[int], stop: Callable[[], bool]) -> None:
+        """Between keys: the word bar's search after each of `token_ids` typed at the state
+        `root`, run only for the steps it leaves in the memo. When one of those tokens is typed,
+        its step and its search find them there instead of computing them (the same numbers: a
+        step depends only on its state and token). The search starts from the model's own
+        distribution, not the cache's mix, which changes which steps come first, never what a
+        step gives. Call it on a twin, from a thread: the context is not touched; `stop` is asked
+        between steps (a key has come)."""
+        for token_id in token_ids:
+            if stop():
+                return
+            state = self.branch_step(root, int(token_id))
+            likeliest_words(self, self.branch_probabilities(state), root=state, stop=stop)
 
     def mix_in_cache(self, probs: np.ndarray) -> None:
         """probs (the model's distribution now) ← its mixture with the cache, in place; nothing

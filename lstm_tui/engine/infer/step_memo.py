@@ -24,8 +24,10 @@ from collections.abc import Hashable
 
 import numpy as np
 
-STEPS = 128
-"""Steps kept: a key's own, the word bar's look-aheads (30 at most) and the inspector's, for a few keys."""
+STEPS = 512
+"""Steps kept: a key's own, the word bar's look-aheads (30 at most, a few more stepped ahead) and
+the inspector's, for a few keys, and the searches stepped between keys for the likeliest next
+characters (`Predictor.warm_word_bars`): a few MB."""
 DISTRIBUTIONS = 8
 """Distributions with the cache kept: the last few keys' (the inspector reads the one before)."""
 

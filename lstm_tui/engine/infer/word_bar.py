@@ -11,6 +11,11 @@ a keystroke stays within a frame; what the budget leaves unfinished is offered a
 Each step also names the next few queued prefixes (`branch_ahead`), so a ranker that steps
 several at once for about the price of one (the predictor) does them together; the search and
 its result stay those of one step at a time.
+
+A search from scratch (after a line break or a capital: nothing it needs was stepped yet) takes
+most of a keystroke's time. Between keys, the predictor runs the searches that the `WARM_NEXT`
+likeliest next characters would start (`Predictor.warm_word_bars`), so their steps are in the
+memo when one of them is typed: the same search, found instead of computed.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from __future__ import annotations
 import heapq
 import math
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -34,6 +39,7 @@ STEP_BUDGET = 30  # model steps per search at most (a keystroke's share of a fra
 AHEAD = 3  # queued prefixes stepped along with the one taken, for the ranker to batch (`branch_ahead`)
 MAX_CHARS = 24  # the longest completion
 MAX_RUN = 3  # a letter repeated more often in a row is a loop, not a word (rules and indents repeat)
+WARM_NEXT = 10  # next characters whose searches are stepped between keys (`Predictor.warm_word_bars`)
 
 
 def ends_word(text: str) -> bool:
@@ -55,16 +61,19 @@ def _loops(text: str, char: str) -> bool:
 
 
 def likeliest_words(ranker: SuggestionRanker, first: np.ndarray, count: int = WORDS, budget: int = STEP_BUDGET,
-                    max_chars: int = MAX_CHARS) -> list[tuple[str, float]]:
+                    max_chars: int = MAX_CHARS, root: object | None = None,
+                    stop: Callable[[], bool] | None = None) -> list[tuple[str, float]]:
     """The `count` likeliest completions of the word being typed, as (text to insert, joint
     probability), likeliest first. `first` is the distribution of the next character (the
     context's own: with the cache where it is on); the characters after it come from the model
-    alone, stepped from the context's state."""
+    alone, stepped from the context's state (or from `root`, a look-ahead point). `stop`: asked
+    before each step; when it says True the search ends there (a search run only to fill the
+    memo, which a key interrupts)."""
     tokens = ranker.vocab.tokens
     banned = ranker.banned
     top = np.empty(BRANCHES, dtype=np.int64)
     heap: list[tuple[float, int, str, int, object]] = []  # (−log p, order, text, last id, state before it)
-    root = ranker.branch_root()
+    root = ranker.branch_root() if root is None else root
     for token_id in top[: top_k_select(first, banned, BRANCHES, top)]:
         prob = float(first[token_id])
         if prob > 0.0:
@@ -78,6 +87,8 @@ def likeliest_words(ranker: SuggestionRanker, first: np.ndarray, count: int = WO
         if ends_word(text) or len(text) >= max_chars or steps >= budget:
             done.append((text, math.exp(-cost)))
             continue
+        if stop is not None and stop():
+            break
         # The next likeliest prefixes the search may step soon: a batch costs about one step.
         ahead = [entry for entry in heapq.nsmallest(min(AHEAD, budget - steps - 1), heap)
                  if not (ends_word(entry[2]) or len(entry[2]) >= max_chars)]

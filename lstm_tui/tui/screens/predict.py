@@ -9,8 +9,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Header
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from lstm_tui.engine.errors import UserError
 from lstm_tui.engine.data.textfile import neutralise
@@ -34,6 +35,7 @@ UNREADABLE = "most of this text is unknown to this model — train one on simila
 UNREADABLE_SHARE = 0.5  # share of unknown tokens in the text from which the hint is shown…
 UNREADABLE_TOKENS = 4  # …once there are this many (one unknown word of two is no pattern)
 GENERATE_TOKENS = {"char": 200, "word": 50}  # what ctrl+g samples: a few lines either way
+WARM_DELAY_S = 0.01  # a pause in typing this long starts the searches for the likely next keys
 NO_MODEL = "No model found.\n\nF3 trains one (a few minutes on a small text);\nF4 opens an existing run folder."
 
 
@@ -65,6 +67,7 @@ class PredictScreen(Screen):
         """The prediction on display."""
         self._shown_key: tuple | None = None
         self._busy = False
+        self._warm_timer: Timer | None = None
         self._announce = False
         self.text_path = ""
         """The file last opened or saved (the next save starts from it)."""
@@ -185,6 +188,7 @@ class PredictScreen(Screen):
         key = (id(live), text, settings.k, settings.temperature)
         if key == self._shown_key or self._busy:
             return  # a running worker calls back here when it is done
+        self._stop_warming()
         if live.needs_worker(text):
             self._busy = True
             new = live.new_chars(text)
@@ -216,6 +220,24 @@ class PredictScreen(Screen):
         status.note = ""
         flush_repaints(panel, editor, status)
         self._offer_japanese(prediction.text)
+        live, text = self.live, prediction.text
+        self._stop_warming()
+        self._warm_timer = self.set_timer(WARM_DELAY_S, lambda: self._warm_worker(live, text))
+
+    def _stop_warming(self) -> None:
+        """A key has come: the searches for the one before are of no more use (nor is starting them)."""
+        if self._warm_timer is not None:
+            self._warm_timer.stop()
+            self._warm_timer = None
+        self.workers.cancel_group(self, "warm")
+
+    @work(thread=True, exclusive=True, group="warm", exit_on_error=False)
+    def _warm_worker(self, live: LiveModel, text: str) -> None:
+        """Between keys: the word bar's searches for the likeliest next characters, into the
+        model's memo (`LiveModel.warm`); the next key cancels it. Started after a short pause
+        (`WARM_DELAY_S`), so keys that come back to back never pay for starting it."""
+        worker = get_current_worker()
+        live.warm(text, lambda: worker.is_cancelled)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
