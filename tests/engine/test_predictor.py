@@ -139,6 +139,24 @@ def test_an_edit_just_after_a_thinned_chunk_start_recomputes_the_rest(trained_ch
     np.testing.assert_allclose(long_predictor.logits(), fresh.logits(), rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("offset", [-1, 0, 1, 2])
+def test_edits_around_every_chunk_boundary_match_a_fresh_predictor(offset: int, trained_char_run: Path) -> None:
+    """Backspacing to just before, at and just after each chunk start, thinned or held in full,
+    then typing on: the same distribution as a predictor that read the edited text afresh."""
+    text = ("Now is the winter of our discontent\n" * 200)[: CHUNK * (FULL_WINDOW + 3)]
+    edited_predictor = Predictor.load(trained_char_run)
+    edited_predictor.set_text(text)
+    fresh = Predictor.load(trained_char_run)
+    for chunk in (1, 2, FULL_WINDOW + 1):
+        cut = chunk * CHUNK + offset
+        edited = text[:cut] + "Xy" + text[cut : cut + 30]
+        edited_predictor.set_text(text[:cut])
+        edited_predictor.set_text(edited)
+        fresh.set_text(edited)
+        np.testing.assert_allclose(edited_predictor.logits(), fresh.logits(), rtol=1e-5, atol=1e-5)
+        edited_predictor.set_text(text)
+
+
 def test_ghost_and_generate_leave_the_context_unchanged(trained_char_run: Path) -> None:
     predictor = Predictor.load(trained_char_run)
     suggestions = predictor.suggest("To be, or not")
