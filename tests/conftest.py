@@ -164,4 +164,3 @@ def count_steps(predictor: Predictor) -> list[int]:
 
     predictor._step, step.forward_rows = counting, counting_rows
     return counted
-

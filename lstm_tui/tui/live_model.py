@@ -55,8 +55,8 @@ class LiveModel:
         self.japanese = vocabulary_is_japanese(predictor.vocab.tokens)
         """True for a model of Japanese text (most letters in its vocabulary are kana and kanji)."""
         self._lock = threading.Lock()
-        self._warmer = predictor.twin() if predictor.level == "char" else None
-        """A twin that steps the word bar's likely next searches between keys (`warm`)."""
+        self._warmer: Predictor | None = None
+        """A twin that steps the word bar's likely next searches between keys (`warm`), made by the first."""
         self._warming = threading.Lock()  # the twin's scratch buffers: one warm at a time (a cancelled one may still be ending)
 
     @classmethod
@@ -97,13 +97,15 @@ class LiveModel:
         (`Predictor.warm_word_bars`). Nothing when the predictor no longer follows `text` or the
         model has no word bar; `stop` ends it between two steps. The lock is held only to read
         where to start: a key never waits for the searches."""
-        if self._warmer is None:
+        if self.predictor.level != "char":
             return
         with self._lock:
             if self.predictor.followed != text:
                 return
             root, token_ids = self.predictor.likeliest_next()
         with self._warming:
+            if self._warmer is None:
+                self._warmer = self.predictor.twin()
             self._warmer.warm_word_bars(root, token_ids, stop)
 
     def generate(self, text: str, tokens: int, temperature: float, k: int) -> str:

@@ -100,7 +100,6 @@ def test_the_word_bar_of_a_trained_model(trained_char_run: Path) -> None:
         assert not any(a.isspace() and not b.isspace() for a, b in zip(ghost.lstrip(), ghost.lstrip()[1:])), ghost
 
 
-
 def test_searches_warmed_between_keys_leave_the_next_key_no_step_and_the_same_bar(trained_char_run: Path) -> None:
     """`warm_word_bars` on a twin, for the likeliest next characters: typing one of them then
     finds its step and its word bar's every step in the memo, and the bar is a fresh predictor's."""

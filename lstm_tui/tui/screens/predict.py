@@ -8,18 +8,17 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Footer, Header
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import Worker, WorkerState
 
 from lstm_tui.engine.errors import UserError
 from lstm_tui.engine.data.textfile import neutralise
 from lstm_tui.engine.runs.model_choice import remember_model
 from lstm_tui.engine.runtime.blas_threads import use_blas_threads
 from lstm_tui.tui.live_model import INLINE_CHARS, LiveModel, Prediction
+from lstm_tui.tui.next_key_searches import NextKeySearches
 from lstm_tui.tui.dialogs.model_picker import ModelPicker
-from lstm_tui.tui.dialogs.text_file import TextFileDialog, open_text, save_text
+from lstm_tui.tui.screens.text_box_screen import TextBoxScreen
 from lstm_tui.tui.script_offer import ScriptOffer
 from lstm_tui.tui.textual_hooks import flush_repaints
 from lstm_tui.tui.widgets.cells_strip import CellsStrip
@@ -35,11 +34,10 @@ UNREADABLE = "most of this text is unknown to this model — train one on simila
 UNREADABLE_SHARE = 0.5  # share of unknown tokens in the text from which the hint is shown…
 UNREADABLE_TOKENS = 4  # …once there are this many (one unknown word of two is no pattern)
 GENERATE_TOKENS = {"char": 200, "word": 50}  # what ctrl+g samples: a few lines either way
-WARM_DELAY_S = 0.01  # a pause in typing this long starts the searches for the likely next keys
 NO_MODEL = "No model found.\n\nF3 trains one (a few minutes on a small text);\nF4 opens an existing run folder."
 
 
-class PredictScreen(Screen):
+class PredictScreen(TextBoxScreen):
     """The editor, the top-k panel, the settings bar and the model's status line; inspect mode
     (F8: rank colours, the token under the cursor, the text's bits) and the cells view (F9)."""
 
@@ -67,14 +65,13 @@ class PredictScreen(Screen):
         """The prediction on display."""
         self._shown_key: tuple | None = None
         self._busy = False
-        self._warm_timer: Timer | None = None
         self._announce = False
-        self.text_path = ""
-        """The file last opened or saved (the next save starts from it)."""
         self.offer = ScriptOffer()
         """The offer of the Japanese model when the text turns Japanese (once a session)."""
         self.inspect = InspectMode(self)
         """Inspect mode (F8) and the cells view (F9)."""
+        self.next_keys = NextKeySearches(self)
+        """The word bar's searches for the likeliest next keys, run between keys."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -188,7 +185,7 @@ class PredictScreen(Screen):
         key = (id(live), text, settings.k, settings.temperature)
         if key == self._shown_key or self._busy:
             return  # a running worker calls back here when it is done
-        self._stop_warming()
+        self.next_keys.stop()
         if live.needs_worker(text):
             self._busy = True
             new = live.new_chars(text)
@@ -220,24 +217,7 @@ class PredictScreen(Screen):
         status.note = ""
         flush_repaints(panel, editor, status)
         self._offer_japanese(prediction.text)
-        live, text = self.live, prediction.text
-        self._stop_warming()
-        self._warm_timer = self.set_timer(WARM_DELAY_S, lambda: self._warm_worker(live, text))
-
-    def _stop_warming(self) -> None:
-        """A key has come: the searches for the one before are of no more use (nor is starting them)."""
-        if self._warm_timer is not None:
-            self._warm_timer.stop()
-            self._warm_timer = None
-        self.workers.cancel_group(self, "warm")
-
-    @work(thread=True, exclusive=True, group="warm", exit_on_error=False)
-    def _warm_worker(self, live: LiveModel, text: str) -> None:
-        """Between keys: the word bar's searches for the likeliest next characters, into the
-        model's memo (`LiveModel.warm`); the next key cancels it. Started after a short pause
-        (`WARM_DELAY_S`), so keys that come back to back never pay for starting it."""
-        worker = get_current_worker()
-        live.warm(text, lambda: worker.is_cancelled)
+        self.next_keys.start(self.live, prediction.text)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
@@ -369,49 +349,3 @@ class PredictScreen(Screen):
         editor.replace(neutralise(generated), start, end)
         self.notify(f"{len(generated):,} characters at temperature {temperature:g}, top-k {k} (ctrl+z takes them back)",
                     title="Generated", timeout=4, markup=False)
-
-    def action_clear_text(self) -> None:
-        """Start a new text (ctrl+z brings the old one back)."""
-        editor = self.query_one(GhostEditor)
-        if editor.text:
-            editor.clear()
-            self.notify("ctrl+z brings the old text back", title="New text", timeout=3, markup=False)
-        editor.focus()
-
-    def action_copy_text(self) -> None:
-        """Copy the selection, or the whole text when nothing is selected, to the clipboard."""
-        editor = self.query_one(GhostEditor)
-        text = editor.selected_text or editor.text
-        if not text:
-            self.notify("the text box is empty: nothing to copy", severity="warning", markup=False)
-            return
-        self.app.copy_to_clipboard(text)
-        self.notify(f"{len(text):,} characters (through the terminal: in tmux, set-clipboard on)",
-                    title="Copied", timeout=4, markup=False)
-
-    def action_open_file(self) -> None:
-        """Ask for a text file and put its text in the box (ctrl+z brings the old text back)."""
-        editor = self.query_one(GhostEditor)
-
-        def read(path: Path) -> None:
-            text = open_text(path)
-            editor.replace(text, (0, 0), editor.document.end)
-            self.text_path = str(path)
-
-        self.app.push_screen(TextFileDialog("Open a text file into the text box", "Open", read, self.text_path),
-                             lambda path: editor.focus())
-
-    def action_save_file(self) -> None:
-        """Ask for a file name and save the text there (asking before replacing a file)."""
-        editor = self.query_one(GhostEditor)
-
-        def write(path: Path) -> None:
-            save_text(path, editor.text)
-            self.text_path = str(path)
-
-        def saved(path: Path | None) -> None:
-            if path is not None:
-                self.notify(neutralise(str(path)), title="Saved", timeout=3, markup=False)
-            editor.focus()
-
-        self.app.push_screen(TextFileDialog("Save the text to a file", "Save", write, self.text_path, confirm_existing=True), saved)
